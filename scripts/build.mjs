@@ -1,0 +1,56 @@
+// Bundles every entry point with esbuild. Type checking is separate (`npm run typecheck`).
+// Entries whose source does not exist yet are skipped, so features can land one at a time.
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, cpSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** @type {Array<{in: string, out: string, platform: 'node'|'browser', format?: 'cjs'|'iife'|'esm', banner?: string}>} */
+const entries = [
+  { in: 'src/extension.ts', out: 'dist/extension.js', platform: 'node' },
+  { in: 'src/language/server/main.ts', out: 'dist/language-server.js', platform: 'node' },
+  { in: 'src/hub/cli/main.ts', out: 'dist/hub-cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
+  { in: 'src/lint/cli.ts', out: 'dist/lint-cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
+  { in: 'webview/inspector/main.ts', out: 'dist/webview/inspector.js', platform: 'browser', format: 'iife' },
+  // Integration suites run inside VS Code's extension host; bundled like the extension.
+  { in: 'test/integration/index.ts', out: 'dist/test/integration.js', platform: 'node' },
+];
+
+const contexts = [];
+for (const e of entries) {
+  if (!existsSync(join(root, e.in))) continue;
+  const isTest = e.in.startsWith('test/');
+  const options = {
+    absWorkingDir: root,
+    entryPoints: [e.in],
+    outfile: e.out,
+    bundle: true,
+    platform: e.platform,
+    format: e.format ?? 'cjs',
+    target: e.platform === 'node' ? 'node20' : 'es2022',
+    sourcemap: production ? false : 'linked',
+    minify: production && !isTest,
+    external: ['vscode', ...(isTest ? ['playwright-core'] : [])],
+    logLevel: 'warning',
+    ...(e.banner ? { banner: { js: e.banner } } : {}),
+  };
+  if (watch) {
+    const ctx = await esbuild.context(options);
+    await ctx.watch();
+    contexts.push(ctx);
+  } else {
+    await esbuild.build(options);
+  }
+}
+
+// node-sqlite3-wasm loads its .wasm next to the bundle that requires it.
+const wasm = join(root, 'node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm');
+if (existsSync(wasm)) {
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  cpSync(wasm, join(root, 'dist/node-sqlite3-wasm.wasm'));
+}
+if (watch) console.log(`watching ${contexts.length} entry points`);

@@ -1,0 +1,27 @@
+// Owns everything the extension registers for its lifetime. Features add themselves here.
+import * as vscode from 'vscode';
+import { Log } from './log';
+
+export class ExtensionRuntime implements vscode.Disposable {
+  readonly log: Log;
+  /** Milliseconds spent in activate(), reported by the integration suite. */
+  readonly activationMs: number;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly context: vscode.ExtensionContext) {
+    const started = performance.now();
+    this.log = this.own(new Log());
+    this.own(vscode.commands.registerCommand('iotHubMessaging.showLog', () => this.log.show()));
+    this.activationMs = performance.now() - started;
+    this.log.info(`activated in ${this.activationMs.toFixed(1)} ms`);
+  }
+
+  own<T extends vscode.Disposable>(disposable: T): T {
+    this.disposables.push(disposable);
+    return disposable;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+  }
+}
