@@ -1,0 +1,655 @@
+// One D2C partition: a segmented, append-only, CRC-checked log with group commit.
+//
+// Durability: `append` encodes the record at once (so sequence numbers and offsets follow call
+// order), queues it, and resolves only after the batch holding it was written and fdatasync'd.
+// At most one write is in flight per partition and a batch is at most `maxBatchBytes` (plus one
+// record), which bounds how much of a file's end a crash can leave torn: that bound is what lets
+// the opener tell a torn tail (never acknowledged, truncated with a warning) from corruption in
+// acknowledged data (an error; nothing is modified).
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Clock, D2cEvent, HubLogger } from '../contracts';
+import { HubStorageError, errorText } from '../state/storageError';
+import {
+  FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, SEGMENT_HEADER_BYTES, checkFrame, decodeFrame, decodeSegmentHeader,
+  encodeRecord, encodeSegmentHeader, peekFrame, type RecordMeta,
+} from './recordCodec';
+
+/** Every INDEX_STRIDE-th record's position and time are kept in memory (a sparse index). */
+const INDEX_STRIDE = 64;
+const READ_CHUNK_BYTES = 256 * 1024;
+
+export interface PartitionLogOptions {
+  partition: number;
+  dir: string;
+  clock: Clock;
+  log: HubLogger;
+  segmentBytes: number;
+  /** A segment is closed once its first record is older than this (so retention can delete it). */
+  segmentMaxAgeMs: number;
+  maxBatchBytes: number;
+  tailCacheEvents: number;
+  tailCacheBytes: number;
+}
+
+interface Segment {
+  file: string;
+  baseSequenceNumber: number;
+  baseOffset: number;
+  prevLastOffset: number;
+  prevLastTime: number;
+  /** File size including the header, counting only durable bytes. */
+  durableSize: number;
+  /** Sequence number after the last durable record of this segment. */
+  durableNextSeq: number;
+  firstTime: number;
+  lastTime: number;
+  lastOffset: number;
+  /** Sparse index: file position and time of records baseSeq + i * INDEX_STRIDE. */
+  indexPos: number[];
+  indexTime: number[];
+  created: boolean;
+  creating?: Promise<void> | undefined;
+  readHandle?: fsp.FileHandle | undefined;
+  writeHandle?: fsp.FileHandle | undefined;
+}
+
+interface PendingAppend {
+  segment: Segment;
+  frame: Buffer;
+  event: D2cEvent;
+  resolve: (event: D2cEvent) => void;
+  reject: (error: unknown) => void;
+}
+
+function segmentFileName(baseSequenceNumber: number): string {
+  return `${String(baseSequenceNumber).padStart(20, '0')}.seg`;
+}
+
+export class PartitionLog {
+  private readonly segments: Segment[] = [];
+  /** Where the next record goes (the last segment, maybe not yet created on disk). */
+  private active!: Segment;
+  private nextSeq = 0;
+  private writePos = 0;
+  private lastAssignedTime = 0;
+  private pending: PendingAppend[] = [];
+  private flushing = false;
+  private flushScheduled = false;
+  private failed: Error | undefined;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  /** Recently appended durable events, oldest first; cache[0] has sequence number cacheStart. */
+  private cache: D2cEvent[] = [];
+  private cacheStart = 0;
+  private cacheBytes = 0;
+  private readonly listeners = new Set<(partition: number, lastSequenceNumber: number) => void>();
+
+  private constructor(private readonly o: PartitionLogOptions) {}
+
+  static async open(options: PartitionLogOptions): Promise<PartitionLog> {
+    const log = new PartitionLog(options);
+    await log.load();
+    return log;
+  }
+
+  get partition(): number {
+    return this.o.partition;
+  }
+
+  // ------------------------------------------------------------------ opening
+
+  private async load(): Promise<void> {
+    await fsp.mkdir(this.o.dir, { recursive: true });
+    const names = (await fsp.readdir(this.o.dir)).filter((n) => /^\d{20}\.seg$/.test(n)).sort();
+    for (let i = 0; i < names.length; i++) {
+      const seg = await this.scanSegment(path.join(this.o.dir, names[i]!), i === names.length - 1);
+      if (seg === undefined) continue;
+      const prev = this.segments[this.segments.length - 1];
+      if (prev !== undefined && (seg.baseSequenceNumber !== prev.durableNextSeq || seg.baseOffset !== prev.baseOffset + prev.durableSize - SEGMENT_HEADER_BYTES)) {
+        throw new HubStorageError('corrupt', seg.file,
+          `D2C log file ${seg.file} does not continue ${prev.file} (expected sequence number ${prev.durableNextSeq}, found ${seg.baseSequenceNumber}). ` +
+          'The hub did not modify either file. Move the partition directory aside to start this partition empty, or restore the missing segment.');
+      }
+      this.segments.push(seg);
+    }
+    const last = this.segments[this.segments.length - 1];
+    if (last === undefined) {
+      this.active = this.newSegment(0, 0, -1, -1);
+      this.segments.push(this.active);
+    } else {
+      this.active = last;
+    }
+    this.nextSeq = this.active.durableNextSeq;
+    this.writePos = this.active.durableSize;
+    this.lastAssignedTime = Math.max(this.active.lastTime, this.active.prevLastTime, 0);
+    this.cacheStart = this.nextSeq;
+  }
+
+  private newSegment(baseSequenceNumber: number, baseOffset: number, prevLastOffset: number, prevLastTime: number): Segment {
+    return {
+      file: path.join(this.o.dir, segmentFileName(baseSequenceNumber)),
+      baseSequenceNumber, baseOffset, prevLastOffset, prevLastTime,
+      durableSize: SEGMENT_HEADER_BYTES, durableNextSeq: baseSequenceNumber,
+      firstTime: -1, lastTime: -1, lastOffset: -1,
+      indexPos: [], indexTime: [], created: false,
+    };
+  }
+
+  /** Reads a whole segment, verifying every record; truncates a torn tail of the last segment. */
+  private async scanSegment(file: string, isLast: boolean): Promise<Segment | undefined> {
+    const handle = await fsp.open(file, 'r+').catch((e: unknown) => {
+      throw new HubStorageError('io', file, `Cannot open D2C log file ${file}: ${errorText(e)}`, { cause: e });
+    });
+    try {
+      const size = (await handle.stat()).size;
+      const headerBuf = Buffer.alloc(SEGMENT_HEADER_BYTES);
+      const { bytesRead } = await handle.read(headerBuf, 0, SEGMENT_HEADER_BYTES, 0);
+      const header = bytesRead === SEGMENT_HEADER_BYTES ? decodeSegmentHeader(headerBuf) : undefined;
+      if (header === undefined) {
+        if (isLast && size <= SEGMENT_HEADER_BYTES) {
+          // A crash while creating the segment: the header is written and synced before any record,
+          // so this file never held an acknowledged record.
+          this.o.log.warn(`D2C partition ${this.o.partition}: removing ${file}, a segment whose creation was interrupted by a crash (it holds no records)`);
+          await handle.close();
+          await fsp.unlink(file);
+          return undefined;
+        }
+        throw new HubStorageError('corrupt', file,
+          `D2C log file ${file} has an invalid header, so it is not a readable log segment. The hub did not modify it. ` +
+          'Move it (or the whole partition directory) aside to continue without it, or restore it from a backup.');
+      }
+      const seg = this.newSegment(header.baseSequenceNumber, header.baseOffset, header.prevLastOffset, header.prevLastTime);
+      seg.file = file;
+      seg.created = true;
+      let pos = SEGMENT_HEADER_BYTES;
+      let buf = Buffer.alloc(0);
+      let bufStart = pos;
+      let expectSeq = header.baseSequenceNumber;
+      for (;;) {
+        if (pos >= size) break;
+        let rel = pos - bufStart;
+        let check = checkFrame(buf, rel);
+        if (!check.ok && check.needMore !== undefined && pos + check.needMore <= size) {
+          // Refill from `pos` with at least what the frame needs.
+          const want = Math.min(size - pos, Math.max(READ_CHUNK_BYTES, check.needMore));
+          buf = Buffer.allocUnsafe(want);
+          const r = await handle.read(buf, 0, want, pos);
+          buf = buf.subarray(0, r.bytesRead);
+          bufStart = pos;
+          rel = 0;
+          check = checkFrame(buf, rel);
+        }
+        let problem: string | undefined;
+        if (!check.ok) problem = check.reason;
+        else {
+          const peek = peekFrame(buf, rel);
+          if (peek.sequenceNumber !== expectSeq) problem = `sequence number ${peek.sequenceNumber} where ${expectSeq} was expected`;
+          else {
+            const offset = seg.baseOffset + pos - SEGMENT_HEADER_BYTES;
+            const i = expectSeq - seg.baseSequenceNumber;
+            if (i % INDEX_STRIDE === 0) {
+              seg.indexPos.push(pos);
+              seg.indexTime.push(peek.enqueuedTime);
+            }
+            if (seg.firstTime < 0) seg.firstTime = peek.enqueuedTime;
+            seg.lastTime = peek.enqueuedTime;
+            seg.lastOffset = offset;
+            expectSeq++;
+            pos += check.frameLength;
+            continue;
+          }
+        }
+        const tornWindow = this.o.maxBatchBytes + MAX_PAYLOAD_BYTES + FRAME_HEADER_BYTES;
+        if (isLast && size - pos <= tornWindow) {
+          this.o.log.warn(
+            `D2C partition ${this.o.partition}: truncating ${size - pos} bytes at the end of ${file} (${problem}). ` +
+            'This is the write that was in progress when the hub stopped abruptly; its messages were never acknowledged.');
+          await handle.truncate(pos);
+          await handle.sync();
+          break;
+        }
+        throw new HubStorageError('corrupt', file,
+          `D2C log file ${file} is corrupt at byte ${pos} (${problem}), before data that was acknowledged. The hub did not modify it. ` +
+          `To keep the ${expectSeq - seg.baseSequenceNumber} records before that point, copy the file aside and truncate it to ${pos} bytes; ` +
+          'or move the partition directory aside to start the partition empty.');
+      }
+      seg.durableSize = pos;
+      seg.durableNextSeq = expectSeq;
+      return seg;
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  // ------------------------------------------------------------------ appending
+
+  append(meta: RecordMeta, body: Uint8Array): Promise<D2cEvent> {
+    if (this.closed) return Promise.reject(new Error('the D2C log is closed'));
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    const now = this.o.clock.now();
+    this.maybeRoll(now);
+    // Enqueued times never go backwards within a partition, so time lookups can binary-search.
+    const enqueuedTime = Math.max(now, this.lastAssignedTime);
+    this.lastAssignedTime = enqueuedTime;
+    const seq = this.nextSeq++;
+    const seg = this.active;
+    const offset = seg.baseOffset + this.writePos - SEGMENT_HEADER_BYTES;
+    const systemProperties = { ...meta.systemProperties, enqueuedTimeUtc: new Date(enqueuedTime).toISOString() };
+    const stored: RecordMeta = { deviceId: meta.deviceId, systemProperties, applicationProperties: meta.applicationProperties };
+    if (meta.moduleId !== undefined) stored.moduleId = meta.moduleId;
+    const { frame, body: storedBody } = encodeRecord(seq, enqueuedTime, stored, body);
+    const i = seq - seg.baseSequenceNumber;
+    if (i % INDEX_STRIDE === 0) {
+      seg.indexPos.push(this.writePos);
+      seg.indexTime.push(enqueuedTime);
+    }
+    if (seg.firstTime < 0) seg.firstTime = enqueuedTime;
+    this.writePos += frame.length;
+    const event: D2cEvent = {
+      partition: this.o.partition,
+      sequenceNumber: seq,
+      offset: String(offset),
+      enqueuedTime,
+      deviceId: meta.deviceId,
+      systemProperties,
+      applicationProperties: meta.applicationProperties.map((p) => ({ name: p.name, value: p.value })),
+      body: storedBody,
+    };
+    if (meta.moduleId !== undefined) event.moduleId = meta.moduleId;
+    return new Promise<D2cEvent>((resolve, reject) => {
+      this.pending.push({ segment: seg, frame, event, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private maybeRoll(now: number): void {
+    const seg = this.active;
+    const hasRecords = this.nextSeq > seg.baseSequenceNumber;
+    if (!hasRecords) return;
+    if (this.writePos < this.o.segmentBytes && now - seg.firstTime < this.o.segmentMaxAgeMs) return;
+    this.rollTo(this.nextSeq, seg.baseOffset + this.writePos - SEGMENT_HEADER_BYTES, this.lastOffsetAssigned(), this.lastAssignedTime);
+  }
+
+  private lastOffsetAssigned(): number {
+    const last = this.pending[this.pending.length - 1];
+    if (last !== undefined) return Number(last.event.offset);
+    return this.active.lastOffset >= 0 ? this.active.lastOffset : this.active.prevLastOffset;
+  }
+
+  private rollTo(baseSeq: number, baseOffset: number, prevLastOffset: number, prevLastTime: number): void {
+    this.active = this.newSegment(baseSeq, baseOffset, prevLastOffset, prevLastTime);
+    this.segments.push(this.active);
+    this.writePos = SEGMENT_HEADER_BYTES;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    // setImmediate: gather every append made in this turn of the event loop into one write.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flushLoop();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        // Take at most maxBatchBytes, all for the same segment.
+        const seg = this.pending[0]!.segment;
+        let bytes = 0;
+        let n = 0;
+        while (n < this.pending.length && this.pending[n]!.segment === seg && (n === 0 || bytes < this.o.maxBatchBytes)) {
+          bytes += this.pending[n]!.frame.length;
+          n++;
+        }
+        const batch = this.pending.splice(0, n);
+        try {
+          if (this.failed !== undefined) throw this.failed;
+          await this.writeBatch(seg, batch, bytes);
+        } catch (e) {
+          const error = e instanceof HubStorageError ? e
+            : new HubStorageError('io', seg.file, `Writing the D2C log file ${seg.file} failed: ${errorText(e)}`, { cause: e });
+          if (this.failed === undefined) {
+            this.failed = error;
+            this.o.log.error(`D2C partition ${this.o.partition}: ${error.message}. Appends to this partition fail until the hub restarts.`);
+          }
+          for (const p of batch) p.reject(error);
+          for (const p of this.pending.splice(0)) p.reject(error);
+          continue;
+        }
+        const lastEvent = batch[batch.length - 1]!.event;
+        seg.durableSize += bytes;
+        seg.durableNextSeq = lastEvent.sequenceNumber + 1;
+        seg.lastTime = lastEvent.enqueuedTime;
+        seg.lastOffset = Number(lastEvent.offset);
+        for (const p of batch) this.addToCache(p.event);
+        for (const p of batch) p.resolve(p.event);
+        for (const l of this.listeners) {
+          try {
+            l(this.o.partition, lastEvent.sequenceNumber);
+          } catch (e) {
+            this.o.log.error(`D2C onAppended listener failed: ${errorText(e)}`);
+          }
+        }
+      }
+    } finally {
+      this.flushing = false;
+      const waiters = this.idleWaiters.splice(0);
+      for (const w of waiters) w();
+    }
+  }
+
+  private async writeBatch(seg: Segment, batch: PendingAppend[], bytes: number): Promise<void> {
+    if (!seg.created) await this.ensureCreated(seg);
+    const handle = seg.writeHandle ??= await fsp.open(seg.file, 'r+');
+    const data = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((p) => p.frame), bytes);
+    let written = 0;
+    while (written < data.length) {
+      const r = await handle.write(data, written, data.length - written, seg.durableSize + written);
+      written += r.bytesWritten;
+    }
+    await handle.datasync();
+    // The previous segment's handle is no longer needed for writing once this one is in use.
+    const idx = this.segments.indexOf(seg);
+    const prev = idx > 0 ? this.segments[idx - 1] : undefined;
+    if (prev?.writeHandle !== undefined) {
+      const h = prev.writeHandle;
+      prev.writeHandle = undefined;
+      await h.close();
+    }
+  }
+
+  private ensureCreated(seg: Segment): Promise<void> {
+    return seg.creating ??= this.createSegmentFile(seg);
+  }
+
+  private async createSegmentFile(seg: Segment): Promise<void> {
+    const handle = await fsp.open(seg.file, 'wx+');
+    try {
+      await handle.write(encodeSegmentHeader(seg), 0, SEGMENT_HEADER_BYTES, 0);
+      await handle.sync();
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+    seg.writeHandle = handle;
+    seg.created = true;
+    await syncDir(this.o.dir);
+  }
+
+  private addToCache(event: D2cEvent): void {
+    if (this.cache.length === 0) this.cacheStart = event.sequenceNumber;
+    this.cache.push(event);
+    this.cacheBytes += event.body.length + 256;
+    if (this.cache.length > this.o.tailCacheEvents || this.cacheBytes > this.o.tailCacheBytes) {
+      // Drop the older half at once so trimming is amortised O(1) per append.
+      const drop = Math.ceil(this.cache.length / 2);
+      for (let i = 0; i < drop; i++) this.cacheBytes -= this.cache[i]!.body.length + 256;
+      this.cache.splice(0, drop);
+      this.cacheStart += drop;
+    }
+  }
+
+  /** Resolves once no write is in flight or queued. */
+  async drain(): Promise<void> {
+    while (this.flushing || this.flushScheduled || this.pending.length > 0) {
+      await new Promise<void>((resolve) => {
+        if (this.flushing) this.idleWaiters.push(resolve);
+        else setImmediate(resolve);
+      });
+    }
+  }
+
+  onAppended(listener: (partition: number, lastSequenceNumber: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** Sequence number after the last durable record. */
+  get durableNextSeq(): number {
+    return this.lastDurableSegment().durableNextSeq;
+  }
+
+  /**
+   * The last segment that exists on disk. Segments are created by the flush loop in order, after
+   * every earlier batch is durable, so this segment's durable end is the partition's durable end.
+   */
+  private lastDurableSegment(): Segment {
+    for (let i = this.segments.length - 1; i > 0; i--) {
+      if (this.segments[i]!.created) return this.segments[i]!;
+    }
+    return this.segments[0]!;
+  }
+
+  get beginningSeq(): number {
+    return this.segments[0]!.baseSequenceNumber;
+  }
+
+  info(): { beginning: number; nextSeq: number; lastOffset: number; lastTime: number; neverWritten: boolean } {
+    const seg = this.lastDurableSegment();
+    const nextSeq = seg.durableNextSeq;
+    const lastOffset = seg.durableNextSeq > seg.baseSequenceNumber ? seg.lastOffset : seg.prevLastOffset;
+    const lastTime = seg.durableNextSeq > seg.baseSequenceNumber ? seg.lastTime : seg.prevLastTime;
+    return { beginning: this.beginningSeq, nextSeq, lastOffset, lastTime, neverWritten: nextSeq === 0 && this.beginningSeq === 0 };
+  }
+
+  async read(fromSeq: number, max: number): Promise<D2cEvent[]> {
+    const end = Math.min(this.durableNextSeq, fromSeq + Math.max(0, max));
+    let from = Math.max(fromSeq, this.beginningSeq);
+    const out: D2cEvent[] = [];
+    if (from >= end) return out;
+    if (from < this.cacheStart || this.cache.length === 0) {
+      const diskEnd = this.cache.length === 0 ? end : Math.min(end, this.cacheStart);
+      await this.readFromDisk(from, diskEnd, out);
+      from = diskEnd;
+      if (out.length === 0 || out[out.length - 1]!.sequenceNumber !== diskEnd - 1) return out;
+    }
+    for (let s = from; s < end; s++) {
+      const e = this.cache[s - this.cacheStart];
+      if (e === undefined) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  private segmentIndexFor(seq: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.segments[mid]!.baseSequenceNumber <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private async readHandle(seg: Segment): Promise<fsp.FileHandle> {
+    return seg.readHandle ??= await fsp.open(seg.file, 'r');
+  }
+
+  /**
+   * Calls `visit` for each durable record from file position `startPos` of `seg` onward (up to
+   * the segment's durable end) until it returns false.
+   */
+  private async scanFrom(seg: Segment, startPos: number, visit: (buf: Buffer, rel: number, pos: number) => boolean): Promise<boolean> {
+    const handle = await this.readHandle(seg);
+    let pos = startPos;
+    const limit = seg.durableSize;
+    while (pos < limit) {
+      const want = Math.min(limit - pos, READ_CHUNK_BYTES);
+      let buf = Buffer.allocUnsafe(want);
+      const r = await handle.read(buf, 0, want, pos);
+      buf = buf.subarray(0, r.bytesRead);
+      let rel = 0;
+      for (;;) {
+        let check = checkFrame(buf, rel);
+        if (!check.ok && check.needMore !== undefined && rel === 0 && pos + check.needMore <= limit) {
+          buf = Buffer.allocUnsafe(check.needMore);
+          const r2 = await handle.read(buf, 0, check.needMore, pos);
+          buf = buf.subarray(0, r2.bytesRead);
+          check = checkFrame(buf, 0);
+        }
+        if (!check.ok) {
+          if (check.needMore !== undefined && rel > 0) break; // continue with a fresh read at `pos`
+          throw new HubStorageError('corrupt', seg.file, `D2C log file ${seg.file} became unreadable at byte ${pos} (${check.reason}) while the hub was running.`);
+        }
+        if (!visit(buf, rel, pos)) return false;
+        rel += check.frameLength;
+        pos += check.frameLength;
+        if (rel >= buf.length) break;
+      }
+    }
+    return true;
+  }
+
+  private async readFromDisk(from: number, end: number, out: D2cEvent[]): Promise<void> {
+    let si = this.segmentIndexFor(from);
+    let seq = from;
+    while (seq < end && si < this.segments.length) {
+      const seg = this.segments[si]!;
+      if (seg.durableNextSeq <= seq) {
+        si++;
+        continue;
+      }
+      const k = Math.floor((seq - seg.baseSequenceNumber) / INDEX_STRIDE);
+      const startPos = seg.indexPos[k]!;
+      let cur = seg.baseSequenceNumber + k * INDEX_STRIDE;
+      await this.scanFrom(seg, startPos, (buf, rel, pos) => {
+        if (cur >= seq) {
+          out.push(this.toEvent(seg, decodeFrame(buf, rel), pos));
+          seq++;
+        }
+        cur++;
+        return seq < end;
+      });
+      si++;
+    }
+  }
+
+  private toEvent(seg: Segment, r: ReturnType<typeof decodeFrame>, pos: number): D2cEvent {
+    const e: D2cEvent = {
+      partition: this.o.partition,
+      sequenceNumber: r.sequenceNumber,
+      offset: String(seg.baseOffset + pos - SEGMENT_HEADER_BYTES),
+      enqueuedTime: r.enqueuedTime,
+      deviceId: r.deviceId,
+      systemProperties: r.systemProperties,
+      applicationProperties: r.applicationProperties,
+      body: r.body,
+    };
+    if (r.moduleId !== undefined) e.moduleId = r.moduleId;
+    return e;
+  }
+
+  /** First sequence number whose offset is >= (inclusive) or > (exclusive) `offset`. */
+  async seqForOffset(offset: number, inclusive: boolean): Promise<number> {
+    const target = inclusive ? offset : offset + 1;
+    for (const seg of this.segments) {
+      if (seg.durableNextSeq === seg.baseSequenceNumber) continue;
+      if (seg.lastOffset < target) continue;
+      const targetPos = target - seg.baseOffset + SEGMENT_HEADER_BYTES;
+      let k = 0;
+      while (k + 1 < seg.indexPos.length && seg.indexPos[k + 1]! <= targetPos) k++;
+      let cur = seg.baseSequenceNumber + k * INDEX_STRIDE;
+      let found = -1;
+      await this.scanFrom(seg, seg.indexPos[k]!, (_buf, _rel, pos) => {
+        if (pos >= targetPos) {
+          found = cur;
+          return false;
+        }
+        cur++;
+        return true;
+      });
+      if (found >= 0) return found;
+    }
+    return this.durableNextSeq;
+  }
+
+  /** First sequence number with enqueuedTime > `time` (Event Hubs' enqueued-time filter is exclusive). */
+  async seqAfterTime(time: number): Promise<number> {
+    for (const seg of this.segments) {
+      if (seg.durableNextSeq === seg.baseSequenceNumber) continue;
+      if (seg.lastTime <= time) continue;
+      let k = 0;
+      while (k + 1 < seg.indexTime.length && seg.indexTime[k + 1]! <= time) k++;
+      let cur = seg.baseSequenceNumber + k * INDEX_STRIDE;
+      let found = -1;
+      await this.scanFrom(seg, seg.indexPos[k]!, (buf, rel) => {
+        if (peekFrame(buf, rel).enqueuedTime > time) {
+          found = cur;
+          return false;
+        }
+        cur++;
+        return true;
+      });
+      if (found >= 0) return found;
+    }
+    return this.durableNextSeq;
+  }
+
+  // ------------------------------------------------------------------ retention and closing
+
+  /** Deletes whole segments whose newest record is older than `cutoff`. */
+  async applyRetention(cutoff: number): Promise<number> {
+    let removed = 0;
+    // Close an idle, fully expired active segment so that it can be deleted too.
+    const act = this.active;
+    if (this.pending.length === 0 && !this.flushing && act.created && act.durableNextSeq > act.baseSequenceNumber && act.lastTime < cutoff) {
+      this.rollTo(this.nextSeq, act.baseOffset + act.durableSize - SEGMENT_HEADER_BYTES, act.lastOffset, act.lastTime);
+      await this.ensureCreated(this.active);
+    }
+    while (this.segments.length > 1) {
+      const seg = this.segments[0]!;
+      const next = this.segments[1]!;
+      if (!next.created) break;
+      const expired = seg.durableNextSeq === seg.baseSequenceNumber || seg.lastTime < cutoff;
+      if (!expired) break;
+      this.segments.shift();
+      removed += seg.durableNextSeq - seg.baseSequenceNumber;
+      const handles = [seg.readHandle, seg.writeHandle];
+      seg.readHandle = undefined;
+      seg.writeHandle = undefined;
+      for (const h of handles) await h?.close().catch(() => undefined);
+      await fsp.unlink(seg.file).catch((e: unknown) => this.o.log.warn(`D2C retention could not delete ${seg.file}: ${errorText(e)}`));
+    }
+    const beginning = this.beginningSeq;
+    if (this.cache.length > 0 && this.cacheStart < beginning) {
+      const drop = Math.min(this.cache.length, beginning - this.cacheStart);
+      for (let i = 0; i < drop; i++) this.cacheBytes -= this.cache[i]!.body.length + 256;
+      this.cache.splice(0, drop);
+      this.cacheStart += drop;
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    this.closed = true;
+    for (const seg of this.segments) {
+      const handles = [seg.readHandle, seg.writeHandle];
+      seg.readHandle = undefined;
+      seg.writeHandle = undefined;
+      for (const h of handles) await h?.close().catch(() => undefined);
+    }
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Makes a new file's directory entry durable; not supported on every platform (Windows).
+  try {
+    const h = await fsp.open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // best effort
+  }
+}

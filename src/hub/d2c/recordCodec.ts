@@ -1,0 +1,148 @@
+// On-disk format of the D2C log (see docs/hub-storage.md).
+//
+// Segment file = 44-byte header, then records back to back.
+//   header: magic "IHD2SEG1" | f64 baseSequenceNumber | f64 baseOffset | f64 prevLastOffset
+//           | f64 prevLastTime | u32 crc32(first 40 bytes)          (little endian)
+// Record frame = u32 payloadLength | u32 crc32(payload) | payload
+//   payload: u8 version (1) | f64 sequenceNumber | f64 enqueuedTime | u32 metaLength
+//            | meta (UTF-8 JSON) | body bytes
+// A record's Event Hubs offset is `baseOffset + (filePosition - SEGMENT_HEADER_BYTES)`, so
+// offsets are byte positions that keep growing across segments.
+import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
+import { crc32 } from './crc32';
+
+export const SEGMENT_MAGIC = Buffer.from('IHD2SEG1', 'ascii');
+export const SEGMENT_HEADER_BYTES = 44;
+export const FRAME_HEADER_BYTES = 8;
+export const PAYLOAD_FIXED_BYTES = 21;
+export const RECORD_VERSION = 1;
+/** Larger than any legal record (256 KB D2C limit plus metadata); a bigger length means corruption. */
+export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+export interface SegmentHeader {
+  baseSequenceNumber: number;
+  baseOffset: number;
+  /** Offset of the last record before this segment, or -1. Lets an empty partition keep its history. */
+  prevLastOffset: number;
+  prevLastTime: number;
+}
+
+export function encodeSegmentHeader(h: SegmentHeader): Buffer {
+  const buf = Buffer.alloc(SEGMENT_HEADER_BYTES);
+  SEGMENT_MAGIC.copy(buf, 0);
+  buf.writeDoubleLE(h.baseSequenceNumber, 8);
+  buf.writeDoubleLE(h.baseOffset, 16);
+  buf.writeDoubleLE(h.prevLastOffset, 24);
+  buf.writeDoubleLE(h.prevLastTime, 32);
+  buf.writeUInt32LE(crc32(buf.subarray(0, 40)), 40);
+  return buf;
+}
+
+/** Returns undefined when the bytes are not a valid header (torn or foreign). */
+export function decodeSegmentHeader(buf: Buffer): SegmentHeader | undefined {
+  if (buf.length < SEGMENT_HEADER_BYTES) return undefined;
+  if (!buf.subarray(0, 8).equals(SEGMENT_MAGIC)) return undefined;
+  if (buf.readUInt32LE(40) !== crc32(buf.subarray(0, 40))) return undefined;
+  return {
+    baseSequenceNumber: buf.readDoubleLE(8),
+    baseOffset: buf.readDoubleLE(16),
+    prevLastOffset: buf.readDoubleLE(24),
+    prevLastTime: buf.readDoubleLE(32),
+  };
+}
+
+/** What a record stores besides its sequence number, time and body. */
+export interface RecordMeta {
+  deviceId: string;
+  moduleId?: string;
+  systemProperties: SystemProperties;
+  applicationProperties: ApplicationProperty[];
+}
+
+type MetaJson = [string, string | null, SystemProperties, [string, string][]];
+
+export interface EncodedRecord {
+  frame: Buffer;
+  /** The body as a view into `frame` (so the tail cache holds one buffer per record). */
+  body: Buffer;
+}
+
+export function encodeRecord(sequenceNumber: number, enqueuedTime: number, meta: RecordMeta, body: Uint8Array): EncodedRecord {
+  const metaJson: MetaJson = [
+    meta.deviceId,
+    meta.moduleId ?? null,
+    meta.systemProperties,
+    meta.applicationProperties.map((p) => [p.name, p.value]),
+  ];
+  const metaText = JSON.stringify(metaJson);
+  const metaBytes = Buffer.byteLength(metaText, 'utf8');
+  const payloadLength = PAYLOAD_FIXED_BYTES + metaBytes + body.length;
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payloadLength);
+  frame.writeUInt32LE(payloadLength, 0);
+  const p = FRAME_HEADER_BYTES;
+  frame.writeUInt8(RECORD_VERSION, p);
+  frame.writeDoubleLE(sequenceNumber, p + 1);
+  frame.writeDoubleLE(enqueuedTime, p + 9);
+  frame.writeUInt32LE(metaBytes, p + 17);
+  frame.write(metaText, p + PAYLOAD_FIXED_BYTES, metaBytes, 'utf8');
+  const bodyStart = p + PAYLOAD_FIXED_BYTES + metaBytes;
+  frame.set(body, bodyStart);
+  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
+  return { frame, body: frame.subarray(bodyStart) };
+}
+
+export interface DecodedRecord extends RecordMeta {
+  sequenceNumber: number;
+  enqueuedTime: number;
+  body: Buffer;
+}
+
+export type FrameCheck =
+  | { ok: true; frameLength: number }
+  | { ok: false; reason: string; needMore?: number };
+
+/**
+ * Checks the frame starting at `pos` in `buf` (which holds file bytes up to `buf.length`).
+ * `needMore` means the frame claims more bytes than the buffer holds: the caller reads further
+ * (or, at end of file, treats it as torn).
+ */
+export function checkFrame(buf: Buffer, pos: number): FrameCheck {
+  if (buf.length - pos < FRAME_HEADER_BYTES) return { ok: false, reason: 'incomplete record header', needMore: FRAME_HEADER_BYTES };
+  const len = buf.readUInt32LE(pos);
+  if (len < PAYLOAD_FIXED_BYTES || len > MAX_PAYLOAD_BYTES) return { ok: false, reason: `invalid record length ${len}` };
+  if (buf.length - pos < FRAME_HEADER_BYTES + len) return { ok: false, reason: 'incomplete record', needMore: FRAME_HEADER_BYTES + len };
+  const payload = buf.subarray(pos + FRAME_HEADER_BYTES, pos + FRAME_HEADER_BYTES + len);
+  if (crc32(payload) !== buf.readUInt32LE(pos + 4)) return { ok: false, reason: 'checksum mismatch' };
+  if (payload[0] !== RECORD_VERSION) return { ok: false, reason: `unknown record version ${payload[0] ?? '?'}` };
+  const metaLen = payload.readUInt32LE(17);
+  if (PAYLOAD_FIXED_BYTES + metaLen > len) return { ok: false, reason: 'invalid metadata length' };
+  return { ok: true, frameLength: FRAME_HEADER_BYTES + len };
+}
+
+/** Sequence number and time without parsing the metadata (for index building). */
+export function peekFrame(buf: Buffer, pos: number): { sequenceNumber: number; enqueuedTime: number } {
+  return {
+    sequenceNumber: buf.readDoubleLE(pos + FRAME_HEADER_BYTES + 1),
+    enqueuedTime: buf.readDoubleLE(pos + FRAME_HEADER_BYTES + 9),
+  };
+}
+
+/** Decodes a frame already validated by `checkFrame`. The body is copied out of `buf`. */
+export function decodeFrame(buf: Buffer, pos: number): DecodedRecord {
+  const p = pos + FRAME_HEADER_BYTES;
+  const len = buf.readUInt32LE(pos);
+  const metaLen = buf.readUInt32LE(p + 17);
+  const metaStart = p + PAYLOAD_FIXED_BYTES;
+  const meta = JSON.parse(buf.toString('utf8', metaStart, metaStart + metaLen)) as MetaJson;
+  const body = Buffer.from(buf.subarray(metaStart + metaLen, p + len));
+  const record: DecodedRecord = {
+    sequenceNumber: buf.readDoubleLE(p + 1),
+    enqueuedTime: buf.readDoubleLE(p + 9),
+    deviceId: meta[0],
+    systemProperties: meta[2],
+    applicationProperties: meta[3].map(([name, value]) => ({ name, value })),
+    body,
+  };
+  if (meta[1] !== null) record.moduleId = meta[1];
+  return record;
+}
