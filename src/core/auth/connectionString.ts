@@ -25,6 +25,10 @@ export function parseConnectionString(s: string): Record<string, string> {
     if (name.length === 0) {
       throw new ConnectionStringError(`Part ${index + 1} of the connection string has a value but no name.`, [], [`part ${index + 1}`]);
     }
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name)) {
+      // Not shown: a part that is not Name=value is often a key pasted on its own.
+      throw new ConnectionStringError(`Part ${index + 1} of the connection string is not Name=value (its text is not shown).`, [], [`part ${index + 1}`]);
+    }
     if (name in out) throw new ConnectionStringError(`The connection string sets ${name} more than once.`, [], [name]);
     out[name] = segment.slice(eq + 1);
   });
