@@ -1,0 +1,40 @@
+// AMQP error conditions the Event Hubs-compatible endpoint detaches links with. The names are the
+// ones Event Hubs itself uses, so @azure/event-hubs translates them into the errors its users
+// already handle (ServiceCommunicationError for not-found, ArgumentError, UnauthorizedError, ...).
+import type { AmqpError } from 'rhea';
+
+export const AmqpCondition = {
+  notFound: 'amqp:not-found',
+  unauthorized: 'amqp:unauthorized-access',
+  invalidField: 'amqp:invalid-field',
+  notAllowed: 'amqp:not-allowed',
+  notImplemented: 'amqp:not-implemented',
+  internalError: 'amqp:internal-error',
+  resourceLimitExceeded: 'amqp:resource-limit-exceeded',
+  linkStolen: 'amqp:link:stolen',
+  argumentError: 'com.microsoft:argument-error',
+  argumentOutOfRange: 'com.microsoft:argument-out-of-range',
+} as const;
+export type AmqpConditionName = (typeof AmqpCondition)[keyof typeof AmqpCondition];
+
+/** A refusal that becomes the detach (or response) error; `description` is shown to the client's user. */
+export class EndpointError extends Error {
+  constructor(
+    readonly condition: AmqpConditionName,
+    description: string,
+  ) {
+    super(description);
+    this.name = 'EndpointError';
+  }
+
+  toAmqpError(): AmqpError {
+    return { condition: this.condition, description: this.message };
+  }
+}
+
+/** Turns anything thrown while serving a link into an AMQP error without leaking internals beyond the message. */
+export function toAmqpError(e: unknown): AmqpError {
+  if (e instanceof EndpointError) return e.toAmqpError();
+  if (e instanceof RangeError) return { condition: AmqpCondition.argumentOutOfRange, description: e.message };
+  return { condition: AmqpCondition.internalError, description: e instanceof Error ? e.message : String(e) };
+}

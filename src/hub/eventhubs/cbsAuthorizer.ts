@@ -1,0 +1,109 @@
+// Claims-based security (CBS) for the Event Hubs-compatible endpoint: validates the SAS tokens a
+// client puts on `$cbs` and remembers, per connection, which entity paths it may use until when.
+//
+// Signatures: @azure/event-hubs (like every Service Bus client) signs with the key's UTF-8 text
+// (core-amqp `signString` passes the key string to HMAC), while IoT Hub tooling signs with the
+// base64-decoded key. Real IoT Hub's built-in endpoint accepts the Event Hubs form; we accept both
+// so tokens made by either family of tools work. Parsing and checking are the core's (core/auth/sas).
+import { parseSasToken, verifySasToken } from '../../core/auth/sas';
+import type { SharedAccessPolicy } from '../contracts';
+import { entityPath, pathCovers } from './entityAddress';
+
+export const SAS_TOKEN_TYPES = ['servicebus.windows.net:sastoken', 'azure-devices.net:sastoken'];
+
+export interface PutTokenRequest {
+  /** The CBS `name`: the audience the client wants access to. */
+  audience: string;
+  type: string;
+  token: unknown;
+}
+
+export type PutTokenResult =
+  | { ok: true; claimPath: string; expiresAt: number; keyName: string }
+  | { ok: false; statusCode: 400 | 401 | 404; description: string };
+
+export class CbsAuthorizer {
+  constructor(
+    private readonly hubName: string,
+    private readonly policies: () => readonly SharedAccessPolicy[],
+    private readonly now: () => number,
+  ) {}
+
+  /** Validates a put-token request. Descriptions never echo the key or the signature. */
+  putToken(req: PutTokenRequest): PutTokenResult {
+    if (!SAS_TOKEN_TYPES.includes(req.type)) {
+      return { ok: false, statusCode: 400, description: `Unsupported token type "${req.type}": this endpoint accepts SAS tokens (servicebus.windows.net:sastoken).` };
+    }
+    if (typeof req.token !== 'string') {
+      return { ok: false, statusCode: 400, description: 'The put-token body must be the SAS token as an AMQP string.' };
+    }
+    const check = this.verify(req.token);
+    if (!check.ok) return check;
+    const claimPath = entityPath(req.audience);
+    const hub = this.hubName.toLowerCase();
+    if (claimPath !== '' && claimPath !== hub && !claimPath.startsWith(`${hub}/`)) {
+      return { ok: false, statusCode: 404, description: `The audience "${req.audience}" is not an entity of this endpoint (the Event Hub is "${this.hubName}").` };
+    }
+    if (!pathCovers(check.tokenPath, claimPath)) {
+      return { ok: false, statusCode: 401, description: `The token's resource "${check.resource}" does not cover the audience "${req.audience}".` };
+    }
+    return { ok: true, claimPath, expiresAt: check.expiresAt, keyName: check.keyName };
+  }
+
+  /** Checks a token (signature, policy rights, expiry). Used for put-token and for `$management` requests' security_token. */
+  verify(token: string):
+    | { ok: true; tokenPath: string; resource: string; expiresAt: number; keyName: string }
+    | { ok: false; statusCode: 400 | 401; description: string } {
+    let keyName: string | undefined;
+    try {
+      keyName = parseSasToken(token).keyName;
+    } catch (e) {
+      return { ok: false, statusCode: 401, description: `Malformed SAS token: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (keyName === undefined) {
+      return { ok: false, statusCode: 401, description: 'The SAS token has no skn (key name): the Event Hubs-compatible endpoint needs a shared access policy with ServiceConnect.' };
+    }
+    const policy = this.policies().find((p) => p.keyName === keyName);
+    if (policy === undefined) {
+      return { ok: false, statusCode: 401, description: `Unknown shared access policy "${keyName}".` };
+    }
+    if (!policy.rights.includes('ServiceConnect')) {
+      return { ok: false, statusCode: 401, description: `The shared access policy "${keyName}" lacks the ServiceConnect right needed to read events.` };
+    }
+    // The core verifies with base64-decoded keys (IoT Hub's way); the base64 of a key's UTF-8 text
+    // makes it verify Event Hubs-style signatures too.
+    const keys = [policy.primaryKey, policy.secondaryKey];
+    const result = verifySasToken(token, {
+      keys: [...keys, ...keys.map((k) => (k === '' ? '' : Buffer.from(k, 'utf8').toString('base64')))],
+      now: new Date(this.now()),
+      requireKeyName: keyName,
+    });
+    if (!result.ok) {
+      const description = result.reason === 'bad-signature'
+        ? `Invalid signature for the shared access policy "${keyName}": check the key in the connection string.`
+        : result.message;
+      return { ok: false, statusCode: 401, description };
+    }
+    const resource = result.token.resourceUri;
+    return { ok: true, tokenPath: entityPath(resource), resource, expiresAt: result.token.expiresAtSeconds * 1000, keyName };
+  }
+}
+
+/** The claims one AMQP connection holds: entity path -> expiry. */
+export class ConnectionClaims {
+  private readonly claims = new Map<string, number>();
+
+  add(path: string, expiresAt: number): void {
+    const prev = this.claims.get(path) ?? 0;
+    this.claims.set(path, Math.max(prev, expiresAt));
+  }
+
+  /** The latest expiry of a claim covering `path`, or undefined when none is valid at `now`. */
+  validUntil(path: string, now: number): number | undefined {
+    let best: number | undefined;
+    for (const [claimPath, expiresAt] of this.claims) {
+      if (expiresAt > now && pathCovers(claimPath, path) && (best === undefined || expiresAt > best)) best = expiresAt;
+    }
+    return best;
+  }
+}

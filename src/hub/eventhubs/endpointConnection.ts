@@ -1,0 +1,360 @@
+// Serves one AMQP connection of the Event Hubs-compatible endpoint: the `$cbs` node (put-token),
+// the `$management` node (READ), and receiver links on partitions. Everything a client does wrong
+// ends its own link (or request) with an AMQP error; the connection and every other client go on.
+import type { Connection, EventContext, Message, Receiver, Sender, Session } from 'rhea';
+import { types } from 'rhea';
+import type { ConsumerGroups, D2cLog, HubLogger } from '../contracts';
+import { AmqpCondition, EndpointError, toAmqpError } from './amqpErrors';
+import { ConnectionClaims, type CbsAuthorizer } from './cbsAuthorizer';
+import { entityPath, parsePartitionAddress, type PartitionAddress } from './entityAddress';
+import { handleManagementRequest } from './managementNode';
+import type { OwnerLevels } from './ownerLevels';
+import { PartitionDelivery } from './partitionDelivery';
+import { parseSelectorFilter, selectorFromSourceFilter } from './selectorFilter';
+
+export const CBS_NODE = '$cbs';
+export const MANAGEMENT_NODE = '$management';
+const EPOCH_PROPERTY = 'com.microsoft:epoch';
+const RUNTIME_METRIC_CAPABILITY = 'com.microsoft:enable-receiver-runtime-metric';
+/** Longest delay a Node timer accepts; token-expiry checks further out are re-armed. */
+const MAX_TIMER_MS = 2_147_000_000;
+
+export interface EndpointShared {
+  hubName: string;
+  createdAt: number;
+  d2c: D2cLog;
+  consumerGroups: ConsumerGroups;
+  log: HubLogger;
+  authorizer: CbsAuthorizer;
+  ownerLevels: OwnerLevels;
+  now(): number;
+  /** Routes the log's onAppended notifications for the delivery's partition to it. */
+  track(delivery: PartitionDelivery): () => void;
+}
+
+interface PartitionLink {
+  sender: Sender;
+  address: PartitionAddress;
+  delivery?: PartitionDelivery;
+  cleanup: (() => void)[];
+  closed: boolean;
+  clearExpiryTimer?: () => void;
+}
+
+interface LocalAttach { snd_settle_mode?: number; offered_capabilities?: string[] }
+
+export class EndpointConnection {
+  private readonly claims = new ConnectionClaims();
+  private readonly replyLinks = new Map<string, Sender>();
+  private readonly partitionLinks = new Map<Sender, PartitionLink>();
+  private ended = false;
+
+  constructor(
+    connection: Connection,
+    private readonly shared: EndpointShared,
+    private readonly label: string,
+  ) {
+    connection.on('sender_open', (ctx: EventContext) => this.safely(() => this.onSenderOpen(ctx.sender!)));
+    connection.on('receiver_open', (ctx: EventContext) => this.safely(() => this.onReceiverOpen(ctx.receiver!)));
+    connection.on('message', (ctx: EventContext) => this.safely(() => this.onMessage(ctx.receiver!, ctx.message!)));
+    connection.on('sendable', (ctx: EventContext) => this.partitionLinks.get(ctx.sender!)?.delivery?.kick());
+    connection.on('sender_draining', (ctx: EventContext) => this.partitionLinks.get(ctx.sender!)?.delivery?.requestDrain());
+    connection.on('sender_close', (ctx: EventContext) => this.onSenderGone(ctx.sender!));
+    connection.on('sender_error', (ctx: EventContext) => this.onSenderGone(ctx.sender!));
+    connection.on('receiver_close', () => undefined);
+    connection.on('receiver_error', () => undefined);
+    connection.on('session_close', (ctx: EventContext) => this.onSessionGone(ctx.session!));
+    connection.on('session_error', (ctx: EventContext) => this.onSessionGone(ctx.session!));
+    connection.on('connection_close', () => this.end('closed by the client'));
+    connection.on('connection_error', () => this.end('closed by the client with an error'));
+    connection.on('disconnected', (ctx: EventContext) => this.end(ctx.error ? `disconnected: ${errorText(ctx.error)}` : 'disconnected'));
+    connection.on('protocol_error', (e: unknown) => this.shared.log.debug(`Event Hubs endpoint ${this.label}: protocol error: ${errorText(e)}`));
+    connection.on('error', (e: unknown) => this.shared.log.debug(`Event Hubs endpoint ${this.label}: ${errorText(e)}`));
+  }
+
+  /** Stops every delivery of this connection (the socket is gone or the endpoint is closing). */
+  end(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const link of this.partitionLinks.values()) this.release(link);
+    this.partitionLinks.clear();
+    this.replyLinks.clear();
+    this.shared.log.debug(`Event Hubs endpoint ${this.label}: connection ${reason}`);
+  }
+
+  // ---------------------------------------------------------------- link attach
+
+  /** The client opened a receiving link, so we are the sender: `$cbs`/`$management` replies or a partition. */
+  private onSenderOpen(sender: Sender): void {
+    const address = sender.source?.address ?? '';
+    const node = nodeName(address);
+    if (node === CBS_NODE || node === MANAGEMENT_NODE) {
+      sender.set_source({ address });
+      const target = sender.target?.address;
+      if (target !== undefined && target !== '') sender.set_target({ address: target });
+      this.replyLinks.set(sender.name, sender);
+      if (target !== undefined && target !== '') this.replyLinks.set(target, sender);
+      return;
+    }
+    let address_: PartitionAddress;
+    try {
+      address_ = this.admitPartitionLink(sender, address);
+    } catch (e) {
+      this.refuse(sender, e, address);
+      return;
+    }
+    const link: PartitionLink = { sender, address: address_, cleanup: [], closed: false };
+    this.partitionLinks.set(sender, link);
+    const ownerLevel = readOwnerLevel(sender.properties);
+    try {
+      link.cleanup.push(this.shared.ownerLevels.admit(address_.path, {
+        ownerLevel,
+        disconnect: (error) => this.closeLink(link, error),
+      }));
+    } catch (e) {
+      this.partitionLinks.delete(sender);
+      this.refuse(sender, e, address);
+      return;
+    }
+    // Accept: echo the source, deliver pre-settled (the client need not settle each event).
+    sender.set_source({ address });
+    const target = sender.target?.address;
+    if (target !== undefined && target !== '') sender.set_target({ address: target });
+    const local = (sender as unknown as { local: { attach: LocalAttach } }).local.attach;
+    local.snd_settle_mode = 1;
+    const runtimeMetrics = capabilities(sender.desired_capabilities).includes(RUNTIME_METRIC_CAPABILITY);
+    if (runtimeMetrics) local.offered_capabilities = [RUNTIME_METRIC_CAPABILITY];
+    this.armExpiryCheck(link);
+    void this.startDelivery(link, runtimeMetrics);
+  }
+
+  /** Validates address, consumer group, claim and filter; throws EndpointError to refuse. */
+  private admitPartitionLink(sender: Sender, address: string): PartitionAddress {
+    const { hubName, d2c, consumerGroups } = this.shared;
+    const parsed = parsePartitionAddress(address, hubName, d2c.partitionCount);
+    const groups = consumerGroups.list();
+    const wanted = parsed.consumerGroup.toLowerCase();
+    if (wanted !== '$default' && !groups.some((g) => g.toLowerCase() === wanted)) {
+      throw new EndpointError(AmqpCondition.notFound,
+        `The messaging entity "${address}" could not be found: consumer group "${parsed.consumerGroup}" does not exist ` +
+        `(existing: ${['$Default', ...groups.filter((g) => g.toLowerCase() !== '$default')].join(', ')}).`);
+    }
+    if (this.claims.validUntil(parsed.path, this.shared.now()) === undefined) {
+      throw new EndpointError(AmqpCondition.unauthorized,
+        `Unauthorized access to "${address}": put a valid SAS token for it on $cbs first (policy with ServiceConnect).`);
+    }
+    // Parse the filter now so a malformed one is refused before any delivery starts.
+    const selector = selectorFromSourceFilter(sender.source?.filter);
+    if (selector !== undefined) parseSelectorFilter(selector);
+    return parsed;
+  }
+
+  private async startDelivery(link: PartitionLink, runtimeMetrics: boolean): Promise<void> {
+    const { sender, address } = link;
+    try {
+      const selector = selectorFromSourceFilter(sender.source?.filter);
+      const position = selector === undefined ? 'earliest' : parseSelectorFilter(selector);
+      const start = await this.shared.d2c.resolveStart(address.partition, position);
+      if (link.closed) return;
+      const delivery = new PartitionDelivery({
+        sender,
+        d2c: this.shared.d2c,
+        partition: address.partition,
+        startSequenceNumber: start,
+        log: this.shared.log,
+        runtimeMetrics,
+        onFailed: (error) => this.closeLink(link, error),
+      });
+      link.delivery = delivery;
+      link.cleanup.push(this.shared.track(delivery));
+      this.shared.log.debug(`Event Hubs endpoint ${this.label}: receiver on ${address.path} from sequence number ${start}` +
+        (selector === undefined ? '' : ` (filter ${selector})`));
+      delivery.kick();
+    } catch (e) {
+      this.closeLink(link, e);
+    }
+  }
+
+  /** The client opened a sending link, so we receive: only `$cbs` and `$management` accept requests. */
+  private onReceiverOpen(receiver: Receiver): void {
+    const address = receiver.target?.address ?? '';
+    const node = nodeName(address);
+    if (node === CBS_NODE || node === MANAGEMENT_NODE) {
+      receiver.set_target({ address });
+      const source = receiver.source?.address;
+      if (source !== undefined && source !== '') receiver.set_source({ address: source });
+      return;
+    }
+    this.refuse(receiver, new EndpointError(AmqpCondition.notAllowed,
+      `Sending to "${address}" is not allowed: IoT Hub's Event Hubs-compatible endpoint is read-only (devices send telemetry over MQTT).`), address);
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private onMessage(receiver: Receiver, message: Message): void {
+    const node = nodeName(receiver.target?.address ?? '');
+    const response = node === CBS_NODE ? this.putToken(message) : handleManagementRequest(message, {
+      hubName: this.shared.hubName,
+      createdAt: this.shared.createdAt,
+      d2c: this.shared.d2c,
+      authorized: (token) => this.managementAuthorized(token),
+    });
+    const reply = this.replyLinkFor(message.reply_to, receiver.session, node);
+    if (reply === undefined) {
+      this.shared.log.debug(`Event Hubs endpoint ${this.label}: no reply link for ${node} request (reply_to ${String(message.reply_to)})`);
+      return;
+    }
+    reply.send(response);
+  }
+
+  private putToken(request: Message): Message {
+    const props = (request.application_properties ?? {}) as Record<string, unknown>;
+    let status = 200;
+    let description = 'OK';
+    if (props['operation'] !== 'put-token') {
+      status = 400;
+      description = `Unsupported $cbs operation "${String(props['operation'])}": only put-token is available.`;
+    } else {
+      const result = this.shared.authorizer.putToken({
+        audience: String(props['name'] ?? ''),
+        type: String(props['type'] ?? ''),
+        token: request.body,
+      });
+      if (result.ok) {
+        this.claims.add(result.claimPath, result.expiresAt);
+        this.rearmExpiryChecks();
+      } else {
+        status = result.statusCode;
+        description = result.description;
+        this.shared.log.info(`Event Hubs endpoint ${this.label}: put-token refused (${status}): ${description}`);
+      }
+    }
+    const response: Message = {
+      application_properties: { 'status-code': types.wrap_int(status), 'status-description': description },
+      body: null,
+    };
+    if (request.message_id !== undefined) response.correlation_id = request.message_id;
+    if (request.reply_to !== undefined) response.to = request.reply_to;
+    return response;
+  }
+
+  private managementAuthorized(token: unknown): boolean {
+    const now = this.shared.now();
+    const path = `${this.shared.hubName.toLowerCase()}/${MANAGEMENT_NODE}`;
+    if (this.claims.validUntil(path, now) !== undefined) return true;
+    if (typeof token !== 'string') return false;
+    const check = this.shared.authorizer.verify(token);
+    return check.ok && (check.tokenPath === '' || path === check.tokenPath || path.startsWith(`${check.tokenPath}/`));
+  }
+
+  private replyLinkFor(replyTo: unknown, session: Session, node: string): Sender | undefined {
+    if (typeof replyTo === 'string') {
+      const link = this.replyLinks.get(replyTo);
+      if (link !== undefined && link.is_open()) return link;
+    }
+    for (const link of this.replyLinks.values()) {
+      if (link.session === session && nodeName(link.source?.address ?? '') === node && link.is_open()) return link;
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- link lifetime
+
+  /** Event Hubs detaches a receiver whose token expired without renewal; so do we. */
+  private armExpiryCheck(link: PartitionLink): void {
+    if (link.closed) return;
+    const until = this.claims.validUntil(link.address.path, this.shared.now());
+    if (until === undefined) {
+      this.closeLink(link, new EndpointError(AmqpCondition.unauthorized,
+        'The SAS token for this receiver expired and was not renewed on $cbs.'));
+      return;
+    }
+    const timer = setTimeout(() => this.armExpiryCheck(link), Math.min(MAX_TIMER_MS, Math.max(0, until - this.shared.now()) + 1));
+    timer.unref();
+    link.clearExpiryTimer?.();
+    link.clearExpiryTimer = () => clearTimeout(timer);
+  }
+
+  private rearmExpiryChecks(): void {
+    for (const link of this.partitionLinks.values()) this.armExpiryCheck(link);
+  }
+
+  private closeLink(link: PartitionLink, error: unknown): void {
+    if (link.closed) return;
+    const amqpError = toAmqpError(error);
+    this.shared.log.info(`Event Hubs endpoint ${this.label}: closing receiver on ${link.address.path}: ${amqpError.condition} ${String(amqpError.description)}`);
+    this.release(link);
+    this.partitionLinks.delete(link.sender);
+    if (link.sender.is_open()) link.sender.close(amqpError);
+  }
+
+  private release(link: PartitionLink): void {
+    if (link.closed) return;
+    link.closed = true;
+    link.delivery?.stop();
+    link.clearExpiryTimer?.();
+    for (const c of link.cleanup.splice(0)) c();
+  }
+
+  private onSenderGone(sender: Sender): void {
+    const link = this.partitionLinks.get(sender);
+    if (link !== undefined) {
+      this.release(link);
+      this.partitionLinks.delete(sender);
+      return;
+    }
+    for (const [key, s] of this.replyLinks) if (s === sender) this.replyLinks.delete(key);
+  }
+
+  private onSessionGone(session: Session): void {
+    for (const [sender, link] of [...this.partitionLinks]) {
+      if (sender.session === session) {
+        this.release(link);
+        this.partitionLinks.delete(sender);
+      }
+    }
+    for (const [key, s] of [...this.replyLinks]) if (s.session === session) this.replyLinks.delete(key);
+  }
+
+  private refuse(link: Sender | Receiver, e: unknown, address: string): void {
+    const amqpError = toAmqpError(e);
+    this.shared.log.info(`Event Hubs endpoint ${this.label}: refused link "${address}": ${amqpError.condition} ${String(amqpError.description)}`);
+    // The attach goes out with no source/target (the AMQP way to refuse), followed by the detach.
+    link.close(amqpError);
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.shared.log.error(`Event Hubs endpoint ${this.label}: ${errorText(e)}`);
+    }
+  }
+}
+
+/** `$cbs`, `$management` (optionally `{hub}/$management`) or the address itself. */
+function nodeName(address: string): string {
+  const path = entityPath(address);
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return last === CBS_NODE || last === MANAGEMENT_NODE ? last : path;
+}
+
+function readOwnerLevel(properties: unknown): number | undefined {
+  if (properties === null || typeof properties !== 'object') return undefined;
+  const v = (properties as Record<string, unknown>)[EPOCH_PROPERTY];
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (Buffer.isBuffer(v) && v.length === 8) return Number(v.readBigInt64BE(0));
+  return undefined;
+}
+
+function capabilities(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string') return [v];
+  return [];
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (e !== null && typeof e === 'object' && 'description' in e) return String((e as { description: unknown }).description);
+  return String(e);
+}

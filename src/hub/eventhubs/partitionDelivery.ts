@@ -1,0 +1,170 @@
+// Delivers one partition of the D2C log to one receiver link, strictly within link credit:
+// it reads at most min(credit, batch) events at a time, sends them pre-settled, and when it has
+// caught up it waits for the log's onAppended notification (the endpoint calls `kick`). A slow
+// consumer therefore costs at most its own credit in memory; the socket's write buffer is also
+// watched so that a client granting credit without reading cannot make the hub buffer unboundedly.
+import type { Sender } from 'rhea';
+import { types, type Message } from 'rhea';
+import type { D2cLog, HubLogger } from '../contracts';
+import { AmqpCondition, EndpointError } from './amqpErrors';
+import { encodeEvent } from './eventEncoding';
+
+/** Largest single read from the log per link. */
+export const READ_BATCH = 512;
+/** Above this many bytes queued on the socket, delivery pauses until it drains. */
+export const SOCKET_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+
+// rhea keeps these on the link and session objects without typing them. `credit` only drops when
+// rhea writes a transfer (on its next tick), so deliveries sent but not yet written are counted here.
+interface SenderInternals {
+  credit?: number;
+  session: { outgoing: { next_pending_delivery: number; available(): number } };
+}
+interface SocketLike {
+  writableLength?: number;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+}
+
+export interface PartitionDeliveryOptions {
+  sender: Sender;
+  d2c: D2cLog;
+  partition: number;
+  startSequenceNumber: number;
+  log: HubLogger;
+  /** Adds last-enqueued runtime information (delivery annotations) when the receiver asked for it. */
+  runtimeMetrics: boolean;
+  /** Called once when delivery stops because of an error (the link is closed with it). */
+  onFailed(error: EndpointError): void;
+}
+
+export class PartitionDelivery {
+  private nextSeq: number;
+  private running = false;
+  private again = false;
+  private closed = false;
+  private drainRequested = false;
+  private waitingForSocket = false;
+  /** Ids of this link's deliveries that rhea has not written yet (ascending). */
+  private unwritten: number[] = [];
+  private unwrittenHead = 0;
+  delivered = 0;
+
+  constructor(private readonly o: PartitionDeliveryOptions) {
+    this.nextSeq = o.startSequenceNumber;
+  }
+
+  get partition(): number {
+    return this.o.partition;
+  }
+
+  get nextSequenceNumber(): number {
+    return this.nextSeq;
+  }
+
+  /** Something changed (credit arrived, events appended, drain requested): deliver what is possible. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.run();
+  }
+
+  requestDrain(): void {
+    this.drainRequested = true;
+    this.kick();
+  }
+
+  stop(): void {
+    this.closed = true;
+  }
+
+  private async run(): Promise<void> {
+    const { sender, d2c, partition } = this.o;
+    try {
+      do {
+        this.again = false;
+        let caughtUp = false;
+        for (;;) {
+          if (this.closed || this.socketCongested()) break;
+          const budget = this.budget();
+          if (budget <= 0) break;
+          const events = await d2c.read(partition, this.nextSeq, Math.min(budget, READ_BATCH));
+          if (this.closed) return;
+          if (events.length === 0) {
+            caughtUp = true;
+            break;
+          }
+          const runtime = this.o.runtimeMetrics ? this.runtimeAnnotations() : undefined;
+          // Credit can shrink while we awaited the read; unsent events are read again later.
+          let left = this.budget();
+          for (const event of events) {
+            if (left-- <= 0) break;
+            const msg: Message = encodeEvent(event);
+            if (runtime !== undefined) msg.delivery_annotations = runtime;
+            const delivery = sender.send(msg) as unknown as { id: number };
+            this.unwritten.push(delivery.id);
+            this.nextSeq = event.sequenceNumber + 1;
+            this.delivered++;
+          }
+        }
+        if (this.drainRequested && (caughtUp || this.budget() <= 0)) {
+          this.drainRequested = false;
+          sender.set_drained(true);
+        }
+      } while (this.again && !this.closed);
+    } catch (e) {
+      if (!this.closed) {
+        this.closed = true;
+        const text = e instanceof Error ? e.message : String(e);
+        this.o.log.error(`Event Hubs endpoint: reading partition ${partition} failed: ${text}`);
+        this.o.onFailed(new EndpointError(AmqpCondition.internalError, `Reading partition ${partition} failed: ${text}`));
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** How many more deliveries the link's credit allows right now. */
+  private budget(): number {
+    const s = this.o.sender as unknown as SenderInternals;
+    const outgoing = s.session.outgoing;
+    while (this.unwrittenHead < this.unwritten.length && this.unwritten[this.unwrittenHead]! < outgoing.next_pending_delivery) {
+      this.unwrittenHead++;
+    }
+    if (this.unwrittenHead > 1024 && this.unwrittenHead * 2 > this.unwritten.length) {
+      this.unwritten = this.unwritten.slice(this.unwrittenHead);
+      this.unwrittenHead = 0;
+    }
+    const pending = this.unwritten.length - this.unwrittenHead;
+    return Math.min((s.credit ?? 0) - pending, outgoing.available());
+  }
+
+  private socketCongested(): boolean {
+    const socket = (this.o.sender.connection as unknown as { socket?: SocketLike }).socket;
+    if (socket === undefined || (socket.writableLength ?? 0) < SOCKET_HIGH_WATER_BYTES) return false;
+    if (!this.waitingForSocket) {
+      this.waitingForSocket = true;
+      const resume = (): void => {
+        if (!this.waitingForSocket) return;
+        this.waitingForSocket = false;
+        this.kick();
+      };
+      socket.once('drain', resume);
+      socket.once('close', resume);
+    }
+    return true;
+  }
+
+  private runtimeAnnotations(): Record<string, unknown> {
+    const info = this.o.d2c.partitionInfo(this.o.partition);
+    return {
+      last_enqueued_sequence_number: types.wrap_long(info.lastEnqueuedSequenceNumber),
+      last_enqueued_offset: info.lastEnqueuedOffset,
+      last_enqueued_time_utc: types.wrap_timestamp(info.lastEnqueuedTime),
+      runtime_info_retrieval_time_utc: types.wrap_timestamp(Date.now()),
+    };
+  }
+}
