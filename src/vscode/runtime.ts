@@ -1,9 +1,12 @@
 // Owns everything the extension registers for its lifetime. Features add themselves here.
 import * as vscode from 'vscode';
+import { MessageFilesLanguage } from './language/messageFilesClient';
 import { Log } from './log';
 
 export class ExtensionRuntime implements vscode.Disposable {
   readonly log: Log;
+  /** The *.iotmsg.json language client (server starts when such a file opens). */
+  readonly messageFiles: MessageFilesLanguage;
   /** Milliseconds spent in activate(), reported by the integration suite. */
   readonly activationMs: number;
   private readonly disposables: vscode.Disposable[] = [];
@@ -12,6 +15,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     const started = performance.now();
     this.log = this.own(new Log());
     this.own(vscode.commands.registerCommand('iotHubMessaging.showLog', () => this.log.show()));
+    this.messageFiles = this.own(new MessageFilesLanguage(context, this.log));
     this.activationMs = performance.now() - started;
     this.log.info(`activated in ${this.activationMs.toFixed(1)} ms`);
   }

@@ -1,0 +1,28 @@
+// The custom messages between the language client (extension) and the language server, in one
+// file both sides import. Plain types and method names only, so that neither side pulls the
+// other's LSP library into its bundle.
+
+/** Server -> client: the device ids of the connected hub, for completion of "deviceId". */
+export const DEVICE_IDS_REQUEST = 'iotHubMessaging/deviceIds';
+export type DeviceIdsParams = Record<string, never>;
+export interface DeviceIdsResult {
+  /** Empty when no hub is connected. */
+  deviceIds: string[];
+}
+
+/** Options the client passes when it starts the server (`initializationOptions`). */
+export interface LanguageServerInitOptions {
+  /**
+   * The editor's JSON language already validates the file against schemas/iotmsg.schema.json
+   * (VS Code does, through `jsonValidation`) and completes/hovers from it. The server then leaves
+   * out syntax and structure diagnostics, schema completions and schema hovers, so nothing is
+   * reported or listed twice. The linter and other editors get everything.
+   */
+  jsonSchemaHandledByClient?: boolean;
+}
+
+/** Arguments of the send commands the code lenses run. */
+export interface SendFromFileArgs {
+  uri: string;
+  messageIndex: number;
+}

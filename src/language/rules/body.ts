@@ -1,0 +1,86 @@
+// How a file's `body` becomes the message's bytes. Documented in docs/message-files.md:
+//  - a JSON string: its UTF-8 text;
+//  - `{"base64": "..."}` (that one key only): the decoded bytes;
+//  - any other JSON value: compact JSON, i.e. the value exactly as written minus the whitespace
+//    outside strings. Numbers and escapes stay as written, so nothing is lost to re-serialising
+//    (JSON.stringify would round 12345678901234567890 and rewrite 1.50 as 1.5).
+import type { Node } from 'jsonc-parser';
+
+export type BodyKind = 'json' | 'text' | 'base64';
+
+const encoder = new TextEncoder();
+
+/** The value at `[start, end)` of `text` with insignificant whitespace removed. */
+export function compactJson(text: string, start: number, end: number): string {
+  const parts: string[] = [];
+  let runStart = start;
+  let i = start;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Skip the whole string literal, escapes included.
+      i++;
+      while (i < end) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c) { i += 2; continue; }
+        i++;
+        if (s === 0x22) break;
+      }
+      continue;
+    }
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      if (i > runStart) parts.push(text.slice(runStart, i));
+      while (i < end) {
+        const w = text.charCodeAt(i);
+        if (w !== 0x20 && w !== 0x0a && w !== 0x0d && w !== 0x09) break;
+        i++;
+      }
+      runStart = i;
+      continue;
+    }
+    i++;
+  }
+  if (end > runStart) parts.push(text.slice(runStart, Math.min(end, text.length)));
+  return parts.join('');
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Standard base64 with optional padding; whitespace (line wrapping) is ignored. */
+export function isValidBase64(value: string): boolean {
+  const compact = value.replace(/\s+/g, '');
+  if (!BASE64.test(compact)) return false;
+  const unpadded = compact.replace(/=+$/, '');
+  return unpadded.length % 4 !== 1 && (compact.length === unpadded.length || compact.length % 4 === 0);
+}
+
+export function decodeBase64(value: string): Uint8Array {
+  return new Uint8Array(Buffer.from(value.replace(/\s+/g, ''), 'base64'));
+}
+
+export function encodeBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/** `{"base64": "..."}` with exactly that one key and a string value. */
+export function base64Member(node: Node): Node | undefined {
+  if (node.type !== 'object' || node.children?.length !== 1) return undefined;
+  const member = node.children[0];
+  const key = member?.children?.[0];
+  const value = member?.children?.[1];
+  if (key?.value !== 'base64' || value?.type !== 'string') return undefined;
+  return value;
+}
+
+export function bodyKind(node: Node): BodyKind {
+  if (node.type === 'string') return 'text';
+  return base64Member(node) ? 'base64' : 'json';
+}
+
+/** The bytes a body value is sent as (invalid base64 decodes leniently; the file rule reports it). */
+export function bodyBytes(text: string, node: Node): Uint8Array {
+  if (node.type === 'string') return encoder.encode(String(node.value));
+  const b64 = base64Member(node);
+  if (b64) return decodeBase64(String(b64.value));
+  return encoder.encode(compactJson(text, node.offset, node.offset + node.length));
+}

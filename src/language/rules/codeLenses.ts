@@ -1,0 +1,27 @@
+// "Send" code lenses above each message of a file.
+import type { Analysis } from './diagnose';
+
+export const SEND_D2C_COMMAND = 'iotHubMessaging.sendD2cFromFile';
+export const SEND_C2D_COMMAND = 'iotHubMessaging.sendC2dFromFile';
+
+export interface FileCodeLens {
+  /** Offset of the message object's opening brace: the lens sits on its line. */
+  offset: number;
+  title: string;
+  command: typeof SEND_D2C_COMMAND | typeof SEND_C2D_COMMAND;
+  messageIndex: number;
+}
+
+/** One lens per message whose direction is known; a message without a device asks for one when sent. */
+export function codeLenses(analysis: Analysis): FileCodeLens[] {
+  const out: FileCodeLens[] = [];
+  for (const m of analysis.messages) {
+    if (!m.direction) continue;
+    const device = m.message.deviceId;
+    const who = device === undefined ? '…' : device + (m.message.moduleId ? `/${m.message.moduleId}` : '');
+    out.push(m.direction === 'd2c'
+      ? { offset: m.node.offset, title: `Send D2C as ${who}`, command: SEND_D2C_COMMAND, messageIndex: m.index }
+      : { offset: m.node.offset, title: `Send C2D to ${who}`, command: SEND_C2D_COMMAND, messageIndex: m.index });
+  }
+  return out;
+}

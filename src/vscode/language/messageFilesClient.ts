@@ -1,0 +1,98 @@
+// The language client for *.iotmsg.json files: starts the language server (its own process, IPC)
+// the first time such a file is open, answers its device-id request, and owns the "send from
+// file" commands the code lenses run. All language logic lives in src/language (no vscode there).
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  DEVICE_IDS_REQUEST, type DeviceIdsParams, type DeviceIdsResult, type LanguageServerInitOptions, type SendFromFileArgs,
+} from '../../language/protocol';
+import { SEND_C2D_COMMAND, SEND_D2C_COMMAND } from '../../language/rules/codeLenses';
+import type { Log } from '../log';
+
+export const MESSAGE_FILE_PATTERN = '**/*.iotmsg.json';
+
+/** Where device ids for completion come from; the hub client supplies one once it exists. */
+export type DeviceIdSource = () => Promise<string[]>;
+
+export class MessageFilesLanguage implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private starting: Promise<void> | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private deviceIds: DeviceIdSource = () => Promise.resolve([]);
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: Log) {
+    this.disposables.push(
+      vscode.commands.registerCommand(SEND_D2C_COMMAND, (args?: SendFromFileArgs) => this.sendNotYet('D2C', args)),
+      vscode.commands.registerCommand(SEND_C2D_COMMAND, (args?: SendFromFileArgs) => this.sendNotYet('C2D', args)),
+      // Lazy: no server process until a message file is open.
+      vscode.workspace.onDidOpenTextDocument((doc) => this.startIfMessageFile(doc)),
+    );
+    for (const doc of vscode.workspace.textDocuments) this.startIfMessageFile(doc);
+  }
+
+  /** Lets the hub connection feed device-id completion. */
+  setDeviceIdSource(source: DeviceIdSource): void {
+    this.deviceIds = source;
+  }
+
+  /** Starts the server if it is not running yet; resolves once it is ready. */
+  start(): Promise<void> {
+    this.starting ??= this.startClient().catch((err: unknown) => {
+      this.log.error('message file language server failed to start', err);
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private startIfMessageFile(doc: vscode.TextDocument): void {
+    if (doc.uri.path.endsWith('.iotmsg.json')) void this.start();
+  }
+
+  private async startClient(): Promise<void> {
+    const serverModule = this.context.asAbsolutePath('dist/language-server.js');
+    const serverOptions: ServerOptions = {
+      run: { module: serverModule, transport: TransportKind.ipc },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const initializationOptions: LanguageServerInitOptions = {
+      // VS Code's JSON language validates against our schema (contributed via jsonValidation).
+      jsonSchemaHandledByClient: vscode.extensions.getExtension('vscode.json-language-features') !== undefined,
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { language: 'json', pattern: MESSAGE_FILE_PATTERN },
+        { language: 'jsonc', pattern: MESSAGE_FILE_PATTERN },
+      ],
+      initializationOptions,
+      outputChannelName: 'IoT Hub Message Files',
+    };
+    const client = new LanguageClient('iotHubMessageFiles', 'IoT Hub Message Files', serverOptions, clientOptions);
+    this.client = client;
+    this.disposables.push(client.onRequest(DEVICE_IDS_REQUEST, async (_params: DeviceIdsParams): Promise<DeviceIdsResult> => {
+      try {
+        return { deviceIds: await this.deviceIds() };
+      } catch (err) {
+        this.log.warn(`device ids for completion unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        return { deviceIds: [] };
+      }
+    }));
+    const started = performance.now();
+    await client.start();
+    this.log.info(`message file language server started in ${(performance.now() - started).toFixed(0)} ms`);
+  }
+
+  private async sendNotYet(direction: 'D2C' | 'C2D', args: SendFromFileArgs | undefined): Promise<void> {
+    const where = args ? ` (message ${args.messageIndex + 1} of ${vscode.Uri.parse(args.uri).path.split('/').pop() ?? args.uri})` : '';
+    this.log.info(`send ${direction} from file requested${where}; the send commands are not available yet`);
+    await vscode.window.showInformationMessage(
+      `Sending ${direction} from a message file${where} arrives with the send commands; this build can lint and check the file only.`,
+    );
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+    const client = this.client;
+    this.client = undefined;
+    if (client) void client.dispose().catch((err: unknown) => this.log.warn(`language server stop: ${String(err)}`));
+  }
+}
