@@ -89,7 +89,7 @@ export interface IotMessage {
   body: Uint8Array;
 }
 
-export function createMessage(init: Partial<IotMessage> & { body?: Uint8Array | string } = {}): IotMessage {
+export function createMessage(init: Omit<Partial<IotMessage>, 'body'> & { body?: Uint8Array | string } = {}): IotMessage {
   const body = typeof init.body === 'string' ? new TextEncoder().encode(init.body) : init.body ?? new Uint8Array();
   const msg: IotMessage = {
     systemProperties: { ...(init.systemProperties ?? {}) },
