@@ -28,6 +28,10 @@ function fromBom(b: Uint8Array): { encoding: Encoding; skip: number } | undefine
   return undefined;
 }
 
+function family(e: Encoding): string {
+  return e.slice(0, 6);
+}
+
 /** Maps a content-encoding or charset label to an encoding; `utf-16`/`utf-32` mean little-endian (as .NET and Windows write them). */
 function fromLabel(label: string | undefined): Encoding | undefined {
   if (label === undefined) return undefined;
@@ -85,8 +89,11 @@ const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/;
  * text starts with `{` or `[`.
  */
 export function decodeBody(body: Uint8Array, contentType?: string, contentEncoding?: string): DecodedBody {
-  const bom = fromBom(body);
   const labelled = fromLabel(contentEncoding) ?? fromLabel(charsetOf(contentType));
+  // A BOM settles the byte order, but only within the labelled family: the UTF-32LE bytes of
+  // U+10FFFE start FE FF, which must not be read as a UTF-16BE BOM.
+  const sniffed = fromBom(body);
+  const bom = sniffed === undefined || labelled === undefined || family(sniffed.encoding) === family(labelled) ? sniffed : undefined;
   const encoding: Encoding = bom?.encoding ?? labelled ?? 'utf-8';
   const text = decodeAs(body.subarray(bom?.skip ?? 0), encoding);
   if (text === undefined) return { kind: 'binary', binaryReason: `the body is not valid ${encoding.toUpperCase()}` };
