@@ -1,0 +1,100 @@
+// The inspector webview's one protocol, imported by both the host (src/vscode/inspector) and the
+// webview (webview/inspector). Everything that crosses postMessage is declared here, so a change
+// on one side that the other does not understand fails type checking instead of at run time.
+import type { ApplicationProperty, Direction, SystemProperties } from '../core/message/model';
+
+/** An IotMessage in a postMessage/JSON-safe shape (the body as base64). */
+export interface WireMessage {
+  direction?: Direction;
+  deviceId?: string;
+  moduleId?: string;
+  systemProperties: SystemProperties;
+  applicationProperties: ApplicationProperty[];
+  bodyBase64: string;
+}
+
+/** Where the inspected message came from; shown in the header and used to reuse panels. */
+export type MessageSource =
+  | { kind: 'c2dQueue'; hub?: string; deviceId: string; state?: string }
+  | { kind: 'd2cMonitor'; hub?: string; partition?: string; enqueuedTimeUtc?: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'paste' };
+
+export type BodyViewKind = 'text' | 'json' | 'hex';
+
+/** Everything needed to redraw a panel; also what the serializer restores after a reload. */
+export interface InspectorState {
+  version: 1;
+  message: WireMessage;
+  source: MessageSource;
+  /** Which limits and character rules apply; starts as the message's own direction. */
+  direction: Direction;
+  /** The body view the user chose; undefined = pick from content type. */
+  bodyView?: BodyViewKind;
+  /** True once the user changed something, so the host can title the panel accordingly. */
+  edited: boolean;
+}
+
+export interface SendCapabilities {
+  d2c: boolean;
+  c2d: boolean;
+}
+
+/** Requests from the webview; each gets exactly one response with the same id. */
+export interface InspectorRequests {
+  send: { params: { as: Direction; message: WireMessage }; result: { detail: string } };
+  saveAsFile: { params: { message: WireMessage }; result: { path?: string } };
+}
+export type InspectorRequestMethod = keyof InspectorRequests;
+
+export type RequestMessage = {
+  [M in InspectorRequestMethod]: { type: 'request'; id: number; method: M; params: InspectorRequests[M]['params'] };
+}[InspectorRequestMethod];
+
+export type WebviewToHost =
+  /** Sent once the webview's script has attached its listener; the host answers with `load`. */
+  | { type: 'ready' }
+  | RequestMessage
+  /** The webview's current state after an edit or a view change (debounced). */
+  | { type: 'stateChanged'; state: InspectorState };
+
+export type ResponseMessage =
+  | { type: 'response'; id: number; ok: true; result: InspectorRequests[InspectorRequestMethod]['result'] }
+  | { type: 'response'; id: number; ok: false; error: string };
+
+export type HostToWebview =
+  | { type: 'load'; state: InspectorState; send: SendCapabilities; sendUnavailableReason?: string }
+  | ResponseMessage;
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+export function isWireMessage(x: unknown): x is WireMessage {
+  return isRecord(x) && isRecord(x['systemProperties']) && Array.isArray(x['applicationProperties'])
+    && typeof x['bodyBase64'] === 'string';
+}
+
+export function isInspectorState(x: unknown): x is InspectorState {
+  return isRecord(x) && x['version'] === 1 && isWireMessage(x['message']) && isRecord(x['source'])
+    && (x['direction'] === 'd2c' || x['direction'] === 'c2d');
+}
+
+/** The host trusts nothing that arrives from the webview without checking its shape. */
+export function isWebviewToHost(x: unknown): x is WebviewToHost {
+  if (!isRecord(x)) return false;
+  switch (x['type']) {
+    case 'ready': return true;
+    case 'stateChanged': return isInspectorState(x['state']);
+    case 'request':
+      return typeof x['id'] === 'number' && isRecord(x['params'])
+        && (x['method'] === 'send' || x['method'] === 'saveAsFile') && isWireMessage(x['params']['message']);
+    default: return false;
+  }
+}
+
+export function isHostToWebview(x: unknown): x is HostToWebview {
+  if (!isRecord(x)) return false;
+  if (x['type'] === 'load') return isInspectorState(x['state']) && isRecord(x['send']);
+  return x['type'] === 'response' && typeof x['id'] === 'number' && typeof x['ok'] === 'boolean';
+}

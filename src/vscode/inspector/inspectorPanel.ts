@@ -1,0 +1,162 @@
+// One inspector WebviewPanel: serves the page under a strict CSP, answers the webview's typed
+// requests, and keeps the latest state the webview reported (for reveal and for reuse).
+import * as vscode from 'vscode';
+import type { Direction, IotMessage } from '../../core/message/model';
+import { validateMessage } from '../../core/message/validation';
+import { inspectorHtml, makeNonce } from '../../inspector/pageHtml';
+import type {
+  HostToWebview, InspectorRequests, InspectorState, RequestMessage, SendCapabilities,
+} from '../../inspector/protocol';
+import { isWebviewToHost } from '../../inspector/protocol';
+import { fromWire } from '../../inspector/wire';
+import { setDirection } from '../../inspector/edits';
+import type { Log } from '../log';
+
+export const INSPECTOR_VIEW_TYPE = 'iotHubMessaging.inspector';
+export const SEND_COMMANDS: Readonly<Record<Direction, string>> = {
+  d2c: 'iotHubMessaging.sendD2c',
+  c2d: 'iotHubMessaging.sendC2d',
+};
+export const SEND_UNAVAILABLE = 'Sending arrives with the send commands (IoT Hub: Send D2C / Send C2D); until then, save the message as a file.';
+
+export interface InspectorPanelHost {
+  readonly extensionUri: vscode.Uri;
+  readonly log: Log;
+  /** Writes a message file; returns its path, or undefined when the user cancelled. */
+  saveAsFile(message: IotMessage, state: InspectorState): Promise<string | undefined>;
+}
+
+export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    // The toolkit is bundled into inspector.js, so the page needs nothing outside dist/webview.
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')],
+    // Not retained: the serializer and the state the webview reports restore it instead.
+    retainContextWhenHidden: false,
+    enableFindWidget: true,
+  };
+}
+
+export class InspectorPanel implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.onDisposeEmitter.event;
+  private disposed = false;
+
+  constructor(readonly panel: vscode.WebviewPanel, private state: InspectorState, private readonly host: InspectorPanelHost) {
+    panel.webview.options = panelOptions(host.extensionUri);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => { void this.receive(m); }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    this.updateTitle();
+    panel.webview.html = this.html();
+  }
+
+  get currentState(): InspectorState { return this.state; }
+
+  /** Shows another message in this panel (reuse) and brings it to the front. */
+  replace(state: InspectorState): void {
+    this.state = state;
+    this.updateTitle();
+    void this.postLoad();
+    this.panel.reveal(undefined, false);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const base = vscode.Uri.joinPath(this.host.extensionUri, 'dist', 'webview');
+    return inspectorHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(base, 'inspector.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(base, 'inspector.css')).toString(),
+      title: this.panel.title,
+    });
+  }
+
+  private updateTitle(): void {
+    const id = this.state.message.systemProperties.messageId;
+    this.panel.title = `Inspect ${id ? id : 'message'}${this.state.edited ? ' (edited)' : ''}`;
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    if (!isWebviewToHost(raw)) {
+      this.host.log.warn('inspector: ignored a malformed message from the webview');
+      return;
+    }
+    switch (raw.type) {
+      case 'ready':
+        await this.postLoad();
+        return;
+      case 'stateChanged':
+        this.state = raw.state;
+        this.updateTitle();
+        return;
+      case 'request':
+        await this.answer(raw);
+        return;
+    }
+  }
+
+  private async postLoad(): Promise<void> {
+    const send = await sendCapabilities();
+    const msg: HostToWebview = {
+      type: 'load', state: this.state, send,
+      ...(send.d2c && send.c2d ? {} : { sendUnavailableReason: SEND_UNAVAILABLE }),
+    };
+    await this.post(msg);
+  }
+
+  private async answer(req: RequestMessage): Promise<void> {
+    try {
+      let result: InspectorRequests[typeof req.method]['result'];
+      if (req.method === 'send') result = await this.send(req.params.as, fromWire(req.params.message));
+      else result = await this.saveAsFile(fromWire(req.params.message));
+      await this.post({ type: 'response', id: req.id, ok: true, result });
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      this.host.log.warn(`inspector: ${req.method} failed: ${error}`);
+      await this.post({ type: 'response', id: req.id, ok: false, error });
+    }
+  }
+
+  private async send(as: Direction, edited: IotMessage): Promise<{ detail: string }> {
+    const command = SEND_COMMANDS[as];
+    if (!(await vscode.commands.getCommands(true)).includes(command)) throw new Error(SEND_UNAVAILABLE);
+    const message = setDirection(edited, as);
+    const errors = validateMessage(message, { direction: as }).problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+      const choice = await vscode.window.showWarningMessage(
+        `The message has ${errors.length} error${errors.length === 1 ? '' : 's'} for ${as.toUpperCase()} (first: ${errors[0]?.code} ${errors[0]?.message}). Send it anyway?`,
+        { modal: true }, 'Send Anyway');
+      if (choice !== 'Send Anyway') return { detail: 'Not sent.' };
+    }
+    await vscode.commands.executeCommand(command, message);
+    return { detail: `Handed to ${as.toUpperCase()} send.` };
+  }
+
+  private async saveAsFile(message: IotMessage): Promise<{ path?: string }> {
+    const path = await this.host.saveAsFile(message, this.state);
+    return path === undefined ? {} : { path };
+  }
+
+  private async post(msg: HostToWebview): Promise<void> {
+    if (this.disposed) return;
+    await this.panel.webview.postMessage(msg);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    this.onDisposeEmitter.fire();
+    this.onDisposeEmitter.dispose();
+  }
+}
+
+export async function sendCapabilities(): Promise<SendCapabilities> {
+  const all = new Set(await vscode.commands.getCommands(true));
+  return { d2c: all.has(SEND_COMMANDS.d2c), c2d: all.has(SEND_COMMANDS.c2d) };
+}
