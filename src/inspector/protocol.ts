@@ -17,7 +17,7 @@ export interface WireMessage {
 export type MessageSource =
   | { kind: 'c2dQueue'; hub?: string; deviceId: string; state?: string }
   | { kind: 'd2cMonitor'; hub?: string; partition?: string; enqueuedTimeUtc?: string }
-  | { kind: 'file'; path: string }
+  | { kind: 'file'; path: string; /** Position in a file holding an array of messages. */ messageIndex?: number }
   | { kind: 'paste' };
 
 export type BodyViewKind = 'text' | 'json' | 'hex';

@@ -1,5 +1,7 @@
 // Owns everything the extension registers for its lifetime. Features add themselves here.
 import * as vscode from 'vscode';
+import { registerInspector } from './inspector/inspectorCommands';
+import type { InspectorPanels } from './inspector/inspectorPanels';
 import { MessageFilesLanguage } from './language/messageFilesClient';
 import { Log } from './log';
 
@@ -7,6 +9,8 @@ export class ExtensionRuntime implements vscode.Disposable {
   readonly log: Log;
   /** The *.iotmsg.json language client (server starts when such a file opens). */
   readonly messageFiles: MessageFilesLanguage;
+  /** Message inspector panels; the tree and the monitor call `inspector.show(message, source)`. */
+  readonly inspector: InspectorPanels;
   /** Milliseconds spent in activate(), reported by the integration suite. */
   readonly activationMs: number;
   private readonly disposables: vscode.Disposable[] = [];
@@ -16,6 +20,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     this.log = this.own(new Log());
     this.own(vscode.commands.registerCommand('iotHubMessaging.showLog', () => this.log.show()));
     this.messageFiles = this.own(new MessageFilesLanguage(context, this.log));
+    this.inspector = registerInspector(this);
     this.activationMs = performance.now() - started;
     this.log.info(`activated in ${this.activationMs.toFixed(1)} ms`);
   }

@@ -1,0 +1,99 @@
+// Opens inspector panels and restores them after a reload. Policy: one panel per message. Showing
+// a message that already has a panel (same message-id from the same place) reveals that panel
+// with the message refreshed; any other message gets a panel of its own, so two messages can be
+// compared side by side.
+import * as vscode from 'vscode';
+import type { IotMessage } from '../../core/message/model';
+import { messageToFileText } from '../../inspector/messageFileText';
+import type { InspectorState, MessageSource } from '../../inspector/protocol';
+import { isInspectorState } from '../../inspector/protocol';
+import { toWire } from '../../inspector/wire';
+import type { Log } from '../log';
+import { INSPECTOR_VIEW_TYPE, InspectorPanel, panelOptions, type InspectorPanelHost } from './inspectorPanel';
+
+export class InspectorPanels implements vscode.Disposable, InspectorPanelHost {
+  private readonly panels = new Set<InspectorPanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly extensionUri: vscode.Uri, readonly log: Log) {
+    this.disposables.push(vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => { this.revive(panel, state); },
+    }));
+  }
+
+  /** The API the tree, the monitor and the commands call. */
+  show(message: IotMessage, source: MessageSource): InspectorPanel {
+    const state: InspectorState = {
+      version: 1, message: toWire(message), source, direction: message.direction ?? defaultDirection(source), edited: false,
+    };
+    const key = panelKey(state);
+    const existing = key === undefined ? undefined : [...this.panels].find((p) => panelKey(p.currentState) === key);
+    if (existing) {
+      existing.replace(state);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Inspect message', vscode.ViewColumn.Active, panelOptions(this.extensionUri));
+    return this.adopt(panel, state);
+  }
+
+  get openPanels(): readonly InspectorPanel[] { return [...this.panels]; }
+
+  private revive(panel: vscode.WebviewPanel, state: unknown): void {
+    if (!isInspectorState(state)) {
+      // Nothing usable was saved (e.g. closed before it loaded): close rather than show a blank page.
+      this.log.warn('inspector: a saved panel had no usable state; closed it');
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel, state);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, state: InspectorState): InspectorPanel {
+    const p = new InspectorPanel(panel, state, this);
+    this.panels.add(p);
+    p.onDidDispose(() => this.panels.delete(p));
+    return p;
+  }
+
+  async saveAsFile(message: IotMessage, state: InspectorState): Promise<string | undefined> {
+    const { text, omitted } = messageToFileText(message, state.direction);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const base = (message.systemProperties.messageId ?? 'message').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'message';
+    const defaultUri = state.source.kind === 'file'
+      ? vscode.Uri.file(state.source.path)
+      : folder ? vscode.Uri.joinPath(folder, `${base}.iotmsg.json`) : undefined;
+    const target = await vscode.window.showSaveDialog({
+      ...(defaultUri ? { defaultUri } : {}),
+      filters: { 'IoT Hub message file': ['iotmsg.json'], 'JSON': ['json'] },
+      saveLabel: 'Save Message File',
+      title: 'Save as message file',
+    });
+    if (!target) return undefined;
+    const uri = target.path.endsWith('.iotmsg.json') ? target : target.with({ path: target.path.replace(/(\.json)?$/, '.iotmsg.json') });
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    this.log.info(`inspector: saved message file ${uri.fsPath}${omitted.length ? ` (left out hub-stamped ${omitted.join(', ')})` : ''}`);
+    if (omitted.length > 0) {
+      void vscode.window.showInformationMessage(`Saved ${uri.fsPath}. Left out what the hub stamps (a sender cannot set it): ${omitted.join(', ')}.`);
+    }
+    return uri.fsPath;
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels]) p.dispose();
+    this.panels.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function defaultDirection(source: MessageSource): 'd2c' | 'c2d' {
+  return source.kind === 'c2dQueue' ? 'c2d' : 'd2c';
+}
+
+/** Same message = same message-id from the same place; messages without an id always get a new panel. */
+function panelKey(state: InspectorState): string | undefined {
+  const id = state.message.systemProperties.messageId;
+  if (id === undefined || id === '') return undefined;
+  const s = state.source;
+  const where = s.kind === 'file' ? `file:${s.path}#${s.messageIndex ?? 0}` : s.kind === 'c2dQueue' ? `c2d:${s.hub ?? ''}:${s.deviceId}` : s.kind === 'd2cMonitor' ? `d2c:${s.hub ?? ''}` : 'paste';
+  return `${where}\u0000${id}`;
+}
