@@ -35,6 +35,8 @@ for (const e of entries) {
     sourcemap: production ? false : 'linked',
     minify: production && !isTest,
     external: ['vscode', ...(isTest ? ['playwright-core'] : [])],
+    // jsonc-parser's "main" is a UMD build whose dynamic require('./impl/...') esbuild cannot follow.
+    alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
     logLevel: 'warning',
     ...(e.banner ? { banner: { js: e.banner } } : {}),
   };

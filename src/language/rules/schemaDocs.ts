@@ -7,6 +7,9 @@ interface PropertySchema {
   description?: string;
   enum?: string[];
   enumDescriptions?: string[];
+  /** ack lists its values as `examples`, not `enum`: the core rule IOT110 reports a wrong value, so the schema must not report it again. */
+  examples?: string[];
+  exampleDescriptions?: string[];
 }
 
 const messageProps = schema.definitions.message.properties as Record<string, PropertySchema>;
@@ -22,5 +25,7 @@ export function systemPropertyDoc(name: FileSystemPropertyName): string {
 
 export function enumDocs(kind: 'direction' | 'ack'): Array<{ value: string; description: string }> {
   const s = kind === 'direction' ? messageProps['direction'] : systemProps['ack'];
-  return (s?.enum ?? []).map((value, i) => ({ value, description: s?.enumDescriptions?.[i] ?? '' }));
+  const values = s?.enum ?? s?.examples ?? [];
+  const docs = s?.enumDescriptions ?? s?.exampleDescriptions ?? [];
+  return values.map((value, i) => ({ value, description: docs[i] ?? '' }));
 }
