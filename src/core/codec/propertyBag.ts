@@ -84,6 +84,12 @@ export interface DecodedPropertyBag {
    * kept as application properties, in order, so nothing is lost; this list lets callers flag them.
    */
   unknownSystemKeys: string[];
+  /**
+   * Keys that arrived with no `=` (decoded as an empty value). IoT Hub writes a C2D application
+   * property whose AMQP value is null this way (`k1&k2=&k3=v`: null, empty, value - see
+   * MicrosoftDocs/azure-docs#58154); on D2C the hub documents `k=` and does not support a bare key.
+   */
+  valuelessKeys: string[];
 }
 
 function decodeComponent(raw: string, offset: number, what: string): string {
@@ -102,8 +108,8 @@ function decodeComponent(raw: string, offset: number, what: string): string {
  * Parses a property bag. Tolerant where the SDK and IoT Hub are:
  * - `$.mid` and `%24.mid` (and any other percent-encoding of a key) mean the same key;
  * - `+` is a literal plus (decodeURIComponent semantics, as the SDK), not a space;
- * - a segment with no `=` (`k`) is a property with an EMPTY value (the SDK yields the string
- *   "undefined" there, which is a bug we do not copy);
+ * - a segment with no `=` (`k`) is a property with an EMPTY value, and its key is listed in
+ *   `valuelessKeys` (the SDK yields the string "undefined" there, which we do not copy);
  * - only the first `=` splits: `a=b=c` has the value `b=c` (the SDK would drop `=c`);
  * - empty segments (`a=1&&b=2`, a trailing `&`, an empty bag) are skipped;
  * - a repeated system key keeps the last value, as the SDK does; repeated application properties
@@ -114,6 +120,7 @@ export function decodePropertyBag(bag: string, baseOffset = 0): DecodedPropertyB
   const systemProperties: SystemProperties = {};
   const applicationProperties: ApplicationProperty[] = [];
   const unknownSystemKeys: string[] = [];
+  const valuelessKeys: string[] = [];
   let pos = 0;
   while (pos <= bag.length) {
     let end = bag.indexOf('&', pos);
@@ -133,6 +140,7 @@ export function decodePropertyBag(bag: string, baseOffset = 0): DecodedPropertyB
     if (key.length === 0) {
       throw new PropertyBagError(`Empty property name at offset ${segOffset} in the property bag.`, segOffset);
     }
+    if (eq < 0) valuelessKeys.push(key);
     const prop = BAG_KEY_TO_SYSTEM_PROPERTY.get(key);
     if (prop !== undefined) {
       systemProperties[prop] = value;
@@ -141,7 +149,7 @@ export function decodePropertyBag(bag: string, baseOffset = 0): DecodedPropertyB
     if (key.startsWith('$.')) unknownSystemKeys.push(key);
     applicationProperties.push({ name: key, value });
   }
-  return { systemProperties, applicationProperties, unknownSystemKeys };
+  return { systemProperties, applicationProperties, unknownSystemKeys, valuelessKeys };
 }
 
 type BagMessage = Pick<IotMessage, 'systemProperties' | 'applicationProperties'>;

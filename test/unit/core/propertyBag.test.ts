@@ -68,8 +68,25 @@ test('doc: system keys $.mid $.cid $.uid $.to $.exp $.ct $.ce $.ctime $.sub map 
   assert.deepEqual(d.unknownSystemKeys, []);
 });
 
-test('decode: key with no "=" is a property with an empty value (the SDK would say "undefined")', () => {
-  assert.deepEqual(decodePropertyBag('flag&a=1').applicationProperties, [{ name: 'flag', value: '' }, { name: 'a', value: '1' }]);
+test('decode: key with no "=" is a property with an empty value, listed as valueless (the SDK would say "undefined")', () => {
+  const d = decodePropertyBag('flag&a=1');
+  assert.deepEqual(d.applicationProperties, [{ name: 'flag', value: '' }, { name: 'a', value: '1' }]);
+  assert.deepEqual(d.valuelessKeys, ['flag']);
+});
+
+test('MicrosoftDocs/azure-docs#58154: C2D "/?ne1&ne2=&ne3=ne" is null, empty and a value', () => {
+  const d = decodePropertyBag('ne1&ne2=&ne3=ne');
+  assert.deepEqual(d.applicationProperties, [{ name: 'ne1', value: '' }, { name: 'ne2', value: '' }, { name: 'ne3', value: 'ne' }]);
+  assert.deepEqual(d.valuelessKeys, ['ne1']);
+});
+
+test('azure-iot-explorer#530: C2D topics as the Azure portal and IoT Explorer deliver them parse', () => {
+  const portal = parseC2dTopic('devices/nonsdkdevice/messages/devicebound/%24.to=%2Fdevices%2Fnonsdkdevice%2Fmessages%2FdeviceBound&%24.ct=text%2Fplain%3B%20charset%3DUTF-8&%24.ce=utf-8&bbb=bbbb&aaa=aaaa');
+  assert.deepEqual(portal.systemProperties, { to: '/devices/nonsdkdevice/messages/deviceBound', contentType: 'text/plain; charset=UTF-8', contentEncoding: 'utf-8' });
+  assert.deepEqual(portal.applicationProperties, [{ name: 'bbb', value: 'bbbb' }, { name: 'aaa', value: 'aaaa' }]);
+  const explorer = parseC2dTopic('devices/nonsdkdevice/messages/devicebound/%24.mid=f618dedc-210e-4c68-956d-160577b2ca01&%24.to=%2Fdevices%2Fnonsdkdevice%2Fmessages%2Fdevicebound&key1=value1&key2=value2');
+  assert.equal(explorer.systemProperties.messageId, 'f618dedc-210e-4c68-956d-160577b2ca01');
+  assert.equal(explorer.applicationProperties.length, 2);
 });
 
 test('decode: only the first "=" splits, "+" stays a plus, empty segments are skipped', () => {
@@ -111,7 +128,7 @@ test('encode: an application property named like a system key, or empty, or with
 });
 
 test('D2C topics: device and module forms, no bag, and non-events topics', () => {
-  assert.deepEqual(parseD2cTopic('devices/dev1/messages/events/'), { deviceId: 'dev1', systemProperties: {}, applicationProperties: [], unknownSystemKeys: [] });
+  assert.deepEqual(parseD2cTopic('devices/dev1/messages/events/'), { deviceId: 'dev1', systemProperties: {}, applicationProperties: [], unknownSystemKeys: [], valuelessKeys: [] });
   assert.equal(parseD2cTopic('devices/dev1/messages/events').deviceId, 'dev1');
   const m = parseD2cTopic('devices/dev1/modules/mod1/messages/events/a=1');
   assert.equal(m.moduleId, 'mod1');
@@ -227,6 +244,7 @@ for (const style of ['d2c', 'c2d'] as const) {
       assert.deepEqual(decoded.systemProperties, sys);
       assert.deepEqual(decoded.applicationProperties, app);
       assert.deepEqual(decoded.unknownSystemKeys, app.filter((p) => p.name.startsWith('$.')).map((p) => p.name));
+      assert.deepEqual(decoded.valuelessKeys, [], 'the encoder always writes k=v');
     }), { numRuns: 500 });
   });
 }
