@@ -176,7 +176,8 @@ function describeDuration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   if (minutes < 1) return `${Math.max(0, Math.round(ms / 1000))} seconds`;
   if (minutes < 120) return `${minutes} minutes`;
-  return `${Math.round((minutes / 60) * 10) / 10} hours`;
+  if (minutes < 72 * 60) return `${Math.round((minutes / 60) * 10) / 10} hours`;
+  return `${Math.round((minutes / 1440) * 10) / 10} days`;
 }
 
 function validateSystemProperties(msg: IotMessage, direction: Direction | undefined, now: Date, fromHub: boolean): Problem[] {

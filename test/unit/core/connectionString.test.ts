@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { ConnectionString } from 'azure-iot-common';
+import { ConnectionString as DeviceConnectionString } from 'azure-iot-device';
+import { ConnectionString as ServiceConnectionString } from 'azure-iothub';
 import {
   ConnectionStringError, formatDeviceConnectionString, formatHubConnectionString, parseConnectionString,
   parseDeviceConnectionString, parseHubConnectionString,
@@ -84,4 +86,15 @@ test('malformed hub connection strings', () => {
   assert.throws(() => parseHubConnectionString('HostName=h;SharedAccessKeyName=p'), (e: unknown) => e instanceof ConnectionStringError && /missing SharedAccessKey/.test(e.message) && e.missing.includes('SharedAccessKey'));
   assert.throws(() => parseHubConnectionString('HostName=h;SharedAccessKeyName=p;SharedAccessKey=%%%'), /not valid base64/);
   assert.throws(() => formatHubConnectionString({ hostName: 'h;x', sharedAccessKeyName: 'p', sharedAccessKey: KEY }), /cannot contain ';'/);
+});
+
+test('the SDKs parse what we format, and we parse what the device SDK formats', () => {
+  const hub = formatHubConnectionString({ hostName: 'myhub.azure-devices.net', sharedAccessKeyName: 'service', sharedAccessKey: KEY });
+  const svc = ServiceConnectionString.parse(hub) as unknown as Record<string, string>;
+  assert.deepEqual([svc['HostName'], svc['SharedAccessKeyName'], svc['SharedAccessKey']], ['myhub.azure-devices.net', 'service', KEY]);
+  const dev = formatDeviceConnectionString({ hostName: 'localhost', deviceId: 'dev-1', moduleId: 'm', sharedAccessKey: KEY });
+  const parsed = DeviceConnectionString.parse(dev) as unknown as Record<string, string>;
+  assert.deepEqual([parsed['HostName'], parsed['DeviceId'], parsed['ModuleId'], parsed['SharedAccessKey']], ['localhost', 'dev-1', 'm', KEY]);
+  assert.deepEqual(parseDeviceConnectionString(DeviceConnectionString.createWithSharedAccessKey('h.example', 'd1', KEY)), { hostName: 'h.example', deviceId: 'd1', sharedAccessKey: KEY });
+  assert.deepEqual(parseDeviceConnectionString(DeviceConnectionString.createWithX509Certificate('h.example', 'd1')), { hostName: 'h.example', deviceId: 'd1', x509: true });
 });

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { SharedAccessSignature } from 'azure-iot-common';
+import { SharedAccessKeyAuthenticationProvider, SharedAccessSignature as DeviceSas } from 'azure-iot-device';
+import { SharedAccessSignature as ServiceSas } from 'azure-iothub';
+import { formatDeviceConnectionString } from '../../../src/core/auth/connectionString';
 import {
   SasTokenError, createSasToken, encodeUriComponentStrict, parseSasToken, resourceUriForDevice, resourceUriForHub,
   resourceUriForModule, sasScopeCovers, verifySasToken,
@@ -130,4 +133,38 @@ test('sasScopeCovers: hub token covers devices, device token does not cover anot
   assert.ok(sasScopeCovers(`${HOST}/devices/dev1`, `${HOST}/Devices/DEV1/`));
   assert.ok(!sasScopeCovers(`${HOST}/devices/dev1`, `${HOST}/devices/dev10`));
   assert.ok(!sasScopeCovers(`${HOST}/devices/dev1/modules/m`, `${HOST}/devices/dev1`));
+});
+
+// ---- the device and service SDKs' own token code, end to end ----
+
+test('azure-iot-device SharedAccessSignature.create(host, deviceId, key, se) verifies and equals ours', () => {
+  const sdk = DeviceSas.create(HOST, 'dev1', KEY, LATER).toString();
+  assert.equal(sdk, createSasToken({ resourceUri: resourceUriForDevice(HOST, 'dev1'), key: KEY, expiresAtSeconds: LATER }));
+  const r = verifySasToken(sdk, { keys: [KEY], now: NOW, expectedResourceUri: resourceUriForDevice(HOST, 'dev1') });
+  assert.ok(r.ok);
+});
+
+test('azure-iothub SharedAccessSignature.create(host, policy, key, se) verifies with requireKeyName and equals ours', () => {
+  const sdk = ServiceSas.create(HOST, 'service', KEY, String(LATER)).toString();
+  assert.equal(sdk, createSasToken({ resourceUri: HOST, key: KEY, keyName: 'service', expiresAtSeconds: LATER }));
+  const r = verifySasToken(sdk, { keys: [OTHER_KEY, KEY], now: NOW, requireKeyName: 'service', expectedResourceUri: (sr) => sasScopeCovers(sr, `${HOST}/devices/dev1`) });
+  assert.ok(r.ok && r.keyIndex === 1 && r.token.keyName === 'service');
+});
+
+test('the token the device SDK sends when connecting with our device connection string verifies (device and module)', async () => {
+  for (const moduleId of [undefined, 'mod1']) {
+    const cs = formatDeviceConnectionString({ hostName: HOST, deviceId: 'dev1', sharedAccessKey: KEY, ...(moduleId ? { moduleId } : {}) });
+    const provider = SharedAccessKeyAuthenticationProvider.fromConnectionString(cs, 3600, 600);
+    try {
+      const creds = await provider.getDeviceCredentials();
+      const token = creds.sharedAccessSignature;
+      assert.ok(token !== undefined);
+      const expected = moduleId ? resourceUriForModule(HOST, 'dev1', moduleId) : resourceUriForDevice(HOST, 'dev1');
+      const r = verifySasToken(token, { keys: [KEY], now: new Date(), expectedResourceUri: expected });
+      assert.ok(r.ok, r.ok ? '' : r.message);
+      assert.ok(r.token.expiresAtSeconds > Date.now() / 1000);
+    } finally {
+      provider.stop();
+    }
+  }
 });
