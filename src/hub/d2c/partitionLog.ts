@@ -11,13 +11,16 @@ import * as path from 'node:path';
 import type { Clock, D2cEvent, HubLogger } from '../contracts';
 import { HubStorageError, errorText } from '../state/storageError';
 import {
-  FRAME_HEADER_BYTES, MAX_PAYLOAD_BYTES, SEGMENT_HEADER_BYTES, checkFrame, decodeFrame, decodeSegmentHeader,
+  SEGMENT_HEADER_BYTES, checkFrame, decodeFrame, decodeSegmentHeader,
   encodeRecord, encodeSegmentHeader, peekFrame, type RecordMeta,
 } from './recordCodec';
 
 /** Every INDEX_STRIDE-th record's position and time are kept in memory (a sparse index). */
 const INDEX_STRIDE = 64;
 const READ_CHUNK_BYTES = 256 * 1024;
+/** The largest frame a legal D2C message produces: 256 KB plus generous room for metadata. */
+const MAX_RECORD_FRAME_BYTES = 512 * 1024;
+const MAX_BODY_BYTES = 300 * 1024;
 
 export interface PartitionLogOptions {
   partition: number;
@@ -200,7 +203,8 @@ export class PartitionLog {
             continue;
           }
         }
-        const tornWindow = this.o.maxBatchBytes + MAX_PAYLOAD_BYTES + FRAME_HEADER_BYTES;
+        // Only the last write can be torn, and a write is at most maxBatchBytes plus one record.
+        const tornWindow = this.o.maxBatchBytes + MAX_RECORD_FRAME_BYTES;
         if (isLast && size - pos <= tornWindow) {
           this.o.log.warn(
             `D2C partition ${this.o.partition}: truncating ${size - pos} bytes at the end of ${file} (${problem}). ` +
@@ -227,6 +231,9 @@ export class PartitionLog {
   append(meta: RecordMeta, body: Uint8Array): Promise<D2cEvent> {
     if (this.closed) return Promise.reject(new Error('the D2C log is closed'));
     if (this.failed !== undefined) return Promise.reject(this.failed);
+    if (body.length > MAX_BODY_BYTES) {
+      return Promise.reject(new RangeError(`A D2C body of ${body.length} bytes is larger than the log accepts (${MAX_BODY_BYTES}); IoT Hub's limit is 256 KB.`));
+    }
     const now = this.o.clock.now();
     this.maybeRoll(now);
     // Enqueued times never go backwards within a partition, so time lookups can binary-search.

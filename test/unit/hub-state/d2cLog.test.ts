@@ -1,0 +1,278 @@
+// The D2C log on real files: append/read, start positions, partition info, restart, retention,
+// torn-tail recovery and corruption reporting.
+import assert from 'node:assert/strict';
+import { closeSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../../src/hub/clock';
+import type { D2cEvent } from '../../../src/hub/contracts';
+import { FileD2cLog, type D2cLogOptions } from '../../../src/hub/d2c/d2cLog';
+import { fnv1a32, partitionForDevice } from '../../../src/hub/d2c/partitioner';
+import { HubStorageError } from '../../../src/hub/state/storageError';
+import { captureLogger, tempDir, text } from './helpers';
+
+const T0 = Date.UTC(2026, 5, 1, 12);
+
+async function withLog<T>(opts: Partial<D2cLogOptions> & { dir: string }, fn: (log: FileD2cLog, o: D2cLogOptions) => Promise<T>): Promise<T> {
+  const o: D2cLogOptions = { partitionCount: 1, retentionMs: 24 * 3600_000, clock: new ManualClock(T0), log: captureLogger(), ...opts };
+  const log = await FileD2cLog.open(o);
+  try {
+    return await fn(log, o);
+  } finally {
+    await log.close();
+  }
+}
+
+function append(log: FileD2cLog, deviceId: string, body: string, extra: { messageId?: string } = {}): Promise<D2cEvent> {
+  return log.append({
+    deviceId,
+    systemProperties: { ...extra, connectionDeviceId: deviceId },
+    applicationProperties: [{ name: 'temp', value: '21' }],
+    body: Buffer.from(body),
+  });
+}
+
+function segmentFiles(dir: string, partition = 0): string[] {
+  const p = join(dir, `partition-${partition}`);
+  return readdirSync(p).filter((f) => f.endsWith('.seg')).sort().map((f) => join(p, f));
+}
+
+void describe('D2C log', () => {
+  void it('assigns partitions with a stable FNV-1a hash', () => {
+    // Fixed expectations: changing the hash would move existing devices between partitions.
+    assert.equal(fnv1a32('a'), 0xe40c292c, 'the published FNV-1a 32-bit test vector');
+    assert.deepEqual(['dev1', 'dev2', 'dev3', 'sensor-42', 'a'].map((d) => partitionForDevice(d, 4)), [3, 2, 1, 0, 0]);
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 1000; i++) counts[partitionForDevice(`device-${i}`, 4)]!++;
+    for (const c of counts) assert.ok(c > 200 && c < 300, `uneven spread ${counts.join(',')}`);
+    assert.equal(partitionForDevice('dev1', 4), partitionForDevice('dev1', 4));
+  });
+
+  void it('appends with sequence numbers, byte offsets and enqueued times, and reads them back', async () => {
+    const dir = tempDir();
+    const clock = new ManualClock(T0);
+    try {
+      await withLog({ dir: dir.path, partitionCount: 4, clock }, async (log) => {
+        const notified: [number, number][] = [];
+        const off = log.onAppended((p, s) => notified.push([p, s]));
+        const part = log.partitionFor('dev1');
+        assert.equal(log.partitionCount, 4);
+        const info0 = log.partitionInfo(part);
+        assert.deepEqual(info0, { partition: part, beginningSequenceNumber: -1, lastEnqueuedSequenceNumber: -1, lastEnqueuedOffset: '-1', lastEnqueuedTime: 0, isEmpty: true });
+        const a = await append(log, 'dev1', 'one', { messageId: 'm1' });
+        clock.advance(5);
+        const [b, c] = await Promise.all([append(log, 'dev1', 'two'), append(log, 'dev1', 'three')]);
+        off();
+        assert.deepEqual([a.sequenceNumber, b!.sequenceNumber, c!.sequenceNumber], [0, 1, 2]);
+        assert.equal(a.offset, '0');
+        assert.ok(Number(b!.offset) > Number(a.offset) && Number(c!.offset) > Number(b!.offset));
+        assert.equal(a.enqueuedTime, T0);
+        assert.equal(a.systemProperties.enqueuedTimeUtc, new Date(T0).toISOString());
+        assert.equal(b!.enqueuedTime, T0 + 5);
+        assert.equal(a.partition, part);
+        assert.ok(notified.length >= 2 && notified.every(([p]) => p === part));
+        assert.deepEqual(notified[notified.length - 1], [part, 2]);
+        const read = await log.read(part, 0, 10);
+        assert.deepEqual(read.map((e) => text(e.body)), ['one', 'two', 'three']);
+        assert.equal(read[0]!.systemProperties.messageId, 'm1');
+        assert.deepEqual(read[0]!.applicationProperties, [{ name: 'temp', value: '21' }]);
+        assert.deepEqual((await log.read(part, 1, 1)).map((e) => e.sequenceNumber), [1]);
+        assert.deepEqual(await log.read(part, 3, 10), []);
+        const info = log.partitionInfo(part);
+        assert.deepEqual(info, { partition: part, beginningSequenceNumber: 0, lastEnqueuedSequenceNumber: 2, lastEnqueuedOffset: c!.offset, lastEnqueuedTime: T0 + 5, isEmpty: false });
+        assert.throws(() => log.partitionInfo(4), RangeError);
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  void it('resolves start positions like Event Hubs (offset/sequence inclusive or exclusive, enqueued time exclusive)', async () => {
+    const dir = tempDir();
+    const clock = new ManualClock(T0);
+    try {
+      await withLog({ dir: dir.path, clock }, async (log) => {
+        const events: D2cEvent[] = [];
+        for (let i = 0; i < 10; i++) {
+          events.push(await append(log, 'd', `e${i}`));
+          clock.advance(1000);
+        }
+        assert.equal(await log.resolveStart(0, 'earliest'), 0);
+        assert.equal(await log.resolveStart(0, 'latest'), 10);
+        assert.equal(await log.resolveStart(0, { sequenceNumber: 4, inclusive: true }), 4);
+        assert.equal(await log.resolveStart(0, { sequenceNumber: 4, inclusive: false }), 5);
+        assert.equal(await log.resolveStart(0, { offset: events[6]!.offset, inclusive: true }), 6);
+        assert.equal(await log.resolveStart(0, { offset: events[6]!.offset, inclusive: false }), 7);
+        // An offset inside a record starts at the next record.
+        assert.equal(await log.resolveStart(0, { offset: String(Number(events[6]!.offset) + 3), inclusive: true }), 7);
+        assert.equal(await log.resolveStart(0, { offset: '-1', inclusive: false }), 0);
+        assert.equal(await log.resolveStart(0, { offset: '999999999', inclusive: true }), 10);
+        await assert.rejects(log.resolveStart(0, { offset: 'abc', inclusive: true }), RangeError);
+        assert.equal(await log.resolveStart(0, { enqueuedTime: events[3]!.enqueuedTime }), 4, 'enqueued time filter is exclusive');
+        assert.equal(await log.resolveStart(0, { enqueuedTime: events[3]!.enqueuedTime - 1 }), 3);
+        assert.equal(await log.resolveStart(0, { enqueuedTime: 0 }), 0);
+        assert.equal(await log.resolveStart(0, { enqueuedTime: clock.now() }), 10);
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  void it('rolls segments, keeps offsets monotonic, reads old events from disk and continues after restart', async () => {
+    const dir = tempDir();
+    const clock = new ManualClock(T0);
+    const opts = { dir: dir.path, clock, segmentBytes: 4096, tailCacheEvents: 16 };
+    try {
+      const first = await withLog(opts, async (log) => {
+        const out: D2cEvent[] = [];
+        for (let i = 0; i < 200; i++) out.push(await append(log, 'd', `body-${i}-${'x'.repeat(i % 50)}`));
+        assert.ok(segmentFiles(dir.path).length > 5, 'several segments');
+        const offsets = out.map((e) => Number(e.offset));
+        assert.ok(offsets.every((o, i) => i === 0 || o > offsets[i - 1]!));
+        const all = await log.read(0, 0, 500);
+        assert.deepEqual(all.map((e) => text(e.body)), out.map((e) => text(e.body)));
+        assert.deepEqual(all.map((e) => e.offset), out.map((e) => e.offset));
+        assert.deepEqual((await log.read(0, 150, 5)).map((e) => e.sequenceNumber), [150, 151, 152, 153, 154]);
+        return out;
+      });
+      await withLog(opts, async (log) => {
+        assert.equal(log.partitionInfo(0).lastEnqueuedSequenceNumber, 199);
+        assert.equal(log.partitionInfo(0).lastEnqueuedOffset, first[199]!.offset);
+        const again = await log.read(0, 0, 500);
+        assert.deepEqual(again.map((e) => [e.sequenceNumber, e.offset, e.enqueuedTime, text(e.body)]), first.map((e) => [e.sequenceNumber, e.offset, e.enqueuedTime, text(e.body)]));
+        const next = await append(log, 'd', 'after restart');
+        assert.equal(next.sequenceNumber, 200);
+        assert.ok(Number(next.offset) > Number(first[199]!.offset));
+        assert.equal(await log.resolveStart(0, { offset: first[120]!.offset, inclusive: true }), 120);
+        assert.equal(await log.resolveStart(0, { enqueuedTime: T0 - 1 }), 0);
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  void it('applies retention by deleting whole old segments; sequence numbers continue', async () => {
+    const dir = tempDir();
+    const clock = new ManualClock(T0);
+    const hour = 3600_000;
+    const opts = { dir: dir.path, clock, retentionMs: hour, segmentBytes: 2048 };
+    try {
+      await withLog(opts, async (log) => {
+        for (let i = 0; i < 40; i++) await append(log, 'd', `old-${i}-${'y'.repeat(40)}`);
+        clock.advance(30 * 60_000);
+        const recent = await append(log, 'd', 'recent');
+        assert.equal(recent.sequenceNumber, 40);
+        clock.advance(40 * 60_000); // the first 40 are now 70 minutes old, "recent" 40 minutes
+        await log.applyRetention();
+        const info = log.partitionInfo(0);
+        assert.equal(info.beginningSequenceNumber, 40);
+        assert.equal(info.isEmpty, false);
+        assert.equal(await log.resolveStart(0, 'earliest'), 40);
+        assert.deepEqual((await log.read(0, 0, 100)).map((e) => text(e.body)), ['recent']);
+        clock.advance(hour);
+        await log.applyRetention();
+        const empty = log.partitionInfo(0);
+        assert.equal(empty.isEmpty, true);
+        assert.equal(empty.lastEnqueuedSequenceNumber, 40);
+        assert.equal(empty.lastEnqueuedOffset, recent.offset);
+        assert.equal(empty.beginningSequenceNumber, 41);
+        assert.deepEqual(await log.read(0, 0, 100), []);
+        assert.equal(segmentFiles(dir.path).length, 1);
+      });
+      await withLog(opts, async (log) => {
+        const info = log.partitionInfo(0);
+        assert.equal(info.isEmpty, true);
+        assert.equal(info.lastEnqueuedSequenceNumber, 40);
+        const e = await append(log, 'd', 'later');
+        assert.equal(e.sequenceNumber, 41);
+        assert.equal(log.partitionInfo(0).beginningSequenceNumber, 41);
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  void it('truncates a torn tail (a crash mid-write) with a warning and keeps every complete record', async () => {
+    const dir = tempDir();
+    try {
+      const written = await withLog({ dir: dir.path }, async (log) => {
+        const out: D2cEvent[] = [];
+        for (let i = 0; i < 20; i++) out.push(await append(log, 'd', `r${i}`));
+        return out;
+      });
+      const file = segmentFiles(dir.path)[0]!;
+      const goodSize = statSync(file).size;
+      // Half of a record frame, as a crash in the middle of write() leaves it.
+      const whole = readFileSync(file);
+      const lastStart = Number(written[19]!.offset) + 44;
+      const fd = openSync(file, 'a');
+      writeSync(fd, whole.subarray(lastStart, lastStart + 15));
+      closeSync(fd);
+      const log1 = captureLogger();
+      await withLog({ dir: dir.path, log: log1 }, async (log) => {
+        assert.match(log1.text(), /warn: .*truncating 15 bytes at the end of .*never acknowledged/);
+        assert.equal(statSync(file).size, goodSize);
+        assert.deepEqual((await log.read(0, 0, 100)).map((e) => text(e.body)), written.map((e) => text(e.body)));
+        assert.equal((await append(log, 'd', 'next')).sequenceNumber, 20);
+      });
+      // Zero-filled tail (file length extended but data never written).
+      const fd2 = openSync(file, 'a');
+      writeSync(fd2, Buffer.alloc(4096));
+      closeSync(fd2);
+      const log2 = captureLogger();
+      await withLog({ dir: dir.path, log: log2 }, async (log) => {
+        assert.match(log2.text(), /truncating 4096 bytes/);
+        assert.equal(log.partitionInfo(0).lastEnqueuedSequenceNumber, 20);
+      });
+      // A record cut short.
+      truncateSync(file, statSync(file).size - 3);
+      await withLog({ dir: dir.path }, async (log) => {
+        assert.equal(log.partitionInfo(0).lastEnqueuedSequenceNumber, 19, 'only the cut record is gone');
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  void it('reports corruption before acknowledged data as an error naming the file, and changes nothing', async () => {
+    const dir = tempDir();
+    try {
+      await withLog({ dir: dir.path, segmentBytes: 4096, maxBatchBytes: 1024 }, async (log) => {
+        for (let i = 0; i < 100; i++) await append(log, 'd', `record-${i}-${'z'.repeat(30)}`);
+      });
+      const files = segmentFiles(dir.path);
+      assert.ok(files.length >= 3);
+      const victim = files[1]!;
+      const bytes = readFileSync(victim);
+      bytes[200] = bytes[200]! ^ 0xff;
+      writeFileSync(victim, bytes);
+      const before = readFileSync(victim);
+      await assert.rejects(FileD2cLog.open({ dir: dir.path, partitionCount: 1, retentionMs: 86400_000, clock: new ManualClock(T0), log: captureLogger(), maxBatchBytes: 1024 }), (e: unknown) => {
+        assert.ok(e instanceof HubStorageError);
+        assert.equal(e.kind, 'corrupt');
+        assert.equal(e.path, victim);
+        assert.match(e.message, /is corrupt at byte \d+ .*did not modify it.*truncate it to \d+ bytes/);
+        return true;
+      });
+      assert.deepEqual(readFileSync(victim), before, 'the file is untouched');
+    } finally {
+      dir.remove();
+    }
+  });
+
+  void it('rejects a damaged meta.json and keeps the original partition count', async () => {
+    const dir = tempDir();
+    try {
+      await withLog({ dir: dir.path, partitionCount: 2 }, async () => undefined);
+      const log = captureLogger();
+      await withLog({ dir: dir.path, partitionCount: 8, log }, async (l) => {
+        assert.equal(l.partitionCount, 2);
+        assert.match(log.text(), /created with 2 partitions/);
+      });
+      writeFileSync(join(dir.path, 'meta.json'), '{oops');
+      await assert.rejects(withLog({ dir: dir.path }, async () => undefined), /meta\.json is not valid/);
+    } finally {
+      dir.remove();
+    }
+  });
+});
