@@ -1,0 +1,132 @@
+// JSON shapes of the local hub's management API (`/local/...`), shared by the server and the typed
+// client (src/hub/client). Bodies travel as base64 because they are opaque bytes.
+import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
+import type { C2dMessage, C2dState, D2cEvent, FeedbackBatch, PartitionInfo, QueueEvent, RegistryEvent } from '../contracts';
+
+export const API_VERSION = '2021-04-12';
+
+export interface C2dMessageJson {
+  deviceId: string;
+  sequenceNumber: number;
+  messageId?: string;
+  systemProperties: SystemProperties;
+  applicationProperties: ApplicationProperty[];
+  bodyBase64: string;
+  state: C2dState;
+  deliveryCount: number;
+  /** ISO 8601 UTC. */
+  enqueuedTime: string;
+  expiryTime: string;
+  lockedUntil?: string;
+}
+
+export interface D2cEventJson {
+  partition: number;
+  sequenceNumber: number;
+  offset: string;
+  enqueuedTime: string;
+  deviceId: string;
+  moduleId?: string;
+  systemProperties: SystemProperties;
+  applicationProperties: ApplicationProperty[];
+  bodyBase64: string;
+}
+
+/** Body of `POST /local/devices/{id}/messages`. */
+export interface C2dSendRequest {
+  systemProperties?: SystemProperties;
+  /** A list (order and duplicates preserved) or a name -> value object. */
+  applicationProperties?: ApplicationProperty[] | Record<string, string>;
+  /** The body as base64 (bytes) ... */
+  bodyBase64?: string;
+  /** ... or as text, sent as UTF-8. */
+  body?: string;
+  /** Time to live in milliseconds (default 1 hour, at most 48 hours). */
+  ttlMs?: number;
+}
+
+export interface PurgeResult {
+  deviceId: string;
+  moduleId: string | null;
+  totalMessagesPurged: number;
+}
+
+export interface HubInfoJson {
+  hubName: string;
+  hostName: string;
+  version: string;
+  pid: number;
+  startedAt: string;
+  deviceCount: number;
+  connectedDevices: number;
+  partitionCount: number;
+  partitions: PartitionInfo[];
+  consumerGroups: string[];
+  ports: { mqtt: number; api: number; amqp?: number };
+}
+
+/** One event on `GET /local/events` (Server-Sent Events, `event:` = `registry` | `queue`). */
+export type HubEventJson =
+  | { kind: 'registry'; event: RegistryEvent }
+  | { kind: 'queue'; event: QueueEventJson };
+
+export type QueueEventJson =
+  | { type: 'c2dEnqueued'; deviceId: string; message: C2dMessageJson; depth: number }
+  | { type: 'c2dStateChanged'; deviceId: string; message: C2dMessageJson; depth: number }
+  | { type: 'c2dPurged'; deviceId: string; count: number }
+  | { type: 'feedback'; batch: FeedbackBatch };
+
+/** The error body IoT Hub's REST API returns, plus the numeric code. */
+export interface ApiErrorJson {
+  Message: string;
+  ExceptionMessage: string;
+  errorCode?: number | string;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function c2dMessageToJson(m: C2dMessage): C2dMessageJson {
+  const out: C2dMessageJson = {
+    deviceId: m.deviceId,
+    sequenceNumber: m.sequenceNumber,
+    systemProperties: m.systemProperties,
+    applicationProperties: m.applicationProperties,
+    bodyBase64: Buffer.from(m.body).toString('base64'),
+    state: m.state,
+    deliveryCount: m.deliveryCount,
+    enqueuedTime: iso(m.enqueuedTime),
+    expiryTime: iso(m.expiryTime),
+  };
+  if (m.messageId !== undefined) out.messageId = m.messageId;
+  if (m.lockedUntil !== undefined) out.lockedUntil = iso(m.lockedUntil);
+  return out;
+}
+
+export function d2cEventToJson(e: D2cEvent): D2cEventJson {
+  const out: D2cEventJson = {
+    partition: e.partition,
+    sequenceNumber: e.sequenceNumber,
+    offset: e.offset,
+    enqueuedTime: iso(e.enqueuedTime),
+    deviceId: e.deviceId,
+    systemProperties: e.systemProperties,
+    applicationProperties: e.applicationProperties,
+    bodyBase64: Buffer.from(e.body).toString('base64'),
+  };
+  if (e.moduleId !== undefined) out.moduleId = e.moduleId;
+  return out;
+}
+
+export function queueEventToJson(e: QueueEvent): QueueEventJson {
+  switch (e.type) {
+    case 'c2dEnqueued':
+    case 'c2dStateChanged':
+      return { type: e.type, deviceId: e.deviceId, message: c2dMessageToJson(e.message), depth: e.depth };
+    case 'c2dPurged':
+      return e;
+    case 'feedback':
+      return e;
+  }
+}

@@ -1,0 +1,245 @@
+// The local hub's own management endpoints under `/local/` (not part of IoT Hub's API): send C2D
+// with every property, peek a queue, read and acknowledge feedback, consumer groups, hub info,
+// and two Server-Sent Events streams (registry + queue events for an evented UI, and a D2C tail).
+import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
+import { SENDER_SYSTEM_PROPERTIES } from '../../core/message/model';
+import type { C2dSendOptions, D2cStartPosition, HubState } from '../contracts';
+import { apiError } from './apiErrors';
+import { param, readJson, sendEmpty, sendJson, type RouteContext, type Router } from './httpUtil';
+import {
+  c2dMessageToJson, d2cEventToJson, queueEventToJson, type C2dSendRequest, type HubEventJson, type HubInfoJson,
+} from './jsonShapes';
+import { requireRight } from './requestAuth';
+import { SseStream } from './sse';
+
+const DEVICE = '([^/]+)';
+const TAIL_BATCH = 100;
+
+function systemProperties(v: unknown): SystemProperties {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw apiError('ArgumentInvalid', 400, 'systemProperties must be an object.');
+  const out: SystemProperties = {};
+  for (const [k, value] of Object.entries(v as Record<string, unknown>)) {
+    if (!(SENDER_SYSTEM_PROPERTIES as readonly string[]).includes(k)) {
+      throw apiError('ArgumentInvalid', 400, `systemProperties.${k} is not a system property a sender may set (allowed: ${SENDER_SYSTEM_PROPERTIES.join(', ')}).`);
+    }
+    if (typeof value !== 'string') throw apiError('ArgumentInvalid', 400, `systemProperties.${k} must be a string.`);
+    out[k as keyof SystemProperties] = value;
+  }
+  return out;
+}
+
+function applicationProperties(v: unknown): ApplicationProperty[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) {
+    return v.map((p, i) => {
+      if (typeof p !== 'object' || p === null || typeof (p as ApplicationProperty).name !== 'string' || typeof (p as ApplicationProperty).value !== 'string') {
+        throw apiError('ArgumentInvalid', 400, `applicationProperties[${i}] must be {"name": string, "value": string}.`);
+      }
+      return { name: (p as ApplicationProperty).name, value: (p as ApplicationProperty).value };
+    });
+  }
+  if (typeof v === 'object') {
+    return Object.entries(v as Record<string, unknown>).map(([name, value]) => {
+      if (typeof value !== 'string') throw apiError('ArgumentInvalid', 400, `applicationProperties.${name} must be a string.`);
+      return { name, value };
+    });
+  }
+  throw apiError('ArgumentInvalid', 400, 'applicationProperties must be a list of {name, value} or an object of strings.');
+}
+
+function parseSendRequest(raw: unknown): { message: { systemProperties: SystemProperties; applicationProperties: ApplicationProperty[]; body: Uint8Array }; options: C2dSendOptions } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw apiError('ArgumentInvalid', 400, 'The C2D send request must be a JSON object.');
+  const r = raw as C2dSendRequest & Record<string, unknown>;
+  let body: Uint8Array = new Uint8Array();
+  if (r.bodyBase64 !== undefined && r.body !== undefined) throw apiError('ArgumentInvalid', 400, 'Give either body (text) or bodyBase64, not both.');
+  if (r.bodyBase64 !== undefined) {
+    if (typeof r.bodyBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(r.bodyBase64)) throw apiError('ArgumentInvalid', 400, 'bodyBase64 must be a base64 string.');
+    body = Buffer.from(r.bodyBase64, 'base64');
+  } else if (r.body !== undefined) {
+    if (typeof r.body !== 'string') throw apiError('ArgumentInvalid', 400, 'body must be a string (use bodyBase64 for bytes).');
+    body = Buffer.from(r.body, 'utf8');
+  }
+  const options: C2dSendOptions = {};
+  if (r.ttlMs !== undefined) {
+    if (typeof r.ttlMs !== 'number' || !Number.isFinite(r.ttlMs) || r.ttlMs <= 0) throw apiError('ArgumentInvalid', 400, 'ttlMs must be a positive number of milliseconds.');
+    options.ttlMs = r.ttlMs;
+  }
+  return { message: { systemProperties: systemProperties(r.systemProperties), applicationProperties: applicationProperties(r.applicationProperties), body }, options };
+}
+
+function requireDeviceExists(hub: HubState, id: string): void {
+  if (hub.registry.get(id) === undefined) throw apiError('DeviceNotFound', 404, `Device "${id}" is not registered in this hub.`);
+}
+
+function startPosition(ctx: RouteContext): D2cStartPosition {
+  const from = ctx.query.get('from') ?? 'latest';
+  if (from === 'earliest' || from === 'latest') return from;
+  if (/^\d+$/.test(from)) return { sequenceNumber: Number(from), inclusive: true };
+  const t = Date.parse(from);
+  if (!Number.isNaN(t)) return { enqueuedTime: t };
+  throw apiError('ArgumentInvalid', 400, `from must be earliest, latest, a sequence number or an ISO time, not "${from}".`);
+}
+
+/** Streams one partition's D2C events from `next` on, following appends until the stream closes. */
+function tailPartition(hub: HubState, sse: SseStream, partition: number, first: number): void {
+  let next = first;
+  let reading = false;
+  let again = false;
+  const drain = async (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    try {
+      do {
+        again = false;
+        for (;;) {
+          if (sse.isClosed) return;
+          const events = await hub.d2c.read(partition, next, TAIL_BATCH);
+          for (const e of events) sse.send('d2c', d2cEventToJson(e), `${e.partition}:${e.sequenceNumber}`);
+          const last = events[events.length - 1];
+          if (last !== undefined) next = last.sequenceNumber + 1;
+          if (events.length < TAIL_BATCH) break;
+        }
+      } while (again);
+    } catch (e) {
+      sse.send('error', { message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      reading = false;
+    }
+  };
+  const off = hub.d2c.onAppended((p) => {
+    if (p === partition) void drain();
+  });
+  sse.whenClosed(off);
+  void drain();
+}
+
+export interface LocalRouteDeps {
+  hub: HubState;
+  info(): Omit<HubInfoJson, 'deviceCount' | 'partitionCount' | 'partitions' | 'consumerGroups'>;
+  /** Open SSE streams, ended when the hub closes. */
+  streams: Set<SseStream>;
+}
+
+export function addLocalRoutes(router: Router, deps: LocalRouteDeps): void {
+  const { hub, streams } = deps;
+  const openStream = (ctx: RouteContext): SseStream => {
+    const sse = new SseStream(ctx.res);
+    streams.add(sse);
+    sse.whenClosed(() => streams.delete(sse));
+    return sse;
+  };
+
+  router.add('GET', /^\/local\/info$/, (ctx) => {
+    requireRight(ctx.principal(), 'RegistryRead', 'ServiceConnect');
+    const partitions = Array.from({ length: hub.d2c.partitionCount }, (_, i) => hub.d2c.partitionInfo(i));
+    const info: HubInfoJson = {
+      ...deps.info(),
+      deviceCount: countDevices(hub),
+      partitionCount: hub.d2c.partitionCount,
+      partitions,
+      consumerGroups: hub.consumerGroups.list(),
+    };
+    sendJson(ctx.res, 200, info);
+  });
+
+  router.add('POST', new RegExp(`^/local/devices/${DEVICE}/messages$`), async (ctx) => {
+    requireRight(ctx.principal(), 'ServiceConnect');
+    const id = param(ctx, 0);
+    const { message, options } = parseSendRequest(await readJson(ctx.req));
+    const sent = await hub.c2d.send(id, message, options);
+    sendJson(ctx.res, 201, c2dMessageToJson(sent));
+  });
+
+  router.add('GET', new RegExp(`^/local/devices/${DEVICE}/queue$`), (ctx) => {
+    requireRight(ctx.principal(), 'ServiceConnect', 'RegistryRead');
+    const id = param(ctx, 0);
+    requireDeviceExists(hub, id);
+    sendJson(ctx.res, 200, hub.c2d.peek(id).map(c2dMessageToJson));
+  });
+
+  router.add('DELETE', new RegExp(`^/local/devices/${DEVICE}/queue$`), async (ctx) => {
+    requireRight(ctx.principal(), 'ServiceConnect');
+    const id = param(ctx, 0);
+    sendJson(ctx.res, 200, { deviceId: id, moduleId: null, totalMessagesPurged: await hub.c2d.purge(id) });
+  });
+
+  router.add('GET', /^\/local\/feedback$/, (ctx) => {
+    requireRight(ctx.principal(), 'ServiceConnect');
+    const after = ctx.query.get('after');
+    const max = ctx.query.get('max');
+    if (after !== null && !/^\d+$/.test(after)) throw apiError('ArgumentInvalid', 400, `after must be a batch id, not "${after}".`);
+    if (max !== null && !/^\d+$/.test(max)) throw apiError('ArgumentInvalid', 400, `max must be a whole number, not "${max}".`);
+    sendJson(ctx.res, 200, hub.feedback.read(after === null ? undefined : Number(after), max === null ? undefined : Number(max)));
+  });
+
+  router.add('POST', /^\/local\/feedback\/(\d+)\/ack$/, async (ctx) => {
+    requireRight(ctx.principal(), 'ServiceConnect');
+    await hub.feedback.acknowledge(Number(param(ctx, 0)));
+    sendEmpty(ctx.res, 204);
+  });
+
+  router.add('GET', /^\/local\/consumergroups$/, (ctx) => {
+    requireRight(ctx.principal(), 'ServiceConnect', 'RegistryRead');
+    sendJson(ctx.res, 200, hub.consumerGroups.list());
+  });
+
+  router.add('PUT', /^\/local\/consumergroups\/([^/]+)$/, async (ctx) => {
+    requireRight(ctx.principal(), 'RegistryWrite');
+    const name = param(ctx, 0);
+    await hub.consumerGroups.create(name);
+    sendJson(ctx.res, 201, { name });
+  });
+
+  router.add('DELETE', /^\/local\/consumergroups\/([^/]+)$/, async (ctx) => {
+    requireRight(ctx.principal(), 'RegistryWrite');
+    await hub.consumerGroups.delete(param(ctx, 0));
+    sendEmpty(ctx.res, 204);
+  });
+
+  router.add('GET', /^\/local\/events$/, (ctx) => {
+    requireRight(ctx.principal(), 'RegistryRead', 'ServiceConnect');
+    const sse = openStream(ctx);
+    const offRegistry = hub.registry.events.subscribe((event) => {
+      const e: HubEventJson = { kind: 'registry', event };
+      sse.send('registry', e.event);
+    });
+    const offQueue = hub.c2d.events.subscribe((event) => sse.send('queue', queueEventToJson(event)));
+    sse.whenClosed(() => {
+      offRegistry();
+      offQueue();
+    });
+  });
+
+  router.add('GET', /^\/local\/d2c\/tail$/, async (ctx) => {
+    requireRight(ctx.principal(), 'ServiceConnect');
+    const p = ctx.query.get('partition');
+    let partitions: number[];
+    if (p === null || p === '' || p === 'all') partitions = Array.from({ length: hub.d2c.partitionCount }, (_, i) => i);
+    else {
+      const n = Number(p);
+      if (!Number.isInteger(n) || n < 0 || n >= hub.d2c.partitionCount) {
+        throw apiError('ArgumentInvalid', 400, `partition must be 0..${hub.d2c.partitionCount - 1} or all, not "${p}".`);
+      }
+      partitions = [n];
+    }
+    const position = startPosition(ctx);
+    const starts = await Promise.all(partitions.map((n) => hub.d2c.resolveStart(n, position)));
+    const sse = openStream(ctx);
+    partitions.forEach((n, i) => tailPartition(hub, sse, n, starts[i] ?? 0));
+  });
+}
+
+function countDevices(hub: HubState): number {
+  let n = 0;
+  let token: string | undefined;
+  do {
+    const page = hub.registry.list(token === undefined ? { pageSize: 1000 } : { pageSize: 1000, continuationToken: token });
+    n += page.items.length;
+    token = page.continuationToken;
+  } while (token !== undefined);
+  return n;
+}

@@ -1,0 +1,54 @@
+// Server-Sent Events streams for the management API (evented tree, D2C tail). Each stream sends a
+// comment heartbeat so proxies and clients notice a dead hub, and is ended when the hub closes.
+import type { ServerResponse } from 'node:http';
+
+const HEARTBEAT_MS = 15_000;
+
+export class SseStream {
+  private readonly heartbeat: NodeJS.Timeout;
+  private closed = false;
+  private readonly onClose: Array<() => void> = [];
+
+  constructor(private readonly res: ServerResponse) {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write(': connected\n\n');
+    this.heartbeat = setInterval(() => this.res.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    this.heartbeat.unref();
+    res.on('close', () => this.finish());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  send(event: string, data: unknown, id?: string): void {
+    if (this.closed) return;
+    let frame = `event: ${event}\n`;
+    if (id !== undefined) frame += `id: ${id}\n`;
+    frame += `data: ${JSON.stringify(data)}\n\n`;
+    this.res.write(frame);
+  }
+
+  /** Registers cleanup (unsubscribe) run once when the stream ends for any reason. */
+  whenClosed(fn: () => void): void {
+    if (this.closed) fn();
+    else this.onClose.push(fn);
+  }
+
+  end(): void {
+    if (!this.closed) this.res.end();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const fn of this.onClose.splice(0)) fn();
+  }
+}

@@ -1,0 +1,279 @@
+// The local IoT Hub process: opens the durable state from a data dir and starts its front doors
+// (MQTT over TLS, the HTTPS port with REST + management API + MQTT over WebSocket, and the Event
+// Hubs-compatible AMQP endpoint). Writes DATA_DIR/connection.json once everything is listening.
+// Loopback only unless the caller explicitly allows remote binding.
+import * as fs from 'node:fs';
+import type { Socket } from 'node:net';
+import * as path from 'node:path';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { formatDeviceConnectionString, formatHubConnectionString } from '../core/auth/connectionString';
+import { systemClock } from './clock';
+import type { Clock, HubLogger, SharedAccessPolicy } from './contracts';
+import { startEventHubsEndpoint, type EventHubsEndpoint } from './eventhubs/endpoint';
+import { startApiServer, WEBSOCKET_PATH, type ApiServer } from './http/apiServer';
+import { API_VERSION } from './http/jsonShapes';
+import { startDeviceBroker, type DeviceBroker } from './mqtt/deviceBroker';
+import { openHubState, type LocalHubState } from './state/openHubState';
+import { ensureTlsMaterial } from './tls/localCa';
+
+export const CONNECTION_FILE_NAME = 'connection.json';
+export const DEFAULT_MQTT_PORT = 8883;
+export const DEFAULT_API_PORT = 8443;
+export const DEFAULT_AMQP_PORT = 5672;
+/** The host name devices and tools use: the server certificate is valid for it (and the loopback IPs). */
+export const LOCAL_HOST_NAME = 'localhost';
+export const HUB_VERSION = '0.1.0';
+
+export interface LocalHubOptions {
+  dataDir: string;
+  /** Bind address; default 127.0.0.1. Anything not loopback needs `allowRemote`. */
+  host?: string;
+  allowRemote?: boolean;
+  /** 0 picks a free port (tests). */
+  mqttPort?: number;
+  apiPort?: number;
+  /** `false` disables the Event Hubs-compatible endpoint. */
+  amqpPort?: number | false;
+  hubName?: string;
+  partitions?: number;
+  retentionMs?: number;
+  clock?: Clock;
+  log?: HubLogger;
+  /** Passed through to the durable state (lifecycle tests use short values). */
+  c2dLockTimeoutMs?: number;
+  c2dMaxDeliveryCount?: number;
+  c2dDefaultTtlMs?: number;
+  feedbackBatchMs?: number;
+}
+
+/** What DATA_DIR/connection.json holds (it contains the owner key: mode 0600). */
+export interface ConnectionInfoJson {
+  hubName: string;
+  /** Host name to connect to (the certificate's name). */
+  hostName: string;
+  /** Address the listeners are bound to. */
+  bindAddress: string;
+  pid: number;
+  startedAt: string;
+  dataDir: string;
+  caCertPath: string;
+  apiVersion: string;
+  mqtt: { port: number; url: string };
+  api: { port: number; url: string; websocketUrl: string };
+  amqp?: { port: number; eventHubsConnectionString: string };
+  /** iothubowner: registry read/write, service and device connect. `HostName` carries the API port. */
+  hubConnectionString: string;
+  /** `HostName=...;DeviceId={deviceId};SharedAccessKey={key}`: fill in a device's id and key. */
+  deviceConnectionStringTemplate: string;
+}
+
+export interface ConnectionInfo extends ConnectionInfoJson {
+  /** The connection string of a registered device (primary key), for the MQTT transports. */
+  deviceConnectionString(deviceId: string): string;
+  /** The Event Hubs-compatible connection string for a policy (default `service`). */
+  eventHubsConnectionString(policyName?: string): string | undefined;
+}
+
+export interface LocalHub {
+  readonly hubState: LocalHubState;
+  readonly connectionInfo: ConnectionInfo;
+  readonly broker: DeviceBroker;
+  close(): Promise<void>;
+}
+
+const silentLogger: HubLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+export function isLoopbackAddress(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** `localhost` plus `:port` unless it is the protocol's default (so default setups look like IoT Hub). */
+function hostWithPort(port: number, defaultPort: number): string {
+  return port === defaultPort ? LOCAL_HOST_NAME : `${LOCAL_HOST_NAME}:${port}`;
+}
+
+function ownerPolicy(policies: readonly SharedAccessPolicy[]): SharedAccessPolicy {
+  const p = policies.find((x) => x.keyName === 'iothubowner')
+    ?? policies.find((x) => ['RegistryRead', 'RegistryWrite', 'ServiceConnect'].every((r) => x.rights.includes(r as SharedAccessPolicy['rights'][number])));
+  if (p === undefined) throw new Error('The hub has no policy with registry and service rights (iothubowner is missing from the data dir).');
+  return p;
+}
+
+function writeConnectionFile(dataDir: string, info: ConnectionInfoJson): string {
+  const file = path.join(dataDir, CONNECTION_FILE_NAME);
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(tmp, 0o600);
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+async function listenTls(server: TlsServer, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const a = server.address();
+  return typeof a === 'object' && a !== null ? a.port : port;
+}
+
+function describeListenError(e: unknown, what: string, port: number, host: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new Error(`The ${what} port ${port} on ${host} is already in use (another hub or broker?). Choose another port.`, { cause: e });
+  if (code === 'EACCES') return new Error(`Not allowed to listen on the ${what} port ${port} on ${host} (ports below 1024 need privileges). Choose another port.`, { cause: e });
+  if (code === 'EADDRNOTAVAIL') return new Error(`Cannot bind the ${what} port to ${host}: no such local address.`, { cause: e });
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub> {
+  const log = options.log ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackAddress(host)) {
+    if (options.allowRemote !== true) {
+      throw new Error(`Refusing to bind the local hub to ${host}: it is not a loopback address. Pass --allow-remote (allowRemote: true) if you really want other machines to reach it.`);
+    }
+    log.warn(`The local hub is listening on ${host}, reachable from other machines. Its TLS certificate is only valid for localhost; anyone with a key can connect. Use this only on a trusted network.`);
+  }
+  const dataDir = path.resolve(options.dataDir);
+  const stateOptions: Parameters<typeof openHubState>[0] = { dataDir, clock, log };
+  if (options.hubName !== undefined) stateOptions.hubName = options.hubName;
+  if (options.partitions !== undefined) stateOptions.partitionCount = options.partitions;
+  if (options.retentionMs !== undefined) stateOptions.retentionMs = options.retentionMs;
+  if (options.c2dLockTimeoutMs !== undefined) stateOptions.c2dLockTimeoutMs = options.c2dLockTimeoutMs;
+  if (options.c2dMaxDeliveryCount !== undefined) stateOptions.c2dMaxDeliveryCount = options.c2dMaxDeliveryCount;
+  if (options.c2dDefaultTtlMs !== undefined) stateOptions.c2dDefaultTtlMs = options.c2dDefaultTtlMs;
+  if (options.feedbackBatchMs !== undefined) stateOptions.feedbackBatchMs = options.feedbackBatchMs;
+  const hubState = await openHubState(stateOptions);
+
+  let broker: DeviceBroker | undefined;
+  let mqttServer: TlsServer | undefined;
+  let api: ApiServer | undefined;
+  let eventHubs: EventHubsEndpoint | undefined;
+  const mqttSockets = new Set<Socket>();
+  const startedAt = new Date(clock.now()).toISOString();
+
+  const shutdown = async (): Promise<void> => {
+    // Stop accepting first, then drop devices (their in-flight C2D is abandoned), then close the state.
+    const stops: Promise<unknown>[] = [];
+    if (mqttServer !== undefined) {
+      const s = mqttServer;
+      stops.push(new Promise<void>((resolve) => s.close(() => resolve())));
+    }
+    if (api !== undefined) stops.push(api.close());
+    if (eventHubs !== undefined) stops.push(eventHubs.close());
+    if (broker !== undefined) stops.push(broker.close());
+    for (const s of mqttSockets) s.destroy();
+    const results = await Promise.allSettled(stops);
+    for (const r of results) if (r.status === 'rejected') log.warn(`While stopping the hub: ${String(r.reason)}`);
+    await hubState.close();
+  };
+
+  try {
+    const tls = ensureTlsMaterial(dataDir, hubState.hubName, log);
+    broker = await startDeviceBroker({ hubState, clock, log });
+    const deviceBroker = broker;
+
+    mqttServer = createTlsServer({ cert: tls.serverCertPem, key: tls.serverKeyPem, minVersion: 'TLSv1.2' }, (socket: TLSSocket) => {
+      mqttSockets.add(socket);
+      socket.on('close', () => mqttSockets.delete(socket));
+      socket.on('error', (e) => log.debug(`MQTT socket: ${e.message}`));
+      deviceBroker.handle(socket);
+    });
+    mqttServer.on('tlsClientError', (e) => log.debug(`MQTT TLS handshake failed: ${e.message}`));
+    const mqttPortWanted = options.mqttPort ?? DEFAULT_MQTT_PORT;
+    let mqttPort: number;
+    try {
+      mqttPort = await listenTls(mqttServer, mqttPortWanted, host);
+    } catch (e) {
+      throw describeListenError(e, 'MQTT', mqttPortWanted, host);
+    }
+
+    let amqpPort: number | undefined;
+    const apiPortWanted = options.apiPort ?? DEFAULT_API_PORT;
+    const info = (): { hubName: string; hostName: string; version: string; pid: number; startedAt: string; connectedDevices: number; ports: { mqtt: number; api: number; amqp?: number } } => {
+      const ports: { mqtt: number; api: number; amqp?: number } = { mqtt: mqttPort, api: api?.port ?? apiPortWanted };
+      if (amqpPort !== undefined) ports.amqp = amqpPort;
+      return { hubName: hubState.hubName, hostName: LOCAL_HOST_NAME, version: HUB_VERSION, pid: process.pid, startedAt, connectedDevices: deviceBroker.connectedDevices, ports };
+    };
+    try {
+      api = await startApiServer({
+        hub: hubState, tls: { cert: tls.serverCertPem, key: tls.serverKeyPem }, host, port: apiPortWanted, clock, log,
+        handleMqttStream: (stream) => deviceBroker.handle(stream),
+        info,
+      });
+    } catch (e) {
+      throw describeListenError(e, 'HTTPS API', apiPortWanted, host);
+    }
+
+    if (options.amqpPort !== false) {
+      const wanted = options.amqpPort ?? DEFAULT_AMQP_PORT;
+      try {
+        eventHubs = await startEventHubsEndpoint({
+          host, port: wanted, hubName: hubState.hubName, d2c: hubState.d2c, policies: hubState.policies,
+          consumerGroups: hubState.consumerGroups, log,
+        });
+      } catch (e) {
+        throw describeListenError(e, 'AMQP (Event Hubs-compatible)', wanted, host);
+      }
+      amqpPort = eventHubs.port;
+    }
+
+    const owner = ownerPolicy(hubState.policies);
+    const mqttHost = hostWithPort(mqttPort, DEFAULT_MQTT_PORT);
+    const apiHost = `${LOCAL_HOST_NAME}:${api.port}`;
+    const json: ConnectionInfoJson = {
+      hubName: hubState.hubName,
+      hostName: LOCAL_HOST_NAME,
+      bindAddress: host,
+      pid: process.pid,
+      startedAt,
+      dataDir,
+      caCertPath: tls.caCertPath,
+      apiVersion: API_VERSION,
+      mqtt: { port: mqttPort, url: `mqtts://${LOCAL_HOST_NAME}:${mqttPort}` },
+      api: { port: api.port, url: `https://${apiHost}`, websocketUrl: `wss://${apiHost}${WEBSOCKET_PATH}` },
+      hubConnectionString: formatHubConnectionString({ hostName: apiHost, sharedAccessKeyName: owner.keyName, sharedAccessKey: owner.primaryKey }),
+      deviceConnectionStringTemplate: `HostName=${mqttHost};DeviceId={deviceId};SharedAccessKey={key}`,
+    };
+    const endpoint = eventHubs;
+    if (endpoint !== undefined && amqpPort !== undefined) json.amqp = { port: amqpPort, eventHubsConnectionString: endpoint.connectionString() };
+    const connectionInfo: ConnectionInfo = {
+      ...json,
+      deviceConnectionString(deviceId: string): string {
+        const device = hubState.registry.get(deviceId);
+        if (device === undefined) throw new Error(`Device "${deviceId}" is not registered in this hub.`);
+        return formatDeviceConnectionString({ hostName: mqttHost, deviceId, sharedAccessKey: device.authentication.symmetricKey.primaryKey });
+      },
+      eventHubsConnectionString: (policyName) => endpoint?.connectionString(policyName),
+    };
+    const file = writeConnectionFile(dataDir, json);
+    log.info(`Local IoT Hub '${hubState.hubName}' listening: MQTT ${host}:${mqttPort}, HTTPS ${host}:${api.port}${amqpPort !== undefined ? `, AMQP ${host}:${amqpPort}` : ''}; ${file}`);
+
+    let closing: Promise<void> | undefined;
+    return {
+      hubState,
+      connectionInfo,
+      broker: deviceBroker,
+      close(): Promise<void> {
+        closing ??= (async () => {
+          try {
+            fs.rmSync(file, { force: true });
+          } catch {
+            // a stale connection.json is harmless: its pid is gone
+          }
+          await shutdown();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    await shutdown().catch(() => undefined);
+    throw e;
+  }
+}

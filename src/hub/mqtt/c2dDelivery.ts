@@ -1,0 +1,155 @@
+// Delivers one device's C2D queue over its MQTT connection: lock the next message (receive), publish
+// it QoS 1 on `devices/{id}/messages/devicebound/{bag}`, and complete it when the device PUBACKs.
+// A few messages may be in flight at once (a small window, so one slow device cannot lock its
+// whole queue). When the connection goes, every message it still holds is abandoned so it is
+// redelivered on the next connection (IoT Hub's behaviour with clean session 0).
+import { formatC2dTopic } from '../../core/codec/propertyBag';
+import type { C2dMessage, C2dQueues, HubLogger } from '../contracts';
+import { encodeQos1Publish } from './publishPacket';
+
+export const C2D_MQTT_WINDOW = 8;
+
+interface InFlight { lockToken: string; sequenceNumber: number }
+
+export interface C2dDeliveryTarget {
+  deviceId: string;
+  /** Writes raw MQTT bytes to the device; false once the connection is gone. */
+  write(bytes: Buffer): boolean;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class C2dDelivery {
+  private readonly inFlight = new Map<number, InFlight>();
+  private nextPacketId = 1;
+  private active = true;
+  private subscribed = false;
+  private pumping = false;
+  private pumpAgain = false;
+
+  constructor(
+    private readonly target: C2dDeliveryTarget,
+    private readonly queues: C2dQueues,
+    private readonly log: HubLogger,
+    private readonly window = C2D_MQTT_WINDOW,
+  ) {}
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** The device subscribed to its devicebound topic: start delivering. */
+  subscribe(): void {
+    this.subscribed = true;
+    this.kick();
+  }
+
+  unsubscribe(): void {
+    this.subscribed = false;
+  }
+
+  /** Something may be deliverable (a send, an abandon, a lock timeout): pump if idle. */
+  kick(): void {
+    if (!this.active || !this.subscribed) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  private allocatePacketId(): number {
+    for (let i = 0; i < 0xffff; i++) {
+      const id = this.nextPacketId;
+      this.nextPacketId = id === 0xffff ? 1 : id + 1;
+      if (!this.inFlight.has(id)) return id;
+    }
+    throw new Error('no free MQTT packet id');
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        while (this.active && this.subscribed && this.inFlight.size < this.window) {
+          let message: C2dMessage | undefined;
+          try {
+            message = await this.queues.receive(this.target.deviceId);
+          } catch (e) {
+            this.log.warn(`C2D receive for ${this.target.deviceId} failed: ${errorText(e)}`);
+            return;
+          }
+          if (message === undefined) break;
+          const lockToken = message.lockToken;
+          if (lockToken === undefined) {
+            this.log.error(`C2D queue returned message ${message.sequenceNumber} for ${this.target.deviceId} without a lock token`);
+            break;
+          }
+          if (!this.active || !this.subscribed) {
+            await this.abandonQuietly(lockToken);
+            break;
+          }
+          this.send(message, lockToken);
+        }
+      } while (this.pumpAgain && this.active);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private send(message: C2dMessage, lockToken: string): void {
+    let bytes: Buffer;
+    const packetId = this.allocatePacketId();
+    try {
+      // Every set property travels in the bag; IoT Hub always tells the device the expiry.
+      const systemProperties = { ...message.systemProperties };
+      systemProperties.expiryTimeUtc ??= new Date(message.expiryTime).toISOString();
+      const topic = formatC2dTopic(this.target.deviceId, { systemProperties, applicationProperties: message.applicationProperties });
+      bytes = encodeQos1Publish(topic, packetId, message.body);
+    } catch (e) {
+      // Properties were validated when the message was sent, so this is a hub bug; do not loop on it.
+      this.log.error(`Cannot encode C2D message ${message.sequenceNumber} for ${this.target.deviceId}: ${errorText(e)}; rejecting it`);
+      void this.queues.reject(this.target.deviceId, lockToken).catch(() => undefined);
+      return;
+    }
+    this.inFlight.set(packetId, { lockToken, sequenceNumber: message.sequenceNumber });
+    if (!this.target.write(bytes)) {
+      this.inFlight.delete(packetId);
+      void this.abandonQuietly(lockToken);
+    }
+  }
+
+  /** The device PUBACKed `packetId`: that is IoT Hub's complete. */
+  onPuback(packetId: number): void {
+    const entry = this.inFlight.get(packetId);
+    if (entry === undefined) return; // not ours (or a duplicate PUBACK)
+    this.inFlight.delete(packetId);
+    this.queues.complete(this.target.deviceId, entry.lockToken).then(
+      () => this.kick(),
+      (e: unknown) => {
+        // Typically the lock expired first and the message was redelivered or dead-lettered.
+        this.log.debug(`C2D complete of message ${entry.sequenceNumber} for ${this.target.deviceId} failed: ${errorText(e)}`);
+        this.kick();
+      },
+    );
+  }
+
+  private async abandonQuietly(lockToken: string): Promise<void> {
+    try {
+      await this.queues.abandon(this.target.deviceId, lockToken);
+    } catch (e) {
+      this.log.debug(`C2D abandon for ${this.target.deviceId} failed: ${errorText(e)}`);
+    }
+  }
+
+  /** The connection is gone: hand every un-acknowledged message back to the queue. */
+  async stop(): Promise<void> {
+    this.active = false;
+    const held = [...this.inFlight.values()];
+    this.inFlight.clear();
+    await Promise.all(held.map((h) => this.abandonQuietly(h.lockToken)));
+  }
+}

@@ -1,0 +1,280 @@
+// The device-facing MQTT 3.1.1 front door: an aedes broker whose hooks implement IoT Hub's rules.
+// - authenticate: SAS (device key or DeviceConnect policy), CONNACK 2/4/5, expiry drops the link;
+// - authorizePublish: only `devices/{self}/messages/events/{bag}`, QoS 0/1, at most 256 KB by the
+//   core size rule; the message is stamped and durably appended to the D2C log BEFORE the
+//   callback returns, and aedes writes the PUBACK only after that callback (publish.js), so a
+//   PUBACK always means "on disk";
+// - authorizeSubscribe: only `devices/{self}/messages/devicebound/#` (QoS 2 granted as 1);
+// - authorizeForward: nothing the broker routes reaches a device (C2D is written by C2dDelivery).
+// aedes drops an older connection with the same client id itself (MQTT-3.1.4-2), which is IoT
+// Hub's "one connection per device".
+import { Aedes, type Client, type ConnectPacket, type PublishPacket, type Subscription } from 'aedes';
+import type { Duplex } from 'node:stream';
+import { parseD2cTopic } from '../../core/codec/propertyBag';
+import { D2C_MAX_MESSAGE_BYTES } from '../../core/message/limits';
+import type { SystemProperties } from '../../core/message/model';
+import { computeSize } from '../../core/message/size';
+import type { Clock, ClockTimer, HubLogger, HubState } from '../contracts';
+import { C2dDelivery } from './c2dDelivery';
+import { authenticateDevice, CONNACK, type ConnackRefusal } from './deviceAuth';
+import { createHubPersistence } from './hubPersistence';
+
+/** What IoT Hub stamps as `iothub-connection-auth-method` for a SAS-authenticated device. */
+export const SAS_AUTH_METHOD = '{"scope":"device","type":"sas","issuer":"iothub","acceptingIpFilterRule":null}';
+/** Longest single timer: Node fires longer ones at once, so token expiry re-arms in steps. */
+const MAX_TIMER_MS = 24 * 3600 * 1000;
+
+interface DeviceSession {
+  client: Client;
+  deviceId: string;
+  generationId: string;
+  expiresAtMs: number;
+  expiryTimer?: ClockTimer;
+  delivery: C2dDelivery;
+  /** Subscribed to devicebound (possibly restored from a clean-session-0 session before CONNACK). */
+  wantsC2d: boolean;
+  ready: boolean;
+}
+
+export interface DeviceBrokerOptions {
+  hubState: HubState;
+  clock: Clock;
+  log: HubLogger;
+}
+
+export interface DeviceBroker {
+  readonly aedes: Aedes;
+  /** Serves one device connection (a TLS socket or a WebSocket stream). */
+  handle(stream: Duplex): void;
+  readonly connectedDevices: number;
+  close(): Promise<void>;
+}
+
+function authError(returnCode: ConnackRefusal, message: string): Error & { returnCode: number } {
+  return Object.assign(new Error(message), { returnCode });
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+const DEVICEBOUND_FILTER = /^devices\/(.+)\/messages\/devicebound\/#$/;
+
+export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<DeviceBroker> {
+  const { hubState, clock, log } = options;
+  const sessions = new WeakMap<Client, DeviceSession>();
+  /** The current session per device id (the newest connection). */
+  const current = new Map<string, DeviceSession>();
+  const closing = new Set<Promise<void>>();
+
+  function track(p: Promise<void>): void {
+    closing.add(p);
+    void p.finally(() => closing.delete(p));
+  }
+
+  function armExpiry(session: DeviceSession): void {
+    const remaining = session.expiresAtMs - clock.now();
+    if (remaining <= 0) {
+      log.info(`Device ${session.deviceId}: SAS token expired; disconnecting (IoT Hub drops the connection at the token's expiry)`);
+      session.client.close();
+      return;
+    }
+    session.expiryTimer = clock.setTimeout(() => armExpiry(session), Math.min(remaining, MAX_TIMER_MS));
+  }
+
+  const persistence = createHubPersistence((client, packetId) => sessions.get(client)?.delivery.onPuback(packetId));
+
+  const aedes = await Aedes.createBroker({
+    persistence,
+    // Clients with a long keep-alive are normal (the SDK uses 180 s); aedes enforces 1.5x.
+    connectTimeout: 30_000,
+    preConnect(client: Client, packet: ConnectPacket, callback: (error: Error | null, success: boolean) => void) {
+      // IoT Hub would route a will as telemetry; this hub does not keep wills (documented).
+      delete (packet as { will?: unknown }).will;
+      // A SUBSCRIBE asking for QoS 2 must be granted QoS 1 (IoT Hub). aedes fixes the granted QoS
+      // from the packet before any hook runs, so downgrade it as the packet is parsed.
+      const parser = (client as unknown as { _parser?: { prependListener?: (event: string, fn: (p: unknown) => void) => void } })._parser;
+      parser?.prependListener?.('packet', (p: unknown) => {
+        const pkt = p as { cmd?: string; subscriptions?: Array<{ qos: number }> };
+        if (pkt.cmd === 'subscribe' && Array.isArray(pkt.subscriptions)) {
+          for (const s of pkt.subscriptions) if (s.qos > 1) s.qos = 1;
+        }
+      });
+      callback(null, true);
+    },
+    authenticate(client, username, password, done) {
+      let result;
+      try {
+        result = authenticateDevice(client.id, username, password, {
+          getDevice: (id) => hubState.registry.get(id),
+          policies: hubState.policies,
+          now: clock.now(),
+        });
+      } catch (e) {
+        log.error(`Authenticating '${client.id}' failed: ${errorText(e)}`);
+        done(authError(CONNACK.serverUnavailable, 'server unavailable'), false);
+        return;
+      }
+      if (!result.ok) {
+        log.info(`Refused MQTT connection for '${client.id.slice(0, 140)}' (CONNACK ${result.returnCode}): ${result.reason}`);
+        done(authError(result.returnCode, result.reason), false);
+        return;
+      }
+      const deviceId = result.deviceId;
+      const session: DeviceSession = {
+        client,
+        deviceId,
+        generationId: result.generationId,
+        expiresAtMs: result.expiresAtMs,
+        delivery: new C2dDelivery({
+          deviceId,
+          write(bytes) {
+            const conn = client.conn;
+            if (client.closed || conn.destroyed || !conn.writable) return false;
+            conn.write(bytes);
+            return true;
+          },
+        }, hubState.c2d, log),
+        wantsC2d: false,
+        ready: false,
+      };
+      sessions.set(client, session);
+      done(null, true);
+    },
+    authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) {
+      const session = client === null ? undefined : sessions.get(client);
+      if (session === undefined) {
+        // The broker's own $SYS announcements (client === null) stay inside aedes.
+        if (client === null) return callback(null);
+        return callback(new Error('publish before authentication'));
+      }
+      const id = session.deviceId;
+      if (packet.qos === 2) {
+        log.warn(`Device ${id}: QoS 2 publish is not supported by IoT Hub; disconnecting`);
+        return callback(new Error('QoS 2 not supported'));
+      }
+      let parsed;
+      try {
+        parsed = parseD2cTopic(packet.topic);
+      } catch (e) {
+        log.warn(`Device ${id}: rejected publish to '${packet.topic.slice(0, 200)}': ${errorText(e)}; disconnecting`);
+        return callback(new Error('bad topic'));
+      }
+      if (parsed.deviceId !== id || parsed.moduleId !== undefined) {
+        log.warn(`Device ${id}: may publish only to devices/${id}/messages/events/, not '${packet.topic.slice(0, 200)}'; disconnecting`);
+        return callback(new Error('not authorized for topic'));
+      }
+      const body = packet.payload instanceof Uint8Array ? packet.payload : Buffer.from(packet.payload);
+      const size = computeSize({ systemProperties: parsed.systemProperties, applicationProperties: parsed.applicationProperties, body }, 'd2c');
+      if (size.total > D2C_MAX_MESSAGE_BYTES) {
+        log.warn(`Device ${id}: D2C message of ${size.total} bytes exceeds IoT Hub's ${D2C_MAX_MESSAGE_BYTES}-byte limit; disconnecting`);
+        return callback(new Error('message too large'));
+      }
+      // Never stored as retained: the events topic is hub-internal.
+      packet.retain = false;
+      const systemProperties: SystemProperties = {
+        ...parsed.systemProperties,
+        connectionDeviceId: id,
+        connectionAuthMethod: SAS_AUTH_METHOD,
+        connectionAuthGenerationId: session.generationId,
+        messageSource: 'Telemetry',
+      };
+      hubState.d2c.append({ deviceId: id, systemProperties, applicationProperties: parsed.applicationProperties, body }).then(
+        () => {
+          hubState.registry.recordActivity(id);
+          callback(null);
+        },
+        (e: unknown) => {
+          // No PUBACK: the device keeps the message and retries on its next connection.
+          log.error(`Device ${id}: storing a D2C message failed: ${errorText(e)}; disconnecting without PUBACK`);
+          callback(new Error('storage failure'));
+        },
+      );
+    },
+    authorizeSubscribe(client: Client, sub: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void) {
+      const session = sessions.get(client);
+      const m = DEVICEBOUND_FILTER.exec(sub.topic);
+      if (session === undefined || m === null || m[1] !== session.deviceId) {
+        log.info(`Device ${session?.deviceId ?? client.id}: subscription to '${sub.topic.slice(0, 200)}' refused (only devices/{self}/messages/devicebound/# is served)`);
+        return callback(null, null);
+      }
+      session.wantsC2d = true;
+      if (session.ready) setImmediate(() => session.delivery.subscribe());
+      callback(null, { ...sub, qos: sub.qos > 1 ? 1 : sub.qos });
+    },
+    authorizeForward() {
+      return null;
+    },
+  });
+
+  aedes.on('clientReady', (client) => {
+    const session = sessions.get(client);
+    if (session === undefined) return;
+    session.ready = true;
+    const previous = current.get(session.deviceId);
+    current.set(session.deviceId, session);
+    if (previous !== undefined && previous !== session) previous.client.close();
+    hubState.registry.recordConnection(session.deviceId, true);
+    armExpiry(session);
+    log.debug(`Device ${session.deviceId} connected`);
+    // A clean-session-0 reconnect restores the subscription before CONNACK: deliver now.
+    if (session.wantsC2d) session.delivery.subscribe();
+  });
+
+  aedes.on('unsubscribe', (topics, client) => {
+    const session = sessions.get(client);
+    if (session !== undefined && topics.some((t) => DEVICEBOUND_FILTER.test(t))) session.delivery.unsubscribe();
+  });
+
+  aedes.on('clientDisconnect', (client) => {
+    const session = sessions.get(client);
+    if (session === undefined) return;
+    sessions.delete(client);
+    if (session.expiryTimer !== undefined) clock.clearTimeout(session.expiryTimer);
+    track(session.delivery.stop());
+    if (current.get(session.deviceId) === session) {
+      current.delete(session.deviceId);
+      hubState.registry.recordConnection(session.deviceId, false);
+    }
+    log.debug(`Device ${session.deviceId} disconnected`);
+  });
+
+  aedes.on('clientError', (client, error) => log.debug(`MQTT client ${client.id}: ${error.message}`));
+  aedes.on('connectionError', (_client, error) => log.debug(`MQTT connection error: ${error.message}`));
+
+  const unsubscribeQueue = hubState.c2d.events.subscribe((event) => {
+    if (event.type === 'c2dEnqueued' || (event.type === 'c2dStateChanged' && event.message.state === 'Enqueued')) {
+      current.get(event.deviceId)?.delivery.kick();
+    }
+  });
+  const unsubscribeRegistry = hubState.registry.events.subscribe((event) => {
+    // A disabled or deleted device loses its connection, as in IoT Hub.
+    const id = event.type === 'deviceDeleted' ? event.deviceId : event.type === 'deviceUpdated' && event.device.status === 'disabled' ? event.device.deviceId : undefined;
+    if (id !== undefined) {
+      const session = current.get(id);
+      if (session !== undefined) {
+        log.info(`Device ${id} was ${event.type === 'deviceDeleted' ? 'deleted' : 'disabled'}; disconnecting it`);
+        session.client.close();
+      }
+    }
+  });
+
+  return {
+    aedes,
+    handle(stream: Duplex): void {
+      aedes.handle(stream);
+    },
+    get connectedDevices(): number {
+      return current.size;
+    },
+    async close(): Promise<void> {
+      unsubscribeQueue();
+      unsubscribeRegistry();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      // Disconnect handlers abandon what devices still held; wait for those writes.
+      for (const s of current.values()) track(s.delivery.stop());
+      await Promise.all([...closing]);
+    },
+  };
+}
+

@@ -1,0 +1,115 @@
+// Interop with the official device SDK (azure-iot-device + azure-iot-device-mqtt) against a real
+// local hub: D2C with every property, C2D with properties, offline queueing and redelivery.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client, Message } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import type { D2cEvent } from '../../../src/hub/contracts';
+import { eventually, startTestHub, type TestHub } from './testHub';
+
+async function allD2c(t: TestHub): Promise<D2cEvent[]> {
+  const d2c = t.hub.hubState.d2c;
+  const out: D2cEvent[] = [];
+  for (let p = 0; p < d2c.partitionCount; p++) out.push(...(await d2c.read(p, 0, 1000)));
+  return out;
+}
+
+void describe('azure-iot-device over MQTT/TLS', () => {
+  let t: TestHub;
+  before(async () => {
+    t = await startTestHub();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  void it('sends D2C with system and application properties, stored durably before the PUBACK', async () => {
+    const dev = await t.createDevice('sdk-d2c');
+    const client = Client.fromConnectionString(dev.connectionString, Mqtt);
+    await client.setOptions({ ca: t.ca });
+    await client.open();
+    try {
+      const msg = new Message(JSON.stringify({ temperature: 21.5 }));
+      msg.messageId = 'msg-1';
+      msg.correlationId = 'corr-1';
+      msg.contentType = 'application/json';
+      msg.contentEncoding = 'utf-8';
+      msg.properties.add('alert', 'true');
+      msg.properties.add('unit', 'celsius degrees');
+      await client.sendEvent(msg);
+      // sendEvent resolved = PUBACK received = already in the log (no waiting needed).
+      const events = (await allD2c(t)).filter((e) => e.deviceId === 'sdk-d2c');
+      assert.equal(events.length, 1);
+      const e = events[0]!;
+      assert.equal(Buffer.from(e.body).toString(), '{"temperature":21.5}');
+      assert.equal(e.systemProperties.messageId, 'msg-1');
+      assert.equal(e.systemProperties.correlationId, 'corr-1');
+      assert.equal(e.systemProperties.contentType, 'application/json');
+      assert.equal(e.systemProperties.contentEncoding, 'utf-8');
+      assert.equal(e.systemProperties.connectionDeviceId, 'sdk-d2c');
+      assert.equal(e.systemProperties.messageSource, 'Telemetry');
+      assert.equal(e.systemProperties.connectionAuthGenerationId, t.hub.hubState.registry.get('sdk-d2c')?.generationId);
+      assert.deepEqual(JSON.parse(e.systemProperties.connectionAuthMethod ?? '{}'), { scope: 'device', type: 'sas', issuer: 'iothub', acceptingIpFilterRule: null });
+      assert.ok(e.systemProperties.enqueuedTimeUtc);
+      assert.deepEqual(e.applicationProperties, [{ name: 'alert', value: 'true' }, { name: 'unit', value: 'celsius degrees' }]);
+      assert.equal(t.hub.hubState.registry.get('sdk-d2c')?.connectionState, 'Connected');
+    } finally {
+      await client.close();
+    }
+    await eventually(() => (t.hub.hubState.registry.get('sdk-d2c')?.connectionState === 'Disconnected' ? true : undefined), 'disconnected state');
+  });
+
+  void it('receives C2D with properties; PUBACK completes; offline messages arrive on reconnect', async () => {
+    const dev = await t.createDevice('sdk-c2d');
+    const received: Message[] = [];
+    const connect = async (): Promise<Client> => {
+      const c = Client.fromConnectionString(dev.connectionString, Mqtt);
+      await c.setOptions({ ca: t.ca });
+      c.on('message', (m: Message) => {
+        received.push(m);
+        void c.complete(m);
+      });
+      await c.open();
+      return c;
+    };
+    let client = await connect();
+    try {
+      const sent = await t.hub.hubState.c2d.send('sdk-c2d', {
+        systemProperties: { messageId: 'c2d-1', correlationId: 'cid-1', ack: 'full', contentType: 'text/plain', contentEncoding: 'utf-8', userId: 'ops' },
+        applicationProperties: [{ name: 'cmd', value: 'reboot' }, { name: 'delay', value: '5' }],
+        body: Buffer.from('do it'),
+      });
+      const m = await eventually(() => received[0], 'the C2D message');
+      assert.equal(m.data.toString(), 'do it');
+      assert.equal(m.messageId, 'c2d-1');
+      assert.equal(m.correlationId, 'cid-1');
+      assert.equal(m.to, `/devices/sdk-c2d/messages/devicebound`);
+      // The SDK has no field for iothub-ack: it surfaces as a property, exactly as IoT Hub sends it.
+      assert.equal(m.properties.getValue('iothub-ack'), 'full');
+      assert.equal(m.contentType, 'text/plain');
+      assert.equal(m.contentEncoding, 'utf-8');
+      assert.equal(m.userId, 'ops');
+      assert.equal(m.properties.getValue('cmd'), 'reboot');
+      assert.equal(m.properties.getValue('delay'), '5');
+      assert.ok(m.expiryTimeUtc);
+      // The SDK PUBACKs; the hub completes: the queue empties and a Success feedback record appears.
+      await eventually(() => (t.hub.hubState.c2d.depth('sdk-c2d') === 0 ? true : undefined), 'completion');
+      assert.equal(sent.sequenceNumber > 0 || sent.sequenceNumber === 0, true);
+      await eventually(() => t.hub.hubState.feedback.read().flatMap((b) => b.records).find((r) => r.originalMessageId === 'c2d-1' && r.statusCode === 'Success'), 'feedback', 5000);
+
+      // Offline: messages queue up and arrive, in order, after reconnecting.
+      await client.close();
+      received.length = 0;
+      for (const n of [1, 2, 3]) {
+        await t.hub.hubState.c2d.send('sdk-c2d', { systemProperties: { messageId: `off-${n}` }, applicationProperties: [], body: Buffer.from(`m${n}`) });
+      }
+      assert.equal(t.hub.hubState.c2d.depth('sdk-c2d'), 3);
+      client = await connect();
+      await eventually(() => (received.length === 3 ? true : undefined), 'three queued messages');
+      assert.deepEqual(received.map((r) => r.messageId), ['off-1', 'off-2', 'off-3']);
+      await eventually(() => (t.hub.hubState.c2d.depth('sdk-c2d') === 0 ? true : undefined), 'queue drained');
+    } finally {
+      await client.close();
+    }
+  });
+});

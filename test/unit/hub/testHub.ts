@@ -1,0 +1,73 @@
+// Shared fixture for the hub front-door tests: a real local hub on ephemeral ports in a temp dir.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSasToken } from '../../../src/core/auth/sas';
+import type { Clock, HubLogger } from '../../../src/hub/contracts';
+import { startLocalHub, type LocalHub, type LocalHubOptions } from '../../../src/hub/localHub';
+
+export interface TestHub {
+  hub: LocalHub;
+  dir: string;
+  ca: string;
+  mqttPort: number;
+  apiPort: number;
+  logs: string[];
+  createDevice(deviceId: string, status?: 'enabled' | 'disabled'): Promise<{ deviceId: string; key: string; connectionString: string }>;
+  /** A device SAS token (password) signed with the device's primary key. */
+  deviceToken(deviceId: string, key: string, ttlSeconds?: number): string;
+  close(): Promise<void>;
+}
+
+export function memoryLogger(lines: string[], echo = process.env['HUB_TEST_LOG'] === '1'): HubLogger {
+  const put = (level: string) => (m: string): void => {
+    lines.push(`${level} ${m}`);
+    if (echo) process.stderr.write(`[hub ${level}] ${m}\n`);
+  };
+  return { info: put('info'), warn: put('warn'), error: put('error'), debug: put('debug') };
+}
+
+export async function startTestHub(options: Partial<LocalHubOptions> & { clock?: Clock } = {}): Promise<TestHub> {
+  const dir = mkdtempSync(join(tmpdir(), 'hub-test-'));
+  const logs: string[] = [];
+  let hub: LocalHub;
+  try {
+    hub = await startLocalHub({ dataDir: dir, mqttPort: 0, apiPort: 0, amqpPort: false, log: memoryLogger(logs), ...options });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const info = hub.connectionInfo;
+  const ca = readFileSync(info.caCertPath, 'utf8');
+  const now = (): number => (options.clock ?? { now: () => Date.now() }).now();
+  return {
+    hub,
+    dir,
+    ca,
+    mqttPort: info.mqtt.port,
+    apiPort: info.api.port,
+    logs,
+    async createDevice(deviceId, status = 'enabled') {
+      const d = await hub.hubState.registry.create({ deviceId, status });
+      return { deviceId, key: d.authentication.symmetricKey.primaryKey, connectionString: info.deviceConnectionString(deviceId) };
+    },
+    deviceToken(deviceId, key, ttlSeconds = 3600) {
+      return createSasToken({ resourceUri: `localhost/devices/${deviceId}`, key, expiresAtSeconds: Math.floor(now() / 1000) + ttlSeconds });
+    },
+    async close() {
+      await hub.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `fn` until it returns a defined value (real components settle asynchronously). */
+export async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
