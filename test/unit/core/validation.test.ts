@@ -228,3 +228,31 @@ test('every problem is reported at once, in reading order, with codes from RULES
   for (const p of problems) assert.equal(p.code, RULES[p.rule].code);
   assert.equal(size.limit, 65536);
 });
+
+test('property: message-ids and device ids made of allowed characters (within 128) have no problems', () => {
+  const midChar = fc.constantFrom(...'aZ09-:.+%_#*?!(),=@;$\'');
+  const devChar = fc.constantFrom(...'aZ09-.+%_#*?!(),=@$\':;');
+  fc.assert(fc.property(fc.string({ unit: midChar, maxLength: 128 }), fc.string({ unit: devChar, minLength: 1, maxLength: 128 }), (mid, dev) => {
+    assert.deepEqual(validateMessageId(mid), []);
+    assert.deepEqual(validateDeviceId(dev), []);
+  }), { numRuns: 300 });
+});
+
+test('property: duplicate problems = properties minus distinct case-folded non-empty names', () => {
+  fc.assert(fc.property(fc.array(fc.constantFrom('a', 'A', 'b', 'B', 'temp', 'Temp', 'TEMP', ''), { maxLength: 12 }), (names) => {
+    const problems = check({ applicationProperties: names.map((name) => ({ name, value: 'v' })) }, 'c2d');
+    const nonEmpty = names.filter((n) => n !== '');
+    const distinct = new Set(nonEmpty.map((n) => n.toLowerCase())).size;
+    assert.equal(problems.filter((p) => p.rule === 'duplicate-property').length, nonEmpty.length - distinct);
+    assert.equal(problems.filter((p) => p.rule === 'empty-property-name').length, names.length - nonEmpty.length);
+  }), { numRuns: 300 });
+});
+
+test('property: the reported size equals the UTF-8 bytes of body, sender system values and app names and values', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 50 }), fc.string({ unit: 'binary', maxLength: 10 }), fc.array(fc.tuple(fc.string({ unit: 'binary', maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 6 })), { maxLength: 5 }), (body, cid, props) => {
+    const msg = createMessage({ body, systemProperties: { correlationId: cid, sequenceNumber: '12345' }, applicationProperties: props.map(([name, value]) => ({ name, value })) });
+    const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+    const expected = body.length + bytes(cid) + props.reduce((n, [k, v]) => n + bytes(k) + bytes(v), 0);
+    assert.equal(computeSize(msg, 'd2c').total, expected);
+  }), { numRuns: 300 });
+});
