@@ -18,7 +18,7 @@ export function codeLenses(analysis: Analysis): FileCodeLens[] {
   for (const m of analysis.messages) {
     if (!m.direction) continue;
     const device = m.message.deviceId;
-    const who = device === undefined ? '…' : device + (m.message.moduleId ? `/${m.message.moduleId}` : '');
+    const who = !device ? '…' : device + (m.message.moduleId ? `/${m.message.moduleId}` : '');
     out.push(m.direction === 'd2c'
       ? { offset: m.node.offset, title: `Send D2C as ${who}`, command: SEND_D2C_COMMAND, messageIndex: m.index }
       : { offset: m.node.offset, title: `Send C2D to ${who}`, command: SEND_C2D_COMMAND, messageIndex: m.index });

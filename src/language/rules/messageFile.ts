@@ -93,7 +93,8 @@ export function parseMessageFile(text: string, options: ParseOptions = {}): Mess
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: true });
   const diags: FileDiagnostic[] = [];
-  for (const e of errors) {
+  // Only the first syntax error: the ones after it are mostly the parser recovering from it.
+  for (const e of errors.slice(0, 1)) {
     const name = printParseErrorCode(e.error);
     const start = Math.min(e.offset, text.length);
     const end = Math.min(text.length, start + Math.max(e.length, 1));

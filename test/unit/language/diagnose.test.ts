@@ -24,8 +24,8 @@ function msg(fields: Record<string, unknown>, raw?: string): string {
   return raw === undefined ? base : base.replace('"__RAW__"', raw);
 }
 
-describe('decoded string offsets', () => {
-  it('maps each decoded unit to its escape in the source', () => {
+void describe('decoded string offsets', () => {
+  void it('maps each decoded unit to its escape in the source', () => {
     const text = '{"a": "x\\u00b0\\"y\\ud83d\\ude00z"}';
     const lit = text.indexOf('"x');
     const offsets = decodedToSourceOffsets(text, lit, text.length - 1 - lit);
@@ -33,59 +33,59 @@ describe('decoded string offsets', () => {
     assert.deepEqual(offsets.map((o) => o - lit), [1, 2, 8, 10, 11, 17, 23, 24]);
     assert.equal(text.slice(...Object.values(sourceRangeInString(text, lit, text.length - 1 - lit, { start: 4, end: 6 })) as [number, number]), '\\ud83d\\ude00');
   });
-  it('handles raw astral characters as two units', () => {
+  void it('handles raw astral characters as two units', () => {
     const text = '"😀x"';
     assert.deepEqual(decodedToSourceOffsets(text, 0, text.length), [1, 2, 3, 4]);
   });
 });
 
-describe('core rules at exact ranges', () => {
-  it('IOT101 underlines the escaped character inside a value, not the whole string', () => {
+void describe('core rules at exact ranges', () => {
+  void it('IOT101 underlines the escaped character inside a value, not the whole string', () => {
     const text = msg({ applicationProperties: { unit: '__RAW__' } }, '"21\\u00b0C"');
     assert.deepEqual(underlined(text, 'IOT101'), ['\\u00b0']);
   });
-  it('IOT101 underlines each raw invalid character of a name and is direction-aware', () => {
+  void it('IOT101 underlines each raw invalid character of a name and is direction-aware', () => {
     const c2d = msg({ applicationProperties: { 'room name/x': 'a' } });
     assert.deepEqual(underlined(c2d, 'IOT101'), [' ', '/']);
     assert.ok(diags(c2d).filter((d) => d.code === 'IOT101').every((d) => d.severity === 'error'));
     const d2c = c2d.replace('"c2d"', '"d2c"');
     assert.ok(diags(d2c).filter((d) => d.code === 'IOT101').every((d) => d.severity === 'warning'));
   });
-  it('IOT102 underlines the characters beyond 128', () => {
+  void it('IOT102 underlines the characters beyond 128', () => {
     const id = 'a'.repeat(130);
     const text = msg({ systemProperties: { messageId: id } });
     assert.deepEqual(underlined(text, 'IOT102'), ['aa']);
   });
-  it('IOT103 underlines an escaped quote as written (\\")', () => {
+  void it('IOT103 underlines an escaped quote as written (\\")', () => {
     const text = msg({ systemProperties: { messageId: 'a"b c' } });
     assert.deepEqual(underlined(text, 'IOT103'), ['\\"', ' ']);
   });
-  it('IOT104 underlines the later case-insensitive duplicate key', () => {
+  void it('IOT104 underlines the later case-insensitive duplicate key', () => {
     const text = msg({ applicationProperties: { Unit: 'a', other: 'b', unit: 'c' } });
     const d = diags(text).filter((x) => x.code === 'IOT104');
     assert.deepEqual(d.map((x) => text.slice(x.start, x.end)), ['"unit"']);
     assert.equal(d[0]?.start, text.lastIndexOf('"unit"'));
   });
-  it('IOT104 also sees exact duplicates that JSON.parse would collapse', () => {
+  void it('IOT104 also sees exact duplicates that JSON.parse would collapse', () => {
     const text = '{"direction":"c2d","applicationProperties":{"a":"1","a":"2"}}';
     assert.deepEqual(underlined(text, 'IOT104'), ['"a"']);
     assert.equal(diags(text).find((d) => d.code === 'IOT104')?.start, text.lastIndexOf('"a"'));
   });
-  it('IOT105 underlines an empty name', () => {
+  void it('IOT105 underlines an empty name', () => {
     assert.deepEqual(underlined(msg({ applicationProperties: { '': 'x' } }), 'IOT105'), ['""']);
   });
-  it('IOT106 / IOT108 underline the expiry value', () => {
+  void it('IOT106 / IOT108 underline the expiry value', () => {
     assert.deepEqual(underlined(msg({ systemProperties: { expiryTimeUtc: '2026-11-22T08:00:00Z' } }), 'IOT106'), ['"2026-11-22T08:00:00Z"']);
     assert.deepEqual(underlined(msg({ systemProperties: { expiryTimeUtc: 'tomorrow' } }), 'IOT108'), ['"tomorrow"']);
   });
-  it('IOT107 from a relative ttl underlines the ttl and says so', () => {
+  void it('IOT107 from a relative ttl underlines the ttl and says so', () => {
     const text = msg({ systemProperties: { ttl: '3d' } });
     const d = diags(text).find((x) => x.code === 'IOT107');
     assert.equal(d && text.slice(d.start, d.end), '"3d"');
     assert.match(d?.message ?? '', /^ttl "3d"/);
     assert.deepEqual(underlined(msg({ systemProperties: { ttl: '47h59m' } }), 'IOT107'), []);
   });
-  it('IOT109 .. IOT112, IOT114, IOT115 underline the value', () => {
+  void it('IOT109 .. IOT112, IOT114, IOT115 underline the value', () => {
     assert.deepEqual(underlined(msg({ systemProperties: { creationTimeUtc: '2026-11-22T10:00:00+01:00' } }), 'IOT109'), ['"2026-11-22T10:00:00+01:00"']);
     assert.deepEqual(underlined(msg({ systemProperties: { ack: 'Full' } }), 'IOT110'), ['"Full"']);
     assert.deepEqual(underlined(msg({ direction: 'd2c', systemProperties: { ack: 'full' } }), 'IOT111'), ['"full"']);
@@ -94,7 +94,7 @@ describe('core rules at exact ranges', () => {
     assert.deepEqual(underlined(msg({ systemProperties: { sequenceNumber: '5' } }), 'IOT114'), ['"5"']);
     assert.deepEqual(underlined(msg({ deviceId: 'dev\u00e9 1' }), 'IOT115'), ['é', ' ']);
   });
-  it('IOT113 underlines the whole body, with the direction\'s limit', () => {
+  void it('IOT113 underlines the whole body, with the direction\'s limit', () => {
     const body = 'x'.repeat(64 * 1024);
     const c2d = msg({ systemProperties: { messageId: 'm' }, body });
     const d = diags(c2d).find((x) => x.code === 'IOT113');
@@ -106,15 +106,15 @@ describe('core rules at exact ranges', () => {
   });
 });
 
-describe('file rules', () => {
+void describe('file rules', () => {
   const codes = (text: string): string[] => diags(text).map((d) => d.code);
-  it('IOT901 malformed JSON, comments and trailing commas', () => {
+  void it('IOT901 malformed JSON, comments and trailing commas', () => {
     assert.deepEqual(codes('{"direction": "d2c",}').includes('IOT901'), true);
     assert.deepEqual(codes('// hi\n{"direction": "d2c"}'), ['IOT901']);
     const d = diags('{"direction": "d2c" "x": 1}').find((x) => x.code === 'IOT901');
     assert.equal(d?.message, 'Comma expected.');
   });
-  it('IOT902 not a message: empty file, scalar, empty array, non-object item', () => {
+  void it('IOT902 not a message: empty file, scalar, empty array, non-object item', () => {
     assert.deepEqual(codes(''), ['IOT902']);
     assert.deepEqual(codes('42'), ['IOT902']);
     assert.deepEqual(codes('[]'), ['IOT902']);
@@ -123,65 +123,65 @@ describe('file rules', () => {
     assert.equal(d && text.slice(d.start, d.end), '"x"');
     assert.equal(d?.messageIndex, 1);
   });
-  it('IOT903 / IOT904 direction missing or unknown', () => {
+  void it('IOT903 / IOT904 direction missing or unknown', () => {
     assert.deepEqual(codes('{"deviceId": "a"}'), ['IOT903']);
     const text = '{"direction": "up"}';
     assert.deepEqual(underlined(text, 'IOT904'), ['"up"']);
   });
-  it('IOT905 wrong types, keeping later indices right', () => {
+  void it('IOT905 wrong types, keeping later indices right', () => {
     const text = '{"direction":"c2d","applicationProperties":{"n":42,"bad key":"v"},"deviceId":7}';
     assert.deepEqual(underlined(text, 'IOT905'), ['42', '7']);
     // The property after the number still maps to its own key.
     assert.deepEqual(underlined(text, 'IOT101'), [' ']);
   });
-  it('IOT906 unknown properties at both levels', () => {
+  void it('IOT906 unknown properties at both levels', () => {
     assert.deepEqual(underlined('{"direction":"d2c","bodyy":1,"systemProperties":{"messageID":"x"}}', 'IOT906'), ['"bodyy"', '"messageID"']);
   });
-  it('IOT907 / IOT908 ttl', () => {
+  void it('IOT907 / IOT908 ttl', () => {
     assert.deepEqual(underlined(msg({ systemProperties: { ttl: '1 hour' } }), 'IOT907'), ['"1 hour"']);
     assert.deepEqual(underlined(msg({ systemProperties: { ttl: 'PT1H' } }), 'IOT907'), ['"PT1H"']);
     assert.deepEqual(underlined(msg({ systemProperties: { ttl: '1h', expiryTimeUtc: '2026-11-22T10:00:00Z' } }), 'IOT908'), ['"1h"']);
   });
-  it('IOT909 invalid base64 body', () => {
+  void it('IOT909 invalid base64 body', () => {
     assert.deepEqual(underlined(msg({ body: { base64: 'not base64!' } }), 'IOT909'), ['"not base64!"']);
     assert.deepEqual(underlined(msg({ body: { base64: 'AAEC' } }), 'IOT909'), []);
   });
-  it('IOT910 duplicate keys outside applicationProperties', () => {
+  void it('IOT910 duplicate keys outside applicationProperties', () => {
     const text = '{"direction":"d2c","body":1,"body":2}';
     assert.deepEqual(underlined(text, 'IOT910'), ['"body"']);
     assert.equal(diags(text).find((d) => d.code === 'IOT910')?.start, text.lastIndexOf('"body"'));
   });
 });
 
-describe('bodies and sizes', () => {
-  it('a JSON body is sent as written minus whitespace (numbers untouched)', () => {
+void describe('bodies and sizes', () => {
+  void it('a JSON body is sent as written minus whitespace (numbers untouched)', () => {
     const text = '{"direction":"d2c","body": { "big": 12345678901234567890, "f": 1.50, "s": "a b\\u00b0" }}';
     const m = analyse(text, { now: NOW }).messages[0];
     assert.equal(new TextDecoder().decode(m?.message.body), '{"big":12345678901234567890,"f":1.50,"s":"a b\\u00b0"}');
     assert.equal(m?.bodyKind, 'json');
   });
-  it('a string body is its UTF-8 text; base64 its bytes', () => {
+  void it('a string body is its UTF-8 text; base64 its bytes', () => {
     const a = analyse('[{"direction":"d2c","body":"°"},{"direction":"d2c","body":{"base64":"AAEC"}}]', { now: NOW });
     assert.deepEqual([...(a.messages[0]?.message.body ?? [])], [0xc2, 0xb0]);
     assert.deepEqual([...(a.messages[1]?.message.body ?? [])], [0, 1, 2]);
     assert.equal(a.messages[1]?.validation.size.body, 3);
   });
-  it('size counts properties the way the core does', () => {
+  void it('size counts properties the way the core does', () => {
     const a = analyse(msg({ systemProperties: { messageId: 'abc' }, applicationProperties: { k: 'vv' }, body: 'hello' }), { now: NOW });
     const s = a.messages[0]?.validation.size;
     assert.deepEqual(s && [s.body, s.systemValues, s.applicationNames, s.applicationValues, s.total, s.limit], [5, 3, 1, 2, 11, 65536]);
   });
 });
 
-describe('arrays and demo files', () => {
-  it('reports problems of the second message at its own place', () => {
+void describe('arrays and demo files', () => {
+  void it('reports problems of the second message at its own place', () => {
     const text = '[\n{"direction":"c2d","systemProperties":{"ack":"full"}},\n{"direction":"d2c","systemProperties":{"ack":"full"}}\n]';
     const d = diags(text).filter((x) => x.code === 'IOT111');
     assert.equal(d.length, 1);
     assert.equal(d[0]?.messageIndex, 1);
     assert.equal(d[0]?.start, text.lastIndexOf('"full"'));
   });
-  it('the valid demos are clean and the invalid one shows each kind of problem', () => {
+  void it('the valid demos are clean and the invalid one shows each kind of problem', () => {
     for (const f of ['demo/telemetry.iotmsg.json', 'demo/commands.iotmsg.json']) {
       assert.deepEqual(diags(readFileSync(join(root, f), 'utf8')), [], f);
     }

@@ -30,7 +30,7 @@ function fix(text: string, needle: string, title: RegExp, which = 0): string {
 
 const codes = (text: string): string[] => diagnose(text, { now: NOW }).map((d) => d.code);
 
-describe('quick fixes', () => {
+void describe('quick fixes', () => {
   const bad = `{
   "direction": "c2d",
   "systemProperties": { "messageId": "a b\\u00b0", "ack": "Full", "contentEncoding": "latin-1", "sequenceNumber": "3" },
@@ -40,30 +40,30 @@ describe('quick fixes', () => {
   },
   "body": "hello"
 }`;
-  it('percent-encodes an escaped character as UTF-8 bytes', () => {
+  void it('percent-encodes an escaped character as UTF-8 bytes', () => {
     const out = fix(bad, '\\u00b0C', /Percent-encode/);
     assert.match(out, /"Unit": "%C2%B0C"/);
     assert.equal(codes(out).filter((c) => c === 'IOT101').length, 0);
   });
-  it('removes an invalid character', () => {
+  void it('removes an invalid character', () => {
     const out = fix(bad, '\\u00b0C', /^Remove "°"/);
     assert.match(out, /"Unit": "C"/);
   });
-  it('generates a new message id', () => {
+  void it('generates a new message id', () => {
     const out = fix(bad, ' b\\u00b0', /Generate a new message id/);
     assert.match(out, /"messageId": "11111111-2222-4333-8444-555555555555"/);
     assert.equal(codes(out).includes('IOT103'), false);
     const long = `{"direction":"d2c","systemProperties":{"messageId":"${'x'.repeat(140)}"}}`;
     assert.equal(codes(fix(long, 'x"}}', /Generate/)).includes('IOT102'), false);
   });
-  it('removes or renames a case-duplicated property', () => {
+  void it('removes or renames a case-duplicated property', () => {
     const removed = fix(bad, '"unit"', /Remove the duplicate/);
     assert.equal(JSON.stringify(JSON.parse(removed).applicationProperties), '{"Unit":"\\u00b0C"}'.replace('\\u00b0', '°'));
     assert.match(removed, /"Unit": "\\u00b0C"\n {2}\}/, 'the preceding comma goes with it');
     const renamed = fix(bad, '"unit"', /Rename "unit" to "unit-2"/);
     assert.equal(codes(renamed).includes('IOT104'), false);
   });
-  it('fixes ack, encoding and reserved properties', () => {
+  void it('fixes ack, encoding and reserved properties', () => {
     assert.equal(codes(fix(bad, '"Full"', /Change ack to "full"/)).includes('IOT110'), false);
     assert.equal(actionsAt(bad, '"Full"').find((a) => a.isPreferred)?.title, 'Change ack to "full"');
     assert.equal(codes(fix(bad, '"latin-1"', /utf-8/)).includes('IOT112'), false);
@@ -73,17 +73,17 @@ describe('quick fixes', () => {
     const d2c = '{"direction":"d2c","systemProperties":{"ack":"full","messageId":"m"}}';
     assert.equal(fix(d2c, '"full"', /Remove ack/), '{"direction":"d2c","systemProperties":{"messageId":"m"}}');
   });
-  it('adds a missing direction, keeping the indentation', () => {
+  void it('adds a missing direction, keeping the indentation', () => {
     const text = '{\n  "deviceId": "a"\n}';
     assert.equal(fix(text, '{', /"c2d"/), '{\n  "direction": "c2d",\n  "deviceId": "a"\n}');
   });
-  it('removes unknown and duplicate keys, and one of expiryTimeUtc / ttl', () => {
+  void it('removes unknown and duplicate keys, and one of expiryTimeUtc / ttl', () => {
     assert.equal(fix('{"direction":"d2c","bodyy":1}', 'bodyy', /Remove "bodyy"/), '{"direction":"d2c"}');
     assert.equal(fix('{"direction":"d2c","body":1,"body":2}', '"body"', /Remove "body"/, 1), '{"direction":"d2c","body":1}');
     const both = '{"direction":"c2d","systemProperties":{"expiryTimeUtc":"2026-11-22T10:00:00Z","ttl":"1h"}}';
     assert.deepEqual(codes(fix(both, '"1h"', /Remove ttl/)), []);
   });
-  it('converts a body to base64 (refactoring) with the same bytes', () => {
+  void it('converts a body to base64 (refactoring) with the same bytes', () => {
     const text = '{"direction":"d2c","body": {"t": 21.5}}';
     const action = actionsAt(text, '21.5').find((a) => a.kind === 'refactor.rewrite');
     assert.ok(action);
@@ -92,34 +92,34 @@ describe('quick fixes', () => {
     assert.deepEqual(analyse(out).messages[0]?.message.body, analyse(text).messages[0]?.message.body);
     assert.equal(actionsAt(out, 'base64').some((a) => a.kind === 'refactor.rewrite'), false);
   });
-  it('percentEncode leaves only characters every property allows', () => {
+  void it('percentEncode leaves only characters every property allows', () => {
     assert.equal(percentEncode('é 😀'), '%C3%A9%20%F0%9F%98%80');
   });
 });
 
-describe('completion', () => {
+void describe('completion', () => {
   const labels = (text: string, deviceIds: string[] = []): string[] => {
     const at = text.indexOf('|');
     return complete(text.replace('|', ''), at, { deviceIds }).map((i) => i.label);
   };
-  it('offers the message fields not yet present', () => {
+  void it('offers the message fields not yet present', () => {
     assert.deepEqual(labels('{"direction": "d2c", |}'), ['deviceId', 'moduleId', 'systemProperties', 'applicationProperties', 'body']);
     assert.deepEqual(labels('[{"direction": "d2c"}, {"|"}]'), ['direction', 'deviceId', 'moduleId', 'systemProperties', 'applicationProperties', 'body']);
   });
-  it('offers sender system properties and ttl', () => {
+  void it('offers sender system properties and ttl', () => {
     const l = labels('{"direction":"c2d","systemProperties":{"messageId":"a", "|"}}');
     assert.ok(l.includes('ttl') && l.includes('ack') && l.includes('expiryTimeUtc'));
     assert.equal(l.includes('messageId'), false);
     assert.equal(l.includes('sequenceNumber'), false, 'hub-stamped properties are not offered');
   });
-  it('offers direction, ack, content types, encodings and device ids', () => {
+  void it('offers direction, ack, content types, encodings and device ids', () => {
     assert.deepEqual(labels('{"direction": "|"}'), ['d2c', 'c2d']);
     assert.deepEqual(labels('{"direction":"c2d","systemProperties":{"ack": |}}'), ['none', 'positive', 'negative', 'full']);
     assert.ok(labels('{"systemProperties":{"contentType": "|"}}').includes('application/json'));
     assert.deepEqual(labels('{"systemProperties":{"contentEncoding": "|"}}'), ['utf-8', 'utf-16', 'utf-32']);
     assert.deepEqual(labels('{"deviceId": "|"}', ['dev-a', 'dev-b']), ['dev-a', 'dev-b']);
   });
-  it('replaces the whole string being typed and marks schema-covered items', () => {
+  void it('replaces the whole string being typed and marks schema-covered items', () => {
     const text = '{"direction": "d"}';
     const items = complete(text, text.indexOf('"d"') + 2);
     assert.deepEqual(items[0] && [items[0].range.start, items[0].range.end, items[0].insertText, items[0].fromSchema], [14, 17, '"d2c"', true]);
@@ -128,10 +128,10 @@ describe('completion', () => {
   });
 });
 
-describe('hover', () => {
+void describe('hover', () => {
   const text = '{\n  "direction": "c2d",\n  "systemProperties": {"messageId": "m1", "ttl": "1h"},\n  "applicationProperties": {"k": "vv"},\n  "body": {"a": 1}\n}';
   const a = analyse(text, { now: NOW });
-  it('shows the size breakdown against the C2D limit on the body', () => {
+  void it('shows the size breakdown against the C2D limit on the body', () => {
     const h = hover(a, text.indexOf('"a"'));
     assert.ok(h);
     assert.match(h.contents, /C2D message: 36 of 65,536 bytes/);
@@ -139,7 +139,7 @@ describe('hover', () => {
     assert.match(h.contents, /\| system property values \| 26 \|/); // "m1" + 24-char expiry
     assert.equal(text.slice(h.range.start, h.range.end), '{"a": 1}');
   });
-  it('explains system properties (and what a ttl resolves to)', () => {
+  void it('explains system properties (and what a ttl resolves to)', () => {
     const h = hover(a, text.indexOf('messageId'));
     assert.match(h?.contents ?? '', /\*\*messageId\*\* \(message-id\)/);
     assert.equal(h?.fromSchema, true);
@@ -149,8 +149,8 @@ describe('hover', () => {
   });
 });
 
-describe('code lenses', () => {
-  it('one per message with a direction, naming the device', () => {
+void describe('code lenses', () => {
+  void it('one per message with a direction, naming the device', () => {
     const text = '[{"direction":"d2c","deviceId":"a"},{"direction":"c2d","deviceId":"b","moduleId":"m"},{"deviceId":"c"},{"direction":"d2c"}]';
     const lenses = codeLenses(analyse(text));
     assert.deepEqual(lenses.map((l) => [l.title, l.command, l.messageIndex]), [

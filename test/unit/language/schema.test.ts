@@ -48,20 +48,20 @@ const SAMPLES: Record<string, string> = {
   'duplicate key': '{"direction":"d2c","body":1,"body":2}',
 };
 
-describe('schema and rules agree on structure', () => {
+void describe('schema and rules agree on structure', () => {
   for (const [name, text] of Object.entries(SAMPLES)) {
-    it(name, async () => {
+    void it(name, async () => {
       const fromSchema = await schemaProblems(text);
       const ours = ourShapeProblems(text);
       assert.equal(fromSchema.length > 0, ours.length > 0, `schema: ${JSON.stringify(fromSchema)}\nours: ${JSON.stringify(ours)}`);
     });
   }
-  it('semantic file rules are ours alone (schema silent, rule origin)', async () => {
+  void it('semantic file rules are ours alone (schema silent, rule origin)', async () => {
     const text = '{"direction":"c2d","systemProperties":{"ttl":"1 hour"},"body":{"base64":"!!"}}';
     assert.deepEqual(await schemaProblems(text), []);
     assert.deepEqual(diagnose(text, { now: NOW }).map((d) => [d.code, d.origin]), [['IOT907', 'rule'], ['IOT909', 'rule']]);
   });
-  it('lists exactly the fields and system properties the parser knows', () => {
+  void it('lists exactly the fields and system properties the parser knows', () => {
     assert.deepEqual(Object.keys(schema.definitions.message.properties).sort(), [...MESSAGE_FIELDS].sort());
     assert.deepEqual(Object.keys(schema.definitions.systemProperties.properties).sort(), [...Object.keys(SYSTEM_PROPERTY_WIRE_NAMES), 'ttl'].sort());
   });
