@@ -11,14 +11,14 @@ import { displayLines } from '../../../src/inspector/lines';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-test('JSON content: pretty JSON by default, text still available', () => {
+void test('JSON content: pretty JSON by default, text still available', () => {
   const m = buildBodyModel(utf8('{"a":1,"b":[true]}'), 'application/json', 'utf-8');
   assert.equal(m.defaultView, 'json');
   assert.deepEqual(m.json, { ok: true, pretty: '{\n  "a": 1,\n  "b": [\n    true\n  ]\n}' });
   assert.deepEqual(m.text, { ok: true, text: '{"a":1,"b":[true]}', encoding: 'utf-8' });
 });
 
-test('content-type says JSON but it does not parse: text view, and the JSON tab says why', () => {
+void test('content-type says JSON but it does not parse: text view, and the JSON tab says why', () => {
   const m = buildBodyModel(utf8('{"a":'), 'application/json', undefined);
   assert.equal(m.defaultView, 'text');
   assert.equal(m.json.ok, false);
@@ -26,14 +26,14 @@ test('content-type says JSON but it does not parse: text view, and the JSON tab 
   assert.equal(effectiveView(m, 'json'), 'text', 'a JSON choice that cannot be shown falls back');
 });
 
-test('plain text stays text; text that happens to be JSON still gets a JSON view', () => {
+void test('plain text stays text; text that happens to be JSON still gets a JSON view', () => {
   assert.equal(buildBodyModel(utf8('hello'), 'text/plain', undefined).defaultView, 'text');
   const m = buildBodyModel(utf8('[1,2]'), 'text/plain', undefined);
   assert.equal(m.defaultView, 'text');
   assert.equal(m.json.ok, true);
 });
 
-test('UTF-16 body with content-encoding utf-16 decodes as text, and an edit stays UTF-16 (and keeps its BOM)', () => {
+void test('UTF-16 body with content-encoding utf-16 decodes as text, and an edit stays UTF-16 (and keeps its BOM)', () => {
   const body = encodeText('{"t":"21\u00b0C"}', 'utf-16le');
   const m = buildBodyModel(body, 'application/json', 'utf-16');
   assert.equal(m.defaultView, 'json');
@@ -51,7 +51,7 @@ test('UTF-16 body with content-encoding utf-16 decodes as text, and an edit stay
   assert.deepEqual([...editedBom.body], [0xfe, 0xff, 0x00, 0x68, 0x00, 0x6f], 'BOM says big-endian: the edit stays big-endian with its BOM');
 });
 
-test('UTF-32 and binary bodies', () => {
+void test('UTF-32 and binary bodies', () => {
   const m = buildBodyModel(encodeText('ok', 'utf-32le'), undefined, 'utf-32');
   assert.equal(m.text.ok && m.text.text, 'ok');
   const bin = buildBodyModel(new Uint8Array([0, 1, 2, 0xff]), 'application/octet-stream', undefined);
@@ -61,7 +61,7 @@ test('UTF-32 and binary bodies', () => {
   assert.equal(buildBodyModel(new Uint8Array(), undefined, undefined).defaultView, 'text');
 });
 
-test('hex rows: offset, two groups of eight, ASCII with dots; a short last row is padded', () => {
+void test('hex rows: offset, two groups of eight, ASCII with dots; a short last row is padded', () => {
   const bytes = utf8('Hello, IoT Hub!\n\u00e9');
   assert.equal(hexRowCount(bytes.length), 2);
   assert.deepEqual(hexRow(bytes, 0), {
@@ -77,7 +77,7 @@ test('hex rows: offset, two groups of eight, ASCII with dots; a short last row i
   assert.equal(hexRowCount(256 * 1024), 16384);
 });
 
-test('display lines cut long lines into fixed-width pieces without splitting a surrogate pair', () => {
+void test('display lines cut long lines into fixed-width pieces without splitting a surrogate pair', () => {
   const long = 'x'.repeat(450);
   const lines = displayLines(`a\n${long}\nb`, 200);
   assert.deepEqual(lines.map((l) => [l.text.length, l.line, l.continuation]), [[1, 1, false], [200, 2, false], [200, 2, true], [50, 2, true], [1, 3, false]]);

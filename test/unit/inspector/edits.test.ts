@@ -6,7 +6,7 @@ import { buildViewModel } from '../../../src/inspector/viewModel';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 
-test('edits return a new message and leave the original untouched', () => {
+void test('edits return a new message and leave the original untouched', () => {
   const original = createMessage({ systemProperties: { messageId: 'a' }, applicationProperties: [{ name: 'k', value: 'v' }] });
   const snapshot = JSON.stringify({ ...original, body: [...original.body] });
   let m = edits.setSystemProperty(original, 'messageId', 'b');
@@ -24,11 +24,11 @@ test('edits return a new message and leave the original untouched', () => {
   assert.equal(edits.setDeviceId(m, '').deviceId, undefined);
 });
 
-test('a bad position is a clear error', () => {
+void test('a bad position is a clear error', () => {
   assert.throws(() => edits.setApplicationPropertyName(createMessage(), 0, 'x'), /No application property at position 0 \(the message has 0\)/);
 });
 
-test('live validation: fixing the invalid character removes the flag', () => {
+void test('live validation: fixing the invalid character removes the flag', () => {
   const bad = createMessage({ direction: 'c2d', applicationProperties: [{ name: 'temp erature', value: '21' }] });
   assert.equal(buildViewModel(bad, { direction: 'c2d', now: NOW }).applicationRows[0]?.worst, 'error');
   const fixed = edits.setApplicationPropertyName(bad, 0, 'temperature');

@@ -19,7 +19,7 @@ function roundTrip(msg: IotMessage, direction: 'd2c' | 'c2d' = 'd2c'): IotMessag
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-test('every kind of body comes back as the same bytes', () => {
+void test('every kind of body comes back as the same bytes', () => {
   const bodies: Array<[string, Uint8Array]> = [
     ['compact JSON (written as JSON)', utf8('{"a":1.50,"b":[12345678901234567890,"x y"]}')],
     ['JSON with whitespace (written as a string, so the spaces survive)', utf8('{ "a": 1 }')],
@@ -37,7 +37,7 @@ test('every kind of body comes back as the same bytes', () => {
   assert.match(messageToFileText(createMessage({ body: utf8('{"a":1}') }), 'd2c').text, /"body": \{"a":1\}/);
 });
 
-test('direction, device, sender system properties and application properties in order; hub-stamped left out and listed', () => {
+void test('direction, device, sender system properties and application properties in order; hub-stamped left out and listed', () => {
   const msg = createMessage({
     deviceId: 'dev-1', moduleId: 'mod',
     systemProperties: { messageId: 'm 1', contentType: 'application/json', ack: 'full', enqueuedTimeUtc: '2026-11-22T09:00:00Z', connectionDeviceId: 'dev-1' },
@@ -54,7 +54,7 @@ test('direction, device, sender system properties and application properties in 
   assert.deepEqual(back.applicationProperties, msg.applicationProperties);
 });
 
-test('property: any bytes and any property strings survive the file', () => {
+void test('property: any bytes and any property strings survive the file', () => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.array(fc.tuple(fc.string(), fc.string()), { maxLength: 4 }), fc.string(), (body, props, id) => {
     const names = new Set<string>();
     const applicationProperties = props.filter(([n]) => !names.has(n) && names.add(n)).map(([name, value]) => ({ name, value }));

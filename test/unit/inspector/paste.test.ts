@@ -5,7 +5,7 @@ import { parsePastedMessage } from '../../../src/inspector/paste';
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-test('az iot hub monitor-events --properties all output', () => {
+void test('az iot hub monitor-events --properties all output', () => {
   const r = parsePastedMessage(JSON.stringify({
     event: {
       origin: 'thermostat-1', module: '', interface: '', component: '',
@@ -25,7 +25,7 @@ test('az iot hub monitor-events --properties all output', () => {
   assert.deepEqual(r.notes, []);
 });
 
-test('Event Hubs event shape and MQTT-style $.keys', () => {
+void test('Event Hubs event shape and MQTT-style $.keys', () => {
   const r = parsePastedMessage(JSON.stringify({
     body: 'hello', properties: { a: 'b', n: 5 }, messageId: 'e-1', contentType: 'text/plain',
     systemProperties: { '$.cid': 'c-9', 'iothub-connection-device-id': 'd1', 'x-opt-offset': '12' },
@@ -38,7 +38,7 @@ test('Event Hubs event shape and MQTT-style $.keys', () => {
   assert.equal(r.message.deviceId, 'd1');
 });
 
-test('plain shape: application properties as a list keeps case-insensitive duplicates; base64 body; C2D inferred', () => {
+void test('plain shape: application properties as a list keeps case-insensitive duplicates; base64 body; C2D inferred', () => {
   const r = parsePastedMessage(JSON.stringify({
     systemProperties: { to: '/devices/d1/messages/devicebound', ack: 'full' },
     applicationProperties: [{ name: 'Temp', value: '1' }, { name: 'temp', value: '2' }],
@@ -50,14 +50,14 @@ test('plain shape: application properties as a list keeps case-insensitive dupli
   assert.deepEqual([...r.message.body], [0, 1, 2]);
 });
 
-test('unknown system properties are reported, not silently dropped', () => {
+void test('unknown system properties are reported, not silently dropped', () => {
   const r = parsePastedMessage(JSON.stringify({ systemProperties: { 'message-id': 'x', 'iothub-interface-name': 'foo' } }));
   assert.ok(r.ok);
   assert.equal(r.notes.length, 1);
   assert.match(r.notes[0] ?? '', /iothub-interface-name/);
 });
 
-test('bad input gets a clear error', () => {
+void test('bad input gets a clear error', () => {
   const cases: Array<[string, RegExp]> = [
     ['', /empty/],
     ['{not json', /not JSON/],

@@ -6,7 +6,7 @@ import { isHostToWebview, isInspectorState, isWebviewToHost } from '../../../src
 import { contentSecurityPolicy, inspectorHtml, makeNonce } from '../../../src/inspector/pageHtml';
 import { base64ToBytes, bytesToBase64, fromWire, toWire } from '../../../src/inspector/wire';
 
-test('wire round trip keeps every byte of a 256 KB body and every property', () => {
+void test('wire round trip keeps every byte of a 256 KB body and every property', () => {
   const body = new Uint8Array(256 * 1024);
   for (let i = 0; i < body.length; i++) body[i] = (i * 7919) & 0xff;
   const msg = createMessage({ direction: 'c2d', deviceId: 'd', moduleId: 'm', systemProperties: { messageId: 'x', ack: 'full' }, applicationProperties: [{ name: 'a', value: 'b' }], body });
@@ -15,7 +15,7 @@ test('wire round trip keeps every byte of a 256 KB body and every property', () 
   assert.deepEqual([...base64ToBytes(bytesToBase64(new Uint8Array([0, 255, 128])))], [0, 255, 128]);
 });
 
-test('guards accept the real messages and reject malformed ones', () => {
+void test('guards accept the real messages and reject malformed ones', () => {
   const state = { version: 1, message: toWire(createMessage()), source: { kind: 'paste' }, direction: 'd2c', edited: false };
   assert.ok(isInspectorState(state));
   assert.ok(isWebviewToHost({ type: 'ready' }));
@@ -31,7 +31,7 @@ test('guards accept the real messages and reject malformed ones', () => {
   assert.ok(!isHostToWebview({ type: 'load', state: {} }));
 });
 
-test('the page: strict CSP with a fresh nonce on every script and stylesheet', () => {
+void test('the page: strict CSP with a fresh nonce on every script and stylesheet', () => {
   const nonce = makeNonce();
   assert.match(nonce, /^[A-Za-z0-9]{32}$/);
   assert.notEqual(nonce, makeNonce());

@@ -8,7 +8,7 @@ function p(start: number, end: number, code = 'IOT101'): Problem {
   return { rule: 'invalid-character', code, severity: 'error', message: 'm', target: { kind: 'message' }, range: { start, end } };
 }
 
-test('no ranged problem: one unflagged run (none for an empty string)', () => {
+void test('no ranged problem: one unflagged run (none for an empty string)', () => {
   assert.deepEqual(segmentText('abc', []), [{ text: 'abc', start: 0, problems: [] }]);
   assert.deepEqual(segmentText('', [p(0, 1)]), []);
   const whole: Problem = { ...p(0, 0), range: undefined } as unknown as Problem;
@@ -16,7 +16,7 @@ test('no ranged problem: one unflagged run (none for an empty string)', () => {
   assert.deepEqual(segmentText('abc', [whole]), [{ text: 'abc', start: 0, problems: [] }]);
 });
 
-test('overlapping ranges split into runs carrying every covering problem', () => {
+void test('overlapping ranges split into runs carrying every covering problem', () => {
   const a = p(1, 4, 'A');
   const b = p(3, 6, 'B');
   const segs = segmentText('0123456789', [a, b]);
@@ -25,7 +25,7 @@ test('overlapping ranges split into runs carrying every covering problem', () =>
   ]);
 });
 
-test('ranges are clamped to the string and never split a surrogate pair', () => {
+void test('ranges are clamped to the string and never split a surrogate pair', () => {
   const s = 'a\u{1F600}b'; // a, then a pair at 1..3, then b
   const inside = segmentText(s, [p(2, 3)]); // points at the low surrogate only
   assert.deepEqual(inside.map((x) => [x.text, x.problems.length]), [['a', 0], ['\u{1F600}', 1], ['b', 0]]);
@@ -33,7 +33,7 @@ test('ranges are clamped to the string and never split a surrogate pair', () => 
   assert.deepEqual(beyond.map((x) => [x.text, x.problems.length]), [['a', 0], ['b', 1]]);
 });
 
-test('property: segments always concatenate back to the input, and offsets are consistent', () => {
+void test('property: segments always concatenate back to the input, and offsets are consistent', () => {
   fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.array(fc.tuple(fc.integer({ min: -5, max: 40 }), fc.integer({ min: -5, max: 40 })), { maxLength: 6 }), (text, ranges) => {
     const segs = segmentText(text, ranges.map(([x, y]) => p(Math.min(x, y), Math.max(x, y))));
     assert.equal(segs.map((s) => s.text).join(''), text);

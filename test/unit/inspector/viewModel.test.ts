@@ -12,7 +12,7 @@ function flagged(segments: Array<{ text: string; start: number; problems: Array<
   return segments.filter((s) => s.problems.length > 0).map((s) => [s.text, s.start, s.problems.map((p) => p.code)]);
 }
 
-test('an invalid character in an application property name and value is flagged at exactly that character', () => {
+void test('an invalid character in an application property name and value is flagged at exactly that character', () => {
   const msg = createMessage({
     direction: 'c2d', deviceId: 'dev-1',
     applicationProperties: [{ name: 'temp erature', value: '21\u00b0C' }, { name: 'ok', value: 'fine' }],
@@ -28,7 +28,7 @@ test('an invalid character in an application property name and value is flagged 
   assert.deepEqual(flagged(clean.valueSegments), []);
 });
 
-test('for D2C the same character is a warning (MQTT accepts it), still placed on the character', () => {
+void test('for D2C the same character is a warning (MQTT accepts it), still placed on the character', () => {
   const msg = createMessage({ applicationProperties: [{ name: 'a b', value: 'x' }] });
   const vm = buildViewModel(msg, { direction: 'd2c', now: NOW });
   const row = vm.applicationRows[0];
@@ -36,7 +36,7 @@ test('for D2C the same character is a warning (MQTT accepts it), still placed on
   assert.deepEqual(flagged(row?.nameSegments ?? []), [[' ', 1, ['IOT101']]]);
 });
 
-test('message-id: invalid characters in place, too long as a note on the whole value', () => {
+void test('message-id: invalid characters in place, too long as a note on the whole value', () => {
   const vm = buildViewModel(createMessage({ systemProperties: { messageId: 'id with/slash' } }), { direction: 'd2c', now: NOW });
   const row = vm.systemRows.find((r) => r.property === 'messageId');
   assert.deepEqual(flagged(row?.valueSegments ?? []), [[' ', 2, ['IOT103']], ['/', 7, ['IOT103']]]);
@@ -47,7 +47,7 @@ test('message-id: invalid characters in place, too long as a note on the whole v
   assert.ok(codes.includes('IOT102'), `expected IOT102 in ${codes.join(',')}`);
 });
 
-test('case-insensitive duplicate names are flagged on the later property, naming the first', () => {
+void test('case-insensitive duplicate names are flagged on the later property, naming the first', () => {
   const vm = buildViewModel(createMessage({ applicationProperties: [{ name: 'Temp', value: '1' }, { name: 'temp', value: '2' }] }), { direction: 'd2c', now: NOW });
   const [first, second] = vm.applicationRows;
   assert.equal(first?.worst, undefined);
@@ -56,7 +56,7 @@ test('case-insensitive duplicate names are flagged on the later property, naming
   assert.match(dup[0]?.message ?? '', /Temp/);
 });
 
-test('expiry problems land on the absolute-expiry-time row', () => {
+void test('expiry problems land on the absolute-expiry-time row', () => {
   const past = buildViewModel(createMessage({ systemProperties: { expiryTimeUtc: '2026-11-22T09:00:00.000Z' } }), { direction: 'c2d', now: NOW });
   const row = past.systemRows.find((r) => r.property === 'expiryTimeUtc');
   assert.equal(row?.name, 'absolute-expiry-time');
@@ -68,7 +68,7 @@ test('expiry problems land on the absolute-expiry-time row', () => {
   assert.equal(fromHub.problems.filter((p) => p.rule === 'expiry-in-past').length, 0);
 });
 
-test('system rows: every sender property is listed (unset ones too), hub-stamped ones read-only and only when present', () => {
+void test('system rows: every sender property is listed (unset ones too), hub-stamped ones read-only and only when present', () => {
   const vm = buildViewModel(createMessage({ systemProperties: { messageId: 'm1', enqueuedTimeUtc: '2026-11-22T09:00:00.000Z' } }), { direction: 'd2c', now: NOW, fromHub: true });
   const names = vm.systemRows.map((r) => r.name);
   assert.ok(names.includes('correlation-id') && names.includes('iothub-ack') && names.includes('iothub-enqueuedtime'));
@@ -86,7 +86,7 @@ function sized(bodyBytes: number): IotMessage {
   });
 }
 
-test('size bar: the breakdown is the core size, against 256 KB for D2C and 64 KB for C2D, over = red', () => {
+void test('size bar: the breakdown is the core size, against 256 KB for D2C and 64 KB for C2D, over = red', () => {
   const msg = sized(100 * 1024);
   const d2c = buildViewModel(msg, { direction: 'd2c', now: NOW }).size;
   const core = computeSize(msg, 'd2c');
@@ -108,13 +108,13 @@ test('size bar: the breakdown is the core size, against 256 KB for D2C and 64 KB
   assert.ok(c2d.messageProblems.some((p) => p.rule === 'message-too-large'));
 });
 
-test('exactly at the limit is not over; one byte more is', () => {
+void test('exactly at the limit is not over; one byte more is', () => {
   const base = computeSize(sized(0), 'd2c').total;
   assert.equal(buildViewModel(sized(256 * 1024 - base), { direction: 'd2c', now: NOW }).size.over, false);
   assert.equal(buildViewModel(sized(256 * 1024 - base + 1), { direction: 'd2c', now: NOW }).size.over, true);
 });
 
-test('the body model is reused while only properties change (cheap live edits on big bodies)', () => {
+void test('the body model is reused while only properties change (cheap live edits on big bodies)', () => {
   const msg = sized(200 * 1024);
   const first = buildViewModel(msg, { direction: 'd2c', now: NOW });
   const previousBody = { bytes: msg.body, contentType: msg.systemProperties.contentType, contentEncoding: msg.systemProperties.contentEncoding, model: first.body };
@@ -124,7 +124,7 @@ test('the body model is reused while only properties change (cheap live edits on
   assert.notEqual(changed.body, first.body);
 });
 
-test('formatBytes groups digits without Intl', () => {
+void test('formatBytes groups digits without Intl', () => {
   assert.equal(formatBytes(262144), '262,144 bytes');
   assert.equal(formatBytes(1), '1 byte');
   assert.equal(groupDigits(1234567), '1,234,567');
