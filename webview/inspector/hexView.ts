@@ -15,7 +15,7 @@ export function hexView(bytes: Uint8Array): VirtualList {
       const r = hexRow(bytes, i);
       return h('div', { class: 'virtual-row hex-row', 'data-offset': String(r.offset) },
         h('span', { class: 'hex-offset' }, r.offsetText), '  ',
-        h('span', { class: 'hex-bytes' }, r.hex.padEnd(HEX_BYTES_PER_ROW * 3, ' ')), ' ',
+        h('span', { class: 'hex-bytes' }, r.hex.padEnd(HEX_BYTES_PER_ROW * 3, ' ')), '  ',
         h('span', { class: 'hex-ascii' }, r.ascii));
     },
   });

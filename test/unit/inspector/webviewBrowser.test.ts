@@ -1,0 +1,132 @@
+// The real webview bundle in a real browser (Debian's Chromium via Playwright), outside VS Code:
+// same HTML and CSP as the host serves, a stub acquireVsCodeApi. Checks what the user sees: the
+// flags in the DOM, live re-validation on edit, the size bar, the request/response correlation,
+// the virtualised hex view, and that the CSP is never violated.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createMessage } from '../../../src/core/message/model';
+import { buildBundle, loadMessage, openStandalone, type StandaloneInspector } from './standalonePage';
+
+let s: StandaloneInspector;
+let disposeBundle: () => void = () => undefined;
+
+before(async () => {
+  const bundle = await buildBundle();
+  disposeBundle = bundle.dispose;
+  s = await openStandalone(bundle);
+});
+after(async () => {
+  await s?.close();
+  disposeBundle();
+});
+
+const OVERSIZE_C2D = createMessage({
+  direction: 'c2d', deviceId: 'thermostat-1',
+  systemProperties: { messageId: 'msg-1', contentType: 'application/json', ack: 'full' },
+  applicationProperties: [{ name: 'temp erature', value: '21' }, { name: 'unit', value: 'C' }],
+  body: new TextEncoder().encode(JSON.stringify({ samples: Array.from({ length: 15000 }, (_, i) => i) })),
+});
+
+void test('flags: the invalid character is marked in place with its rule, and the size bar is red past 64 KB', async () => {
+  await s.post(loadMessage(OVERSIZE_C2D, { kind: 'c2dQueue', deviceId: 'thermostat-1' }));
+  const p = s.page;
+  const marks = p.locator('[data-testid="application:0:name-text"] mark.flag');
+  assert.equal(await marks.count(), 1);
+  assert.equal(await marks.first().getAttribute('data-raw'), ' ');
+  assert.equal(await marks.first().getAttribute('data-codes'), 'IOT101');
+  assert.match((await marks.first().getAttribute('title')) ?? '', /^a space \(U\+0020\): IOT101 Character not allowed in an application property\./);
+  assert.equal(await marks.first().getAttribute('aria-label'), await marks.first().getAttribute('title'));
+  assert.equal(await p.locator('[data-testid="application:1:name-text"] mark').count(), 0);
+  assert.equal(await p.locator('tr[data-key="application:0"]').getAttribute('data-worst'), 'error');
+
+  const bar = p.locator('[data-testid="size-bar"]');
+  assert.equal(await bar.getAttribute('data-over'), 'true');
+  assert.match((await bar.getAttribute('aria-label')) ?? '', /C2D limit 64 KB\): [\d,]+ bytes over/);
+  assert.match(await p.locator('[data-testid="size-summary"]').innerText(), /of 65,536 bytes/);
+  const problems = p.locator('[data-testid="problem-list"] li');
+  assert.deepEqual(await problems.evaluateAll((els) => els.map((e) => e.getAttribute('data-rule'))), ['invalid-character', 'message-too-large']);
+  assert.deepEqual(s.errors, []);
+  assert.deepEqual(await s.cspViolations(), []);
+});
+
+void test('edit: typing a valid name removes the flag live, Enter keeps it, the new state goes to the host', async () => {
+  const p = s.page;
+  await p.locator('[data-testid="application:0:name-edit"]').click();
+  const input = p.locator('[data-testid="application:0:name"] vscode-text-field input');
+  await input.waitFor();
+  await input.fill('temperature');
+  // Live: the preview under the field and the problem list update while typing.
+  await p.waitForFunction(() => document.querySelectorAll('[data-testid="problem-list"] li[data-rule="invalid-character"]').length === 0);
+  assert.equal(await p.locator('[data-testid="application:0:name-preview"] mark').count(), 0);
+  await input.press('Enter');
+  assert.equal(await p.locator('[data-testid="application:0:name-text"]').innerText(), 'temperature');
+  assert.equal(await p.locator('tr[data-key="application:0"]').getAttribute('data-worst'), '');
+  // Focus returns to the Edit button (keyboard users keep their place).
+  assert.equal(await p.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'application:0:name-edit');
+  await p.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'stateChanged'));
+  const posted = await s.posted();
+  const last = posted.filter((m) => m.type === 'stateChanged').at(-1);
+  assert.ok(last && last.type === 'stateChanged');
+  assert.equal(last.state.edited, true);
+  assert.deepEqual(last.state.message.applicationProperties[0], { name: 'temperature', value: '21' });
+  assert.match(await p.locator('h1').innerText(), /\(edited\)/);
+});
+
+void test('Escape puts back the value from before editing', async () => {
+  const p = s.page;
+  await p.locator('[data-testid="system:messageId:value-edit"]').click();
+  const input = p.locator('[data-testid="system:messageId:value"] vscode-text-field input');
+  await input.fill('bad id!/');
+  await p.waitForFunction(() => document.querySelectorAll('[data-testid="problem-list"] li[data-rule="message-id-invalid-character"]').length === 2);
+  await input.press('Escape');
+  assert.equal(await p.locator('[data-testid="system:messageId:value-text"]').innerText(), 'msg-1');
+  assert.equal(await p.locator('[data-testid="problem-list"] li[data-rule="message-id-invalid-character"]').count(), 0);
+});
+
+void test('direction switch: the same message under D2C (256 KB) is not over the limit', async () => {
+  const p = s.page;
+  await p.locator('[data-testid="direction"]').click();
+  await p.locator('vscode-option[value="d2c"]').click();
+  await p.waitForFunction(() => document.querySelector('[data-testid="size-bar"]')?.getAttribute('data-over') === 'false');
+  assert.match(await p.locator('[data-testid="size-summary"]').innerText(), /D2C limit 256 KB/);
+});
+
+void test('requests carry correlation ids; the answer with the same id reaches the right caller', async () => {
+  const p = s.page;
+  assert.equal(await p.locator('[data-testid="send-d2c"]').getAttribute('disabled'), '');
+  assert.match(await p.locator('[data-testid="send-note"]').innerText(), /Sending arrives with the send commands/);
+  await p.locator('[data-testid="save-file"]').click();
+  await p.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'request'));
+  const req = (await s.posted()).find((m) => m.type === 'request');
+  assert.ok(req && req.type === 'request' && req.method === 'saveAsFile');
+  assert.deepEqual(req.params.message.applicationProperties[0], { name: 'temperature', value: '21' });
+  await s.post({ type: 'response', id: req.id + 100, ok: true, result: { path: '/wrong' } });
+  await s.post({ type: 'response', id: req.id, ok: true, result: { path: '/tmp/msg-1.iotmsg.json' } });
+  await p.waitForFunction(() => document.querySelector('[data-testid="status"]')?.textContent?.includes('Saved to /tmp/msg-1.iotmsg.json'));
+});
+
+void test('hex view: a 256 KB body keeps only the visible rows in the DOM, and scrolling draws later rows', async () => {
+  const body = new Uint8Array(256 * 1024);
+  for (let i = 0; i < body.length; i++) body[i] = i & 0xff;
+  await s.post(loadMessage(createMessage({ direction: 'd2c', systemProperties: { messageId: 'bin' }, body }), { kind: 'paste' }, { bodyView: 'hex' }));
+  const p = s.page;
+  const hex = p.locator('[data-testid="hex-view"]');
+  assert.equal(await hex.getAttribute('data-rows'), '16384');
+  const drawn = await hex.locator('.hex-row').count();
+  assert.ok(drawn > 0 && drawn < 200, `${drawn} rows drawn`);
+  assert.equal(await hex.locator('.hex-row').first().innerText(), '00000000  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  ................');
+  await hex.evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await p.waitForFunction(() => document.querySelector('[data-testid="hex-view"] .hex-row:last-child')?.getAttribute('data-offset') === String(256 * 1024 - 16));
+  assert.deepEqual(await s.cspViolations(), []);
+});
+
+void test('a UTF-16 body is shown as text (content-encoding honoured)', async () => {
+  const text = '{"t":"21\u00b0C"}';
+  const body = new Uint8Array(text.length * 2);
+  for (let i = 0; i < text.length; i++) { body[i * 2] = text.charCodeAt(i) & 0xff; body[i * 2 + 1] = text.charCodeAt(i) >> 8; }
+  await s.post(loadMessage(createMessage({ direction: 'd2c', systemProperties: { contentType: 'text/plain', contentEncoding: 'utf-16' }, body })));
+  const area = s.page.locator('[data-testid="body-text"]');
+  assert.equal(await area.inputValue(), text);
+  assert.match(await s.page.locator('[data-testid="body-meta"]').innerText(), /decoded as utf-16le/);
+  assert.deepEqual(s.errors, []);
+});
