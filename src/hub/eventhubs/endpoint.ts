@@ -39,6 +39,21 @@ export interface EventHubsEndpoint {
   close(): Promise<void>;
 }
 
+type RheaTimers = Record<'heartbeat_in' | 'heartbeat_out' | 'abort_idle', NodeJS.Timeout | undefined>;
+
+/**
+ * rhea clears its heartbeat timers when the socket ends, but a destroyed socket (endpoint closing,
+ * peer reset) emits only 'close'; a leftover 240 s timer would keep the hub process alive.
+ */
+function clearRheaTimers(connection: Connection): void {
+  const timers = connection as unknown as RheaTimers;
+  for (const name of ['heartbeat_in', 'heartbeat_out', 'abort_idle'] as const) {
+    const t = timers[name];
+    if (t !== undefined) clearTimeout(t);
+    timers[name] = undefined;
+  }
+}
+
 export async function startEventHubsEndpoint(options: EventHubsEndpointOptions): Promise<EventHubsEndpoint> {
   const { hubName, d2c, log } = options;
   const now = options.now ?? Date.now;
@@ -106,6 +121,7 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
       sockets.delete(socket);
       connections.delete(served);
       served.end('socket closed');
+      clearRheaTimers(connection);
     });
     (connection as unknown as { accept(socket: net.Socket): void }).accept(socket);
   });
