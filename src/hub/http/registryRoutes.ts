@@ -117,6 +117,10 @@ export function addRegistryRoutes(router: Router, hub: HubState): void {
       if (reason !== undefined) create.statusReason = reason;
       device = await hub.registry.create(create);
     } else {
+      // IoT Hub: a PUT without If-Match (or an etag in the body) creates, so it conflicts with an existing device.
+      if (ctx.req.headers['if-match'] === undefined && optionalString(body, 'etag') === undefined) {
+        throw apiError('DeviceAlreadyExists', 409, `Device "${id}" already exists; send If-Match ("*" or its etag) to update it.`);
+      }
       const update: DeviceUpdate = { ...k };
       if (st !== undefined) update.status = st;
       if (reason !== undefined) update.statusReason = reason;

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Message } from 'azure-iot-device';
-import { Mqtt } from 'azure-iot-device-mqtt';
+import { Mqtt, MqttWs } from 'azure-iot-device-mqtt';
+import { LocalHubClient } from '../../../src/hub/client/localHubClient';
 import type { D2cEvent } from '../../../src/hub/contracts';
 import { eventually, startTestHub, type TestHub } from './testHub';
 
@@ -16,10 +17,13 @@ async function allD2c(t: TestHub): Promise<D2cEvent[]> {
 
 void describe('azure-iot-device over MQTT/TLS', () => {
   let t: TestHub;
+  let api: LocalHubClient;
   before(async () => {
     t = await startTestHub();
+    api = LocalHubClient.fromConnectionString(t.hub.connectionInfo.hubConnectionString, { ca: t.ca });
   });
   after(async () => {
+    api.close();
     await t.close();
   });
 
@@ -74,11 +78,15 @@ void describe('azure-iot-device over MQTT/TLS', () => {
     };
     let client = await connect();
     try {
-      const sent = await t.hub.hubState.c2d.send('sdk-c2d', {
+      // Sent through the management API, as the extension does.
+      const sent = await api.sendC2d('sdk-c2d', {
         systemProperties: { messageId: 'c2d-1', correlationId: 'cid-1', ack: 'full', contentType: 'text/plain', contentEncoding: 'utf-8', userId: 'ops' },
         applicationProperties: [{ name: 'cmd', value: 'reboot' }, { name: 'delay', value: '5' }],
-        body: Buffer.from('do it'),
+        body: 'do it',
       });
+      // The device is connected and subscribed, so it may already be locked for delivery.
+      assert.equal(sent.messageId, 'c2d-1');
+      assert.ok(['Enqueued', 'Invisible'].includes(sent.state));
       const m = await eventually(() => received[0], 'the C2D message');
       assert.equal(m.data.toString(), 'do it');
       assert.equal(m.messageId, 'c2d-1');
@@ -94,20 +102,66 @@ void describe('azure-iot-device over MQTT/TLS', () => {
       assert.ok(m.expiryTimeUtc);
       // The SDK PUBACKs; the hub completes: the queue empties and a Success feedback record appears.
       await eventually(() => (t.hub.hubState.c2d.depth('sdk-c2d') === 0 ? true : undefined), 'completion');
-      assert.equal(sent.sequenceNumber > 0 || sent.sequenceNumber === 0, true);
       await eventually(() => t.hub.hubState.feedback.read().flatMap((b) => b.records).find((r) => r.originalMessageId === 'c2d-1' && r.statusCode === 'Success'), 'feedback', 5000);
 
       // Offline: messages queue up and arrive, in order, after reconnecting.
       await client.close();
       received.length = 0;
       for (const n of [1, 2, 3]) {
-        await t.hub.hubState.c2d.send('sdk-c2d', { systemProperties: { messageId: `off-${n}` }, applicationProperties: [], body: Buffer.from(`m${n}`) });
+        await api.sendC2d('sdk-c2d', { systemProperties: { messageId: `off-${n}` }, body: `m${n}` });
       }
       assert.equal(t.hub.hubState.c2d.depth('sdk-c2d'), 3);
       client = await connect();
       await eventually(() => (received.length === 3 ? true : undefined), 'three queued messages');
       assert.deepEqual(received.map((r) => r.messageId), ['off-1', 'off-2', 'off-3']);
       await eventually(() => (t.hub.hubState.c2d.depth('sdk-c2d') === 0 ? true : undefined), 'queue drained');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+void describe('azure-iot-device over MQTT over WebSocket (MqttWs)', () => {
+  let t: TestHub;
+  before(async () => {
+    t = await startTestHub();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('sends D2C and receives C2D through /$iothub/websocket on the HTTPS port', async () => {
+    const port = t.apiPort;
+    // The SDK hard-codes port 443 for MqttWs; the hub's HTTPS port is ephemeral here, so only the URI changes.
+    class MqttWsOnHubPort extends MqttWs {
+      protected override _getBaseTransportConfig(credentials: Parameters<MqttWs['_getBaseTransportConfig']>[0]): ReturnType<MqttWs['_getBaseTransportConfig']> {
+        const config = super._getBaseTransportConfig(credentials);
+        config.uri = `wss://localhost:${port}/$iothub/websocket`;
+        return config;
+      }
+    }
+    const dev = await t.createDevice('sdk-ws');
+    const client = Client.fromConnectionString(dev.connectionString, MqttWsOnHubPort);
+    await client.setOptions({ ca: t.ca });
+    const received: Message[] = [];
+    client.on('message', (m: Message) => {
+      received.push(m);
+      void client.complete(m);
+    });
+    await client.open();
+    try {
+      const msg = new Message('over ws');
+      msg.messageId = 'ws-1';
+      msg.properties.add('via', 'websocket');
+      await client.sendEvent(msg);
+      const stored = (await allD2c(t)).find((e) => e.deviceId === 'sdk-ws');
+      assert.equal(stored?.systemProperties.messageId, 'ws-1');
+      assert.deepEqual(stored?.applicationProperties, [{ name: 'via', value: 'websocket' }]);
+      await t.hub.hubState.c2d.send('sdk-ws', { systemProperties: { messageId: 'down-1' }, applicationProperties: [{ name: 'k', value: 'v' }], body: Buffer.from('hi') });
+      const m = await eventually(() => received[0], 'C2D over WebSocket');
+      assert.equal(m.messageId, 'down-1');
+      assert.equal(m.properties.getValue('k'), 'v');
+      await eventually(() => (t.hub.hubState.c2d.depth('sdk-ws') === 0 ? true : undefined), 'completion over WebSocket');
     } finally {
       await client.close();
     }

@@ -1,0 +1,399 @@
+// A typed client for the local hub's HTTPS API (registry REST, device-facing C2D, and the /local/
+// management endpoints), with paging and Server-Sent Events subscriptions. Plain Node (no vscode
+// import): the extension's tree, the CLI and tests all use it. Authenticates with a shared-access
+// policy from the hub connection string, signing short-lived SAS tokens itself.
+import { Agent, request, type RequestOptions } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { parseHubConnectionString } from '../../core/auth/connectionString';
+import { createSasToken } from '../../core/auth/sas';
+import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
+import type { Device, DeviceCreate, DeviceUpdate, FeedbackBatch, Page, PageRequest, RegistryEvent } from '../contracts';
+import type {
+  ApiErrorJson, C2dMessageJson, C2dSendRequest, D2cEventJson, HubInfoJson, PurgeResult, QueueEventJson,
+} from '../http/jsonShapes';
+import { API_VERSION } from '../http/jsonShapes';
+
+export interface LocalHubClientOptions {
+  /** PEM of the hub's CA (DATA_DIR/tls/ca.pem). Without it Node's default trust store is used. */
+  ca?: string | Buffer;
+  /** Lifetime of the SAS tokens the client signs (default 1 hour). */
+  tokenTtlSeconds?: number;
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** An error answer of the hub, with IoT Hub's error code. */
+export class LocalHubApiError extends Error {
+  override readonly name = 'LocalHubApiError';
+  constructor(message: string, readonly status: number, readonly errorCode: string | undefined, readonly errorNumber: number | undefined) {
+    super(message);
+  }
+}
+
+/** A C2D message received over the device-facing HTTPS endpoint, locked until completed/rejected/abandoned. */
+export interface ReceivedC2dMessage {
+  lockToken: string;
+  sequenceNumber: number;
+  deliveryCount: number;
+  enqueuedTime?: string;
+  systemProperties: SystemProperties;
+  applicationProperties: ApplicationProperty[];
+  body: Buffer;
+}
+
+export type HubEvent =
+  | { kind: 'registry'; event: RegistryEvent }
+  | { kind: 'queue'; event: QueueEventJson };
+
+export interface Subscription {
+  close(): void;
+  /** Resolves once the stream is connected (rejects if the hub refused it). */
+  readonly ready: Promise<void>;
+}
+
+export interface TailOptions {
+  /** One partition, or all when omitted. */
+  partition?: number;
+  /** `earliest`, `latest` (default), a sequence number, or an ISO time. */
+  from?: 'earliest' | 'latest' | number | string;
+}
+
+interface Reply { status: number; headers: IncomingMessage['headers']; body: Buffer }
+
+function parseError(reply: Reply): LocalHubApiError {
+  let message = `HTTP ${reply.status}`;
+  let number: number | undefined;
+  const headerCode = reply.headers['iothub-errorcode'];
+  let code = Array.isArray(headerCode) ? headerCode[0] : headerCode;
+  try {
+    const json = JSON.parse(reply.body.toString('utf8')) as Partial<ApiErrorJson>;
+    if (typeof json.Message === 'string') {
+      const m = /^ErrorCode:([^;]*);(.*)$/s.exec(json.Message);
+      message = m?.[2] ?? json.Message;
+      code ??= m?.[1];
+    }
+    if (typeof json.errorCode === 'number') number = json.errorCode;
+  } catch {
+    if (reply.body.length > 0) message = reply.body.toString('utf8').slice(0, 500);
+  }
+  return new LocalHubApiError(message, reply.status, code, number);
+}
+
+function header(h: IncomingMessage['headers'], name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export class LocalHubClient {
+  private readonly agent: Agent;
+  private token: { value: string; renewAt: number } | undefined;
+  private readonly hostname: string;
+  private readonly port: number;
+
+  /** `HostName=localhost:8443;SharedAccessKeyName=iothubowner;SharedAccessKey=...` (connection.json's hubConnectionString). */
+  static fromConnectionString(connectionString: string, options: LocalHubClientOptions = {}): LocalHubClient {
+    const cs = parseHubConnectionString(connectionString);
+    return new LocalHubClient(cs.hostName, cs.sharedAccessKeyName, cs.sharedAccessKey, options);
+  }
+
+  constructor(
+    /** `host[:port]` of the hub's HTTPS API. */
+    readonly host: string,
+    private readonly keyName: string,
+    private readonly key: string,
+    private readonly options: LocalHubClientOptions = {},
+  ) {
+    const m = /^(.*?)(?::(\d+))?$/.exec(host);
+    this.hostname = m?.[1] ?? host;
+    this.port = m?.[2] !== undefined ? Number(m[2]) : 443;
+    const agentOptions: ConstructorParameters<typeof Agent>[0] = { keepAlive: true, maxSockets: 16 };
+    if (options.ca !== undefined) agentOptions.ca = options.ca;
+    this.agent = new Agent(agentOptions);
+  }
+
+  /** Releases pooled connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private authorization(): string {
+    const now = Date.now();
+    if (this.token === undefined || now >= this.token.renewAt) {
+      const ttl = this.options.tokenTtlSeconds ?? 3600;
+      const value = createSasToken({ resourceUri: this.host, key: this.key, keyName: this.keyName, expiresAtSeconds: Math.floor(now / 1000) + ttl });
+      this.token = { value, renewAt: now + (ttl * 1000) / 2 };
+    }
+    return this.token.value;
+  }
+
+  private requestOptions(method: string, path: string, headers: Record<string, string | number>): RequestOptions {
+    const sep = path.includes('?') ? '&' : '?';
+    return {
+      method,
+      hostname: this.hostname,
+      port: this.port,
+      path: `${path}${sep}api-version=${API_VERSION}`,
+      agent: this.agent,
+      headers: { authorization: this.authorization(), ...headers },
+    };
+  }
+
+  private send(method: string, path: string, body?: Buffer | string, headers: Record<string, string | number> = {}): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      const h = { ...headers };
+      if (body !== undefined) h['content-length'] = Buffer.byteLength(body);
+      const req = request(this.requestOptions(method, path, h), (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.setTimeout(this.options.timeoutMs ?? 30_000, () => req.destroy(new Error(`The local hub did not answer ${method} ${path} within ${this.options.timeoutMs ?? 30_000} ms.`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  private async json<T>(method: string, path: string, value?: unknown, headers: Record<string, string> = {}): Promise<{ value: T; headers: IncomingMessage['headers'] }> {
+    const body = value === undefined ? undefined : JSON.stringify(value);
+    const h: Record<string, string> = { accept: 'application/json', ...headers };
+    if (body !== undefined) h['content-type'] = 'application/json; charset=utf-8';
+    const reply = await this.send(method, path, body, h);
+    if (reply.status >= 400) throw parseError(reply);
+    const text = reply.body.toString('utf8');
+    return { value: (text.length > 0 ? JSON.parse(text) : undefined) as T, headers: reply.headers };
+  }
+
+  private async noContent(method: string, path: string, headers: Record<string, string> = {}): Promise<void> {
+    const reply = await this.send(method, path, undefined, headers);
+    if (reply.status >= 400) throw parseError(reply);
+  }
+
+  // ------------------------------------------------------------ registry (IoT Hub REST shapes)
+
+  async getDevice(deviceId: string): Promise<Device> {
+    return (await this.json<Device>('GET', `/devices/${encodeURIComponent(deviceId)}`)).value;
+  }
+
+  async listDevices(page: PageRequest = {}): Promise<Page<Device>> {
+    const q = page.pageSize !== undefined ? `?top=${page.pageSize}` : '';
+    const headers: Record<string, string> = {};
+    if (page.continuationToken !== undefined) headers['x-ms-continuation'] = page.continuationToken;
+    const r = await this.json<Device[]>('GET', `/devices${q}`, undefined, headers);
+    const out: Page<Device> = { items: r.value };
+    const next = header(r.headers, 'x-ms-continuation');
+    if (next !== undefined && next !== '') out.continuationToken = next;
+    return out;
+  }
+
+  /** Every device, page by page. */
+  async *allDevices(pageSize = 100): AsyncGenerator<Device> {
+    let token: string | undefined;
+    do {
+      const page = await this.listDevices(token === undefined ? { pageSize } : { pageSize, continuationToken: token });
+      yield* page.items;
+      token = page.continuationToken;
+    } while (token !== undefined);
+  }
+
+  async createDevice(input: DeviceCreate): Promise<Device> {
+    const body: Record<string, unknown> = { deviceId: input.deviceId, status: input.status ?? 'enabled' };
+    if (input.statusReason !== undefined) body['statusReason'] = input.statusReason;
+    if (input.primaryKey !== undefined || input.secondaryKey !== undefined) {
+      body['authentication'] = { type: 'sas', symmetricKey: { primaryKey: input.primaryKey ?? '', secondaryKey: input.secondaryKey ?? '' } };
+    }
+    // No If-Match: the hub answers 409 DeviceAlreadyExists rather than overwrite (as IoT Hub does).
+    return (await this.json<Device>('PUT', `/devices/${encodeURIComponent(input.deviceId)}`, body)).value;
+  }
+
+  async updateDevice(deviceId: string, patch: DeviceUpdate, etag?: string): Promise<Device> {
+    const body: Record<string, unknown> = { deviceId };
+    if (patch.status !== undefined) body['status'] = patch.status;
+    if (patch.statusReason !== undefined) body['statusReason'] = patch.statusReason;
+    if (patch.primaryKey !== undefined || patch.secondaryKey !== undefined) {
+      const sk: Record<string, string> = {};
+      if (patch.primaryKey !== undefined) sk['primaryKey'] = patch.primaryKey;
+      if (patch.secondaryKey !== undefined) sk['secondaryKey'] = patch.secondaryKey;
+      body['authentication'] = { type: 'sas', symmetricKey: sk };
+    }
+    return (await this.json<Device>('PUT', `/devices/${encodeURIComponent(deviceId)}`, body, { 'if-match': etag === undefined ? '*' : `"${etag}"` })).value;
+  }
+
+  async deleteDevice(deviceId: string, etag?: string): Promise<void> {
+    await this.noContent('DELETE', `/devices/${encodeURIComponent(deviceId)}`, { 'if-match': etag === undefined ? '*' : `"${etag}"` });
+  }
+
+  /** IoT Hub's purge: removes every queued C2D message of the device. */
+  async purgeQueue(deviceId: string): Promise<PurgeResult> {
+    return (await this.json<PurgeResult>('DELETE', `/devices/${encodeURIComponent(deviceId)}/commands`)).value;
+  }
+
+  // ------------------------------------------------------------ C2D (service side, /local/)
+
+  async sendC2d(deviceId: string, message: C2dSendRequest): Promise<C2dMessageJson> {
+    return (await this.json<C2dMessageJson>('POST', `/local/devices/${encodeURIComponent(deviceId)}/messages`, message)).value;
+  }
+
+  async peekQueue(deviceId: string): Promise<C2dMessageJson[]> {
+    return (await this.json<C2dMessageJson[]>('GET', `/local/devices/${encodeURIComponent(deviceId)}/queue`)).value;
+  }
+
+  async readFeedback(afterBatchId?: number, max?: number): Promise<FeedbackBatch[]> {
+    const q = new URLSearchParams();
+    if (afterBatchId !== undefined) q.set('after', String(afterBatchId));
+    if (max !== undefined) q.set('max', String(max));
+    const qs = q.toString();
+    return (await this.json<FeedbackBatch[]>('GET', `/local/feedback${qs ? `?${qs}` : ''}`)).value;
+  }
+
+  async acknowledgeFeedback(batchId: number): Promise<void> {
+    await this.noContent('POST', `/local/feedback/${batchId}/ack`);
+  }
+
+  // ------------------------------------------------------------ device-facing HTTPS C2D (as the device)
+
+  async receiveC2d(deviceId: string): Promise<ReceivedC2dMessage | undefined> {
+    const reply = await this.send('GET', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound`);
+    if (reply.status === 204) return undefined;
+    if (reply.status >= 400) throw parseError(reply);
+    const h = reply.headers;
+    const sys: SystemProperties = {};
+    const map: Array<[keyof SystemProperties, string]> = [
+      ['messageId', 'iothub-messageid'], ['correlationId', 'iothub-correlationid'], ['userId', 'iothub-userid'], ['to', 'iothub-to'],
+      ['expiryTimeUtc', 'iothub-expiry'], ['ack', 'iothub-ack'], ['contentType', 'content-type'], ['contentEncoding', 'content-encoding'],
+      ['creationTimeUtc', 'iothub-creation-time-utc'],
+    ];
+    for (const [key, name] of map) {
+      const v = header(h, name);
+      if (v !== undefined) sys[key] = v;
+    }
+    const app: ApplicationProperty[] = [];
+    for (const [name, value] of Object.entries(h)) {
+      if (name.startsWith('iothub-app-') && value !== undefined) app.push({ name: name.slice(11), value: Array.isArray(value) ? value.join(',') : value });
+    }
+    const etag = header(h, 'etag') ?? '';
+    const out: ReceivedC2dMessage = {
+      lockToken: etag.replace(/^"|"$/g, ''),
+      sequenceNumber: Number(header(h, 'iothub-sequencenumber') ?? 0),
+      deliveryCount: Number(header(h, 'iothub-deliverycount') ?? 0),
+      systemProperties: sys,
+      applicationProperties: app,
+      body: reply.body,
+    };
+    const enq = header(h, 'iothub-enqueuedtime');
+    if (enq !== undefined) out.enqueuedTime = enq;
+    return out;
+  }
+
+  async completeC2d(deviceId: string, lockToken: string): Promise<void> {
+    await this.noContent('DELETE', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound/${encodeURIComponent(lockToken)}`);
+  }
+
+  async rejectC2d(deviceId: string, lockToken: string): Promise<void> {
+    await this.noContent('DELETE', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound/${encodeURIComponent(lockToken)}?reject`);
+  }
+
+  async abandonC2d(deviceId: string, lockToken: string): Promise<void> {
+    await this.noContent('POST', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound/${encodeURIComponent(lockToken)}/abandon`);
+  }
+
+  // ------------------------------------------------------------ hub, consumer groups
+
+  async info(): Promise<HubInfoJson> {
+    return (await this.json<HubInfoJson>('GET', '/local/info')).value;
+  }
+
+  async listConsumerGroups(): Promise<string[]> {
+    return (await this.json<string[]>('GET', '/local/consumergroups')).value;
+  }
+
+  async createConsumerGroup(name: string): Promise<void> {
+    await this.json('PUT', `/local/consumergroups/${encodeURIComponent(name)}`);
+  }
+
+  async deleteConsumerGroup(name: string): Promise<void> {
+    await this.noContent('DELETE', `/local/consumergroups/${encodeURIComponent(name)}`);
+  }
+
+  // ------------------------------------------------------------ event streams (SSE)
+
+  /** Registry and C2D queue events as they happen (for an evented tree). */
+  subscribe(listener: (event: HubEvent) => void, onError?: (error: Error) => void): Subscription {
+    return this.sse('/local/events', (name, data) => {
+      if (name === 'registry') listener({ kind: 'registry', event: data as RegistryEvent });
+      else if (name === 'queue') listener({ kind: 'queue', event: data as QueueEventJson });
+    }, onError);
+  }
+
+  /** D2C events from `from` on, following new ones. */
+  tailD2c(options: TailOptions, listener: (event: D2cEventJson) => void, onError?: (error: Error) => void): Subscription {
+    const q = new URLSearchParams();
+    if (options.partition !== undefined) q.set('partition', String(options.partition));
+    if (options.from !== undefined) q.set('from', String(options.from));
+    return this.sse(`/local/d2c/tail?${q.toString()}`, (name, data) => {
+      if (name === 'd2c') listener(data as D2cEventJson);
+      else if (name === 'error') onError?.(new Error(String((data as { message?: unknown }).message ?? 'D2C tail failed')));
+    }, onError);
+  }
+
+  private sse(path: string, onEvent: (name: string, data: unknown) => void, onError?: (error: Error) => void): Subscription {
+    let closed = false;
+    let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    // A subscription nobody awaits must not crash the process with an unhandled rejection.
+    ready.catch(() => undefined);
+    const fail = (e: Error): void => {
+      settle?.reject(e);
+      settle = undefined;
+      if (!closed) onError?.(e);
+    };
+    const req = request(this.requestOptions('GET', path, { accept: 'text/event-stream' }), (res) => {
+      if ((res.statusCode ?? 0) >= 400) {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => fail(parseError({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
+        return;
+      }
+      settle?.resolve();
+      settle = undefined;
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let sep: number;
+        while ((sep = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, sep);
+          buffer = buffer.slice(sep + 2);
+          let name = 'message';
+          const data: string[] = [];
+          for (const line of frame.split('\n')) {
+            if (line.startsWith(':')) continue;
+            if (line.startsWith('event:')) name = line.slice(6).trim();
+            else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+          }
+          if (data.length === 0) continue;
+          try {
+            onEvent(name, JSON.parse(data.join('\n')) as unknown);
+          } catch (e) {
+            onError?.(e instanceof Error ? e : new Error(String(e)));
+          }
+        }
+      });
+      res.on('end', () => {
+        if (!closed) fail(new Error('The local hub closed the event stream.'));
+      });
+      res.on('error', (e) => fail(e));
+    });
+    req.on('error', (e) => fail(e));
+    req.end();
+    return {
+      ready,
+      close(): void {
+        closed = true;
+        req.destroy();
+      },
+    };
+  }
+}
