@@ -15,6 +15,13 @@ export default tseslint.config(
     },
   },
   {
+    // node:test's test()/describe() return promises the runner tracks itself.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] }],
+    },
+  },
+  {
     // Shipped code logs through one path (the LogOutputChannel / hub logger), never console.
     files: ['src/**/*.ts', 'webview/**/*.ts'],
     ignores: ['src/hub/cli/**', 'src/lint/**'],
