@@ -21,6 +21,7 @@ const READ_CHUNK_BYTES = 256 * 1024;
 /** The largest frame a legal D2C message produces: 256 KB plus generous room for metadata. */
 const MAX_RECORD_FRAME_BYTES = 512 * 1024;
 const MAX_BODY_BYTES = 300 * 1024;
+const ARENA_BYTES = 1024 * 1024;
 
 export interface PartitionLogOptions {
   partition: number;
@@ -242,10 +243,10 @@ export class PartitionLog {
     const seq = this.nextSeq++;
     const seg = this.active;
     const offset = seg.baseOffset + this.writePos - SEGMENT_HEADER_BYTES;
-    const systemProperties = { ...meta.systemProperties, enqueuedTimeUtc: new Date(enqueuedTime).toISOString() };
+    const systemProperties = { ...meta.systemProperties, enqueuedTimeUtc: this.isoTime(enqueuedTime) };
     const stored: RecordMeta = { deviceId: meta.deviceId, systemProperties, applicationProperties: meta.applicationProperties };
     if (meta.moduleId !== undefined) stored.moduleId = meta.moduleId;
-    const { frame, body: storedBody } = encodeRecord(seq, enqueuedTime, stored, body);
+    const { frame, body: storedBody } = encodeRecord(seq, enqueuedTime, stored, body, this.allocFrame);
     const i = seq - seg.baseSequenceNumber;
     if (i % INDEX_STRIDE === 0) {
       seg.indexPos.push(this.writePos);
@@ -260,7 +261,8 @@ export class PartitionLog {
       enqueuedTime,
       deviceId: meta.deviceId,
       systemProperties,
-      applicationProperties: meta.applicationProperties.map((p) => ({ name: p.name, value: p.value })),
+      // The caller hands the property list over (the MQTT front door builds a fresh one per message).
+      applicationProperties: meta.applicationProperties,
       body: storedBody,
     };
     if (meta.moduleId !== undefined) event.moduleId = meta.moduleId;
@@ -268,6 +270,30 @@ export class PartitionLog {
       this.pending.push({ segment: seg, frame, event, resolve, reject });
       this.scheduleFlush();
     });
+  }
+
+  private arena: Buffer = Buffer.alloc(0);
+  private arenaPos = 0;
+  private lastIsoTime = -1;
+  private lastIso = '';
+
+  /** Carves frames out of 1 MB arenas; consecutive frames are adjacent, so a batch is one slice. */
+  private readonly allocFrame = (bytes: number): Buffer => {
+    if (this.arenaPos + bytes > this.arena.length) {
+      this.arena = Buffer.allocUnsafeSlow(Math.max(ARENA_BYTES, bytes));
+      this.arenaPos = 0;
+    }
+    const frame = this.arena.subarray(this.arenaPos, this.arenaPos + bytes);
+    this.arenaPos += bytes;
+    return frame;
+  };
+
+  private isoTime(ms: number): string {
+    if (ms !== this.lastIsoTime) {
+      this.lastIsoTime = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
   }
 
   private maybeRoll(now: number): void {
@@ -353,7 +379,7 @@ export class PartitionLog {
   private async writeBatch(seg: Segment, batch: PendingAppend[], bytes: number): Promise<void> {
     if (!seg.created) await this.ensureCreated(seg);
     const handle = seg.writeHandle ??= await fsp.open(seg.file, 'r+');
-    const data = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((p) => p.frame), bytes);
+    const data = contiguous(batch) ?? Buffer.concat(batch.map((p) => p.frame), bytes);
     let written = 0;
     while (written < data.length) {
       const r = await handle.write(data, written, data.length - written, seg.durableSize + written);
@@ -645,6 +671,18 @@ export class PartitionLog {
       for (const h of handles) await h?.close().catch(() => undefined);
     }
   }
+}
+
+/** The batch as one slice of its arena when its frames are adjacent (the usual case). */
+function contiguous(batch: PendingAppend[]): Buffer | undefined {
+  const first = batch[0]!.frame;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < batch.length; i++) {
+    const f = batch[i]!.frame;
+    if (f.buffer !== first.buffer || f.byteOffset !== end) return undefined;
+    end += f.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 async function syncDir(dir: string): Promise<void> {

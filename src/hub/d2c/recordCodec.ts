@@ -67,7 +67,15 @@ export interface EncodedRecord {
   body: Buffer;
 }
 
-export function encodeRecord(sequenceNumber: number, enqueuedTime: number, meta: RecordMeta, body: Uint8Array): EncodedRecord {
+/**
+ * Encodes one record. `alloc` supplies the frame's memory (the partition log carves frames out of
+ * a large arena so that a batch is usually one contiguous slice: no per-record allocation and no
+ * copy when writing).
+ */
+export function encodeRecord(
+  sequenceNumber: number, enqueuedTime: number, meta: RecordMeta, body: Uint8Array,
+  alloc: (bytes: number) => Buffer = (n) => Buffer.allocUnsafe(n),
+): EncodedRecord {
   const metaJson: MetaJson = [
     meta.deviceId,
     meta.moduleId ?? null,
@@ -77,7 +85,7 @@ export function encodeRecord(sequenceNumber: number, enqueuedTime: number, meta:
   const metaText = JSON.stringify(metaJson);
   const metaBytes = Buffer.byteLength(metaText, 'utf8');
   const payloadLength = PAYLOAD_FIXED_BYTES + metaBytes + body.length;
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payloadLength);
+  const frame = alloc(FRAME_HEADER_BYTES + payloadLength);
   frame.writeUInt32LE(payloadLength, 0);
   const p = FRAME_HEADER_BYTES;
   frame.writeUInt8(RECORD_VERSION, p);
