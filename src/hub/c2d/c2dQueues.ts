@@ -15,12 +15,12 @@ import {
 import type {
   C2dMessage, C2dQueues, C2dSendOptions, Clock, ClockTimer, FeedbackRecord, FeedbackStatus, HubLogger, QueueEvent,
 } from '../contracts';
-import { hubError } from '../state/hubErrors';
+import { HubValidationError, hubError } from '../state/hubErrors';
 import type { SqliteStore } from '../state/sqliteStore';
 import type { TypedEvents } from '../state/typedEvents';
 import { DeadlineHeap } from './deadlineHeap';
 import type { SqliteFeedbackStore } from './feedbackStore';
-import { c2dProblems } from './validateC2d';
+import { c2dErrors } from './validateC2d';
 
 export interface C2dQueueOptions {
   defaultTtlMs?: number;
@@ -148,8 +148,10 @@ export class SqliteC2dQueues implements C2dQueues {
   ): Promise<C2dMessage> {
     this.requireDevice(deviceId);
     const now = this.clock.now();
-    const problems = c2dProblems(message.systemProperties, message.applicationProperties, message.body, now);
-    if (problems.length > 0) throw hubError('ArgumentInvalid', `The C2D message is invalid: ${problems.join(' ')}`);
+    const problems = c2dErrors(message.systemProperties, message.applicationProperties, message.body, now);
+    if (problems.length > 0) {
+      throw new HubValidationError(`The C2D message is invalid: ${problems.map((p) => `${p.code} ${p.message}`).join(' ')}`, problems);
+    }
     let expiryTime: number;
     if (message.systemProperties.expiryTimeUtc !== undefined) {
       expiryTime = Math.min(Date.parse(message.systemProperties.expiryTimeUtc), now + C2D_MAX_TTL_MS);

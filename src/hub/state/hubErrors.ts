@@ -1,5 +1,6 @@
 // IoT Hub error codes the durable domain raises, with IoT Hub's numeric codes (the `errorCode`
 // numbers in the REST error body) so every front door maps them the same way.
+import type { Problem } from '../../core/message/problems';
 import { HubError } from '../contracts';
 
 export const HUB_ERROR_NUMBERS = {
@@ -36,4 +37,11 @@ export function hubError(name: HubErrorName, message: string): HubError {
 /** The numeric IoT Hub code for a HubError raised by the domain, if known. */
 export function hubErrorNumber(error: HubError): number | undefined {
   return (HUB_ERROR_NUMBERS as Record<string, number>)[error.errorCode];
+}
+
+/** ArgumentInvalid raised by validation, carrying every problem the core validator reported. */
+export class HubValidationError extends HubError {
+  constructor(message: string, readonly problems: Problem[]) {
+    super('ArgumentInvalid', 400, `${message} (${HUB_ERROR_NUMBERS.ArgumentInvalid})`);
+  }
 }

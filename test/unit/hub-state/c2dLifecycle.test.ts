@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '../../../src/hub/clock';
 import { HubError, type FeedbackRecord, type QueueEvent } from '../../../src/hub/contracts';
 import type { SystemProperties } from '../../../src/core/message/model';
+import { HubValidationError } from '../../../src/hub/state/hubErrors';
 import { openHubState, type LocalHubState } from '../../../src/hub/state/openHubState';
 import { captureLogger, tempDir, text } from './helpers';
 
@@ -206,7 +207,13 @@ void describe('C2D queues', () => {
     // Exactly 64 KB including property bytes is allowed.
     const fits = Buffer.alloc(64 * 1024 - 2);
     await hub.c2d.send('d1', { systemProperties: {}, applicationProperties: [{ name: 'a', value: 'b' }], body: fits });
-    await assert.rejects(hub.c2d.send('d1', { systemProperties: {}, applicationProperties: [{ name: 'bad name', value: 'v' }], body: new Uint8Array() }), /characters outside/);
+    await assert.rejects(hub.c2d.send('d1', { systemProperties: {}, applicationProperties: [{ name: 'bad name', value: 'v' }], body: new Uint8Array() }), (e: unknown) => {
+      assert.ok(e instanceof HubValidationError);
+      assert.equal(e.httpStatus, 400);
+      assert.deepEqual(e.problems.map((p) => p.rule), ['invalid-character']);
+      assert.match(e.message, /IOT101 .*'bad name'/);
+      return true;
+    });
     await assert.rejects(hub.c2d.send('d1', { systemProperties: { ack: 'sometimes' }, applicationProperties: [], body: new Uint8Array() }), hubErrorWith('ArgumentInvalid', 400));
     assert.equal(hub.c2d.depth('d1'), 1);
   });
