@@ -130,7 +130,7 @@ void describe('azure-iot-device over MQTT over WebSocket (MqttWs)', () => {
     await t.close();
   });
 
-  it('sends D2C and receives C2D through /$iothub/websocket on the HTTPS port', async () => {
+  void it('sends D2C and receives C2D through /$iothub/websocket on the HTTPS port', async () => {
     const port = t.apiPort;
     // The SDK hard-codes port 443 for MqttWs; the hub's HTTPS port is ephemeral here, so only the URI changes.
     class MqttWsOnHubPort extends MqttWs {

@@ -1,0 +1,237 @@
+// Every IoT Hub MQTT rule, checked with a raw MQTT.js client against a real local hub.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { createSasToken } from '../../../src/core/auth/sas';
+import { ManualClock } from '../../../src/hub/clock';
+import type { D2cEvent } from '../../../src/hub/contracts';
+import { eventually, startTestHub, type TestHub } from './testHub';
+
+interface Connected { client: MqttClient; closed: Promise<void> }
+
+function connectRaw(t: TestHub, opts: IClientOptions): Promise<Connected> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(`mqtts://localhost:${t.mqttPort}`, {
+      protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ca: t.ca, clean: false, keepalive: 60, ...opts,
+    });
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
+    client.once('connect', () => resolve({ client, closed }));
+    client.once('error', (e) => {
+      client.end(true);
+      reject(e);
+    });
+  });
+}
+
+async function connackCode(t: TestHub, opts: IClientOptions): Promise<number | undefined> {
+  try {
+    const c = await connectRaw(t, opts);
+    await c.client.endAsync();
+    return 0;
+  } catch (e) {
+    return (e as { code?: number }).code;
+  }
+}
+
+function deviceOpts(t: TestHub, deviceId: string, key: string, ttl = 3600): IClientOptions {
+  return { clientId: deviceId, username: `localhost/${deviceId}/?api-version=2021-04-12`, password: t.deviceToken(deviceId, key, ttl) };
+}
+
+async function d2cOf(t: TestHub, deviceId: string): Promise<D2cEvent[]> {
+  const d2c = t.hub.hubState.d2c;
+  const out: D2cEvent[] = [];
+  for (let p = 0; p < d2c.partitionCount; p++) out.push(...(await d2c.read(p, 0, 10_000)));
+  return out.filter((e) => e.deviceId === deviceId);
+}
+
+/** Publishes and expects the hub to drop the connection without a PUBACK. */
+async function expectDisconnectOnPublish(c: Connected, topic: string, payload: Buffer | string, qos: 0 | 1 | 2): Promise<void> {
+  let acked = false;
+  c.client.publish(topic, payload, { qos }, (err) => {
+    if (err === undefined || err === null) acked = true;
+  });
+  await c.closed;
+  assert.equal(acked, false, 'the hub must not acknowledge a refused publish');
+}
+
+void describe('MQTT rules (raw MQTT.js client)', () => {
+  let t: TestHub;
+  let key: string;
+  before(async () => {
+    t = await startTestHub();
+    key = (await t.createDevice('dev1')).key;
+    await t.createDevice('dev2');
+    await t.createDevice('off', 'disabled');
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  void it('accepts a valid device token; CONNACK refusals use codes 2, 4 and 5', async () => {
+    assert.equal(await connackCode(t, deviceOpts(t, 'dev1', key)), 0);
+    const wrongKey = Buffer.alloc(32, 7).toString('base64');
+    assert.equal(await connackCode(t, deviceOpts(t, 'dev1', wrongKey)), 4, 'wrong key');
+    assert.equal(await connackCode(t, deviceOpts(t, 'dev1', key, -10)), 4, 'expired token');
+    assert.equal(await connackCode(t, { ...deviceOpts(t, 'dev1', key), password: 'not a token' }), 4, 'malformed token');
+    assert.equal(await connackCode(t, { clientId: 'dev1', username: 'localhost/dev1/?api-version=2021-04-12' }), 4, 'no password');
+    assert.equal(await connackCode(t, { ...deviceOpts(t, 'dev1', key), username: 'localhost/dev2/?api-version=2021-04-12' }), 4, 'username names another device');
+    assert.equal(await connackCode(t, deviceOpts(t, 'ghost', key)), 5, 'unknown device');
+    const offKey = t.hub.hubState.registry.get('off')!.authentication.symmetricKey.primaryKey;
+    assert.equal(await connackCode(t, deviceOpts(t, 'off', offKey)), 5, 'disabled device');
+    // dev1's key signing a token for dev2's resource is not dev2's credential.
+    assert.equal(await connackCode(t, { ...deviceOpts(t, 'dev2', key), password: t.deviceToken('dev1', key) }), 5, "another device's token");
+    assert.equal(await connackCode(t, { ...deviceOpts(t, 'dev1', key), clientId: 'dev1/module1', username: 'localhost/dev1/module1/?api-version=2021-04-12' }), 2, 'module client id');
+    assert.equal(await connackCode(t, { ...deviceOpts(t, 'dev1', key), clientId: 'bad id with spaces', username: 'localhost/bad id with spaces/' }), 2, 'invalid device id');
+  });
+
+  void it('accepts a username without the query, and a DeviceConnect policy token', async () => {
+    assert.equal(await connackCode(t, { ...deviceOpts(t, 'dev1', key), username: 'localhost/dev1' }), 0);
+    const policy = t.hub.hubState.policies.find((p) => p.keyName === 'device')!;
+    const token = createSasToken({ resourceUri: 'localhost/devices/dev1', key: policy.primaryKey, keyName: 'device', expiresAtSeconds: Math.floor(Date.now() / 1000) + 600 });
+    assert.equal(await connackCode(t, { ...deviceOpts(t, 'dev1', key), password: token }), 0);
+    const service = t.hub.hubState.policies.find((p) => p.keyName === 'service')!;
+    const noRight = createSasToken({ resourceUri: 'localhost', key: service.primaryKey, keyName: 'service', expiresAtSeconds: Math.floor(Date.now() / 1000) + 600 });
+    assert.equal(await connackCode(t, { ...deviceOpts(t, 'dev1', key), password: noRight }), 5, 'policy without DeviceConnect');
+  });
+
+  void it('holds the PUBACK until the D2C message is durable', async () => {
+    const d2c = t.hub.hubState.d2c;
+    const original = d2c.append.bind(d2c);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let appended = false;
+    d2c.append = async (input) => {
+      await gate;
+      const e = await original(input);
+      appended = true;
+      return e;
+    };
+    const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
+    try {
+      let acked = false;
+      const done = new Promise<void>((resolve, reject) => c.client.publish('devices/dev1/messages/events/a=1', 'x', { qos: 1 }, (err) => {
+        if (err) reject(err);
+        acked = true;
+        resolve();
+      }));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(acked, false, 'no PUBACK while the append is pending');
+      release();
+      await done;
+      assert.equal(appended, true, 'the PUBACK came after the durable append');
+    } finally {
+      d2c.append = original;
+      await c.client.endAsync();
+    }
+  });
+
+  void it('refuses publishing to another device, QoS 2, over-size and malformed bags by disconnecting', async () => {
+    const before = (await d2cOf(t, 'dev1')).length;
+    await expectDisconnectOnPublish(await connectRaw(t, deviceOpts(t, 'dev1', key)), 'devices/dev2/messages/events/', 'spoof', 1);
+    await expectDisconnectOnPublish(await connectRaw(t, deviceOpts(t, 'dev1', key)), 'devices/dev1/messages/other', 'x', 1);
+    await expectDisconnectOnPublish(await connectRaw(t, deviceOpts(t, 'dev1', key)), 'devices/dev1/messages/events/', 'qos2', 2);
+    await expectDisconnectOnPublish(await connectRaw(t, deviceOpts(t, 'dev1', key)), 'devices/dev1/messages/events/', Buffer.alloc(256 * 1024 + 1), 1);
+    await expectDisconnectOnPublish(await connectRaw(t, deviceOpts(t, 'dev1', key)), 'devices/dev1/messages/events/%zz=1', 'bad', 1);
+    await expectDisconnectOnPublish(await connectRaw(t, deviceOpts(t, 'dev1', key)), 'devices/dev1/messages/events/=v', 'empty name', 1);
+    assert.equal((await d2cOf(t, 'dev1')).length, before, 'nothing refused was stored');
+    assert.ok(t.logs.some((l) => l.includes('Malformed percent-encoding')), 'the malformed bag is logged');
+    // Exactly 256 KB (body + properties) is still accepted.
+    const ok = await connectRaw(t, deviceOpts(t, 'dev1', key));
+    await ok.client.publishAsync('devices/dev1/messages/events/k=v', Buffer.alloc(256 * 1024 - 2), { qos: 1 });
+    await ok.client.endAsync();
+    assert.equal((await d2cOf(t, 'dev1')).length, before + 1);
+  });
+
+  void it("subscribes only to its own devicebound topic (QoS 2 granted as 1); another's is refused", async () => {
+    const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
+    try {
+      // MQTT.js turns refused subscriptions into an error, so read the SUBACK packet itself.
+      const suback = new Promise<number[]>((resolve) => c.client.on('packetreceive', (p) => {
+        if (p.cmd === 'suback') resolve(p.granted as number[]);
+      }));
+      c.client.subscribe({
+        'devices/dev1/messages/devicebound/#': { qos: 2 },
+        'devices/dev2/messages/devicebound/#': { qos: 1 },
+        'devices/dev1/messages/events/#': { qos: 1 },
+        '$iothub/twin/res/#': { qos: 0 },
+        '#': { qos: 0 },
+      }, () => undefined);
+      assert.deepEqual(await suback, [1, 128, 128, 128, 128]);
+      // A D2C publish from another device never reaches a subscriber.
+      const got: string[] = [];
+      c.client.on('message', (topic) => got.push(topic));
+      const other = await connectRaw(t, deviceOpts(t, 'dev2', t.hub.hubState.registry.get('dev2')!.authentication.symmetricKey.primaryKey));
+      await other.client.publishAsync('devices/dev2/messages/events/x=1', 'y', { qos: 1, retain: true });
+      await other.client.endAsync();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(got, []);
+    } finally {
+      await c.client.endAsync();
+    }
+  });
+
+  void it('delivers C2D as QoS 1 with the property bag; PUBACK completes it', async () => {
+    const c = await connectRaw(t, deviceOpts(t, 'dev2', t.hub.hubState.registry.get('dev2')!.authentication.symmetricKey.primaryKey));
+    try {
+      const got: Array<{ topic: string; payload: string; qos: number }> = [];
+      c.client.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), qos: packet.qos }));
+      await c.client.subscribeAsync('devices/dev2/messages/devicebound/#', { qos: 1 });
+      await t.hub.hubState.c2d.send('dev2', { systemProperties: { messageId: 'm=1', correlationId: 'c/1' }, applicationProperties: [{ name: 'a', value: 'b' }], body: Buffer.from('payload') });
+      const m = await eventually(() => got[0], 'a C2D publish');
+      assert.equal(m.qos, 1);
+      assert.equal(m.payload, 'payload');
+      assert.match(m.topic, /^devices\/dev2\/messages\/devicebound\/%24\.mid=m%3D1&%24\.to=%2Fdevices%2Fdev2%2Fmessages%2Fdevicebound&%24\.exp=[^&]+&%24\.cid=c%2F1&a=b$/);
+      await eventually(() => (t.hub.hubState.c2d.depth('dev2') === 0 ? true : undefined), 'completion by PUBACK');
+    } finally {
+      await c.client.endAsync();
+    }
+  });
+
+  void it('a second connection for the same device drops the first', async () => {
+    const first = await connectRaw(t, deviceOpts(t, 'dev1', key));
+    const second = await connectRaw(t, deviceOpts(t, 'dev1', key));
+    await first.closed;
+    assert.equal(second.client.connected, true);
+    assert.equal(t.hub.hubState.registry.get('dev1')?.connectionState, 'Connected');
+    await second.client.endAsync();
+    await eventually(() => (t.hub.hubState.registry.get('dev1')?.connectionState === 'Disconnected' ? true : undefined), 'Disconnected');
+  });
+
+  void it('disabling a connected device disconnects it', async () => {
+    await t.createDevice('soon-off');
+    const k = t.hub.hubState.registry.get('soon-off')!.authentication.symmetricKey.primaryKey;
+    const c = await connectRaw(t, deviceOpts(t, 'soon-off', k));
+    await t.hub.hubState.registry.update('soon-off', { status: 'disabled' });
+    await c.closed;
+  });
+});
+
+void describe('SAS token expiry (manual clock)', () => {
+  let t: TestHub;
+  let clock: ManualClock;
+  before(async () => {
+    clock = new ManualClock(Date.now());
+    t = await startTestHub({ clock });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  void it('drops the connection when the token expires mid-connection', async () => {
+    const { key } = await t.createDevice('short');
+    const c = await connectRaw(t, deviceOpts(t, 'short', key, 120));
+    let closedAt: number | undefined;
+    void c.closed.then(() => {
+      closedAt = clock.now();
+    });
+    clock.advance(119_000);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(c.client.connected, true, 'still connected before expiry');
+    clock.advance(2_000);
+    await c.closed;
+    assert.ok(closedAt !== undefined);
+    assert.ok(t.logs.some((l) => l.includes('SAS token expired')));
+  });
+});
