@@ -44,6 +44,55 @@ export function compactJson(text: string, start: number, end: number): string {
   return parts.join('');
 }
 
+/**
+ * The compact form of the container (object or array) that starts at `start` of valid JSON, and the
+ * index just past it: one pass that finds the end and drops whitespace at once.
+ */
+export function compactContainer(text: string, start: number): { end: number; compact: string } {
+  const parts: string[] = [];
+  let runStart = start;
+  let depth = 0;
+  let i = start;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i++;
+      while (i < n) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c) { i += 2; continue; }
+        i++;
+        if (s === 0x22) break;
+      }
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      depth++;
+    } else if (c === 0x7d || c === 0x5d) {
+      if (--depth === 0) { i++; break; }
+    } else if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      if (i > runStart) parts.push(text.slice(runStart, i));
+      while (i < n) {
+        const w = text.charCodeAt(i);
+        if (w !== 0x20 && w !== 0x0a && w !== 0x0d && w !== 0x09) break;
+        i++;
+      }
+      runStart = i;
+      continue;
+    }
+    i++;
+  }
+  if (i > runStart) parts.push(text.slice(runStart, i));
+  return { end: i, compact: parts.join('') };
+}
+
+/** Compact text already computed by the fast parser for a body node (so it is not scanned twice). */
+const knownCompact = new WeakMap<Node, string>();
+
+export function rememberCompact(node: Node, compact: string): void {
+  knownCompact.set(node, compact);
+}
+
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Standard base64 with optional padding; whitespace (line wrapping) is ignored. */
@@ -82,5 +131,5 @@ export function bodyBytes(text: string, node: Node): Uint8Array {
   if (node.type === 'string') return encoder.encode(String(node.value));
   const b64 = base64Member(node);
   if (b64) return decodeBase64(String(b64.value));
-  return encoder.encode(compactJson(text, node.offset, node.offset + node.length));
+  return encoder.encode(knownCompact.get(node) ?? compactJson(text, node.offset, node.offset + node.length));
 }

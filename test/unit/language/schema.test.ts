@@ -21,7 +21,7 @@ async function schemaProblems(text: string): Promise<string[]> {
   const ls = getLanguageService({});
   const doc = TextDocument.create('file:///m.iotmsg.json', 'json', 1, text);
   const diags = await ls.doValidation(doc, ls.parseJSONDocument(doc), { comments: 'error', trailingCommas: 'error' }, schema);
-  return diags.map((d) => d.message);
+  return diags.map((d) => (typeof d.message === 'string' ? d.message : d.message.value));
 }
 
 function ourShapeProblems(text: string): string[] {

@@ -246,5 +246,5 @@ async function validateSarif(text: string): Promise<string[]> {
   };
   const ls = getLanguageService({});
   const doc = TextDocument.create('file:///report.sarif', 'json', 1, text);
-  return (await ls.doValidation(doc, ls.parseJSONDocument(doc), {}, schema)).map((d) => d.message);
+  return (await ls.doValidation(doc, ls.parseJSONDocument(doc), {}, schema)).map((d) => (typeof d.message === 'string' ? d.message : d.message.value));
 }
