@@ -109,6 +109,7 @@ void describe('C2D queues', () => {
     assert.equal(again!.deliveryCount, 2);
     assert.notEqual(again!.lockToken, a!.lockToken);
     await assert.rejects(hub.c2d.abandon('d1', a!.lockToken!), hubErrorWith('DeviceMessageLockLost', 412));
+    await settle(); // a delivery's state change commits (and is announced) after receive returns
     const changes = events.filter((e) => e.type === 'c2dStateChanged').map((e) => e.type === 'c2dStateChanged' ? `${e.message.messageId}:${e.message.state}` : '');
     assert.deepEqual(changes, ['r:Invisible', 'r:DeadLettered', 'a:Invisible', 'a:Enqueued', 'a:Invisible']);
     clock.advance(500);
