@@ -1,0 +1,207 @@
+// The HTTPS port: IoT Hub's device-facing C2D API (lock tokens), D2C over HTTPS, the registry REST
+// API and the /local/ management API, through the typed client and raw requests.
+import assert from 'node:assert/strict';
+import { request } from 'node:https';
+import { after, before, describe, it } from 'node:test';
+import { LocalHubApiError, LocalHubClient, type HubEvent } from '../../../src/hub/client/localHubClient';
+import type { D2cEventJson } from '../../../src/hub/http/jsonShapes';
+import { eventually, startTestHub, type TestHub } from './testHub';
+
+interface RawReply { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+
+function raw(t: TestHub, method: string, path: string, auth: string | undefined, body?: string, headers: Record<string, string> = {}): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const h: Record<string, string> = { ...headers };
+    if (auth !== undefined) h['authorization'] = auth;
+    const req = request({ method, hostname: 'localhost', port: t.apiPort, path, ca: t.ca, headers: h }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function rejects(p: Promise<unknown>, status: number, code: string): Promise<LocalHubApiError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof LocalHubApiError, String(e));
+    assert.equal(e.status, status, e.message);
+    assert.equal(e.errorCode, code, e.message);
+    return e;
+  }
+  assert.fail(`expected ${status} ${code}`);
+}
+
+void describe('HTTPS API', () => {
+  let t: TestHub;
+  let api: LocalHubClient;
+  before(async () => {
+    t = await startTestHub({ feedbackBatchMs: 20 });
+    api = LocalHubClient.fromConnectionString(t.hub.connectionInfo.hubConnectionString, { ca: t.ca });
+  });
+  after(async () => {
+    api.close();
+    await t.close();
+  });
+
+  void it('device-facing C2D: receive with a lock token, complete, reject, abandon', async () => {
+    await api.createDevice({ deviceId: 'http-dev' });
+    assert.equal(await api.receiveC2d('http-dev'), undefined, '204 when the queue is empty');
+    await api.sendC2d('http-dev', {
+      systemProperties: { messageId: 'one', correlationId: 'c1', ack: 'full', contentType: 'text/plain' },
+      applicationProperties: { color: 'red' },
+      body: 'first',
+    });
+    await api.sendC2d('http-dev', { systemProperties: { messageId: 'two', ack: 'negative' }, body: 'second' });
+    await api.sendC2d('http-dev', { systemProperties: { messageId: 'three' }, bodyBase64: Buffer.from([0, 1, 2]).toString('base64') });
+
+    const m1 = await api.receiveC2d('http-dev');
+    assert.ok(m1);
+    assert.equal(m1.body.toString(), 'first');
+    assert.equal(m1.systemProperties.messageId, 'one');
+    assert.equal(m1.systemProperties.correlationId, 'c1');
+    assert.equal(m1.systemProperties.ack, 'full');
+    assert.equal(m1.systemProperties.contentType, 'text/plain');
+    assert.equal(m1.systemProperties.to, '/devices/http-dev/messages/devicebound');
+    assert.ok(m1.systemProperties.expiryTimeUtc);
+    assert.deepEqual(m1.applicationProperties, [{ name: 'color', value: 'red' }]);
+    assert.equal(m1.deliveryCount, 1);
+    assert.ok(m1.lockToken.length > 0);
+    const peek = await api.peekQueue('http-dev');
+    assert.deepEqual(peek.map((m) => [m.messageId, m.state]), [['one', 'Invisible'], ['two', 'Enqueued'], ['three', 'Enqueued']]);
+    await api.completeC2d('http-dev', m1.lockToken);
+    await rejects(api.completeC2d('http-dev', m1.lockToken), 412, 'DeviceMessageLockLost');
+
+    const m2 = await api.receiveC2d('http-dev');
+    assert.equal(m2?.systemProperties.messageId, 'two');
+    await api.abandonC2d('http-dev', m2!.lockToken);
+    const m2again = await api.receiveC2d('http-dev');
+    assert.equal(m2again?.systemProperties.messageId, 'two');
+    assert.equal(m2again?.deliveryCount, 2, 'abandon keeps the delivery count');
+    await api.rejectC2d('http-dev', m2again!.lockToken);
+
+    const m3 = await api.receiveC2d('http-dev');
+    assert.deepEqual([...m3!.body], [0, 1, 2]);
+    await api.completeC2d('http-dev', m3!.lockToken);
+    assert.deepEqual(await api.peekQueue('http-dev'), []);
+
+    const records = await eventually(async () => {
+      const r = (await api.readFeedback()).flatMap((b) => b.records);
+      return r.length >= 2 ? r : undefined;
+    }, 'feedback');
+    assert.deepEqual(records.map((r) => [r.originalMessageId, r.statusCode]).sort(), [['one', 'Success'], ['two', 'Rejected']]);
+    const batches = await api.readFeedback();
+    for (const b of batches) await api.acknowledgeFeedback(b.batchId);
+    assert.deepEqual(await api.readFeedback(), []);
+  });
+
+  void it('a device token reaches only its own device endpoints', async () => {
+    const { key } = await t.createDevice('tok-dev');
+    await t.createDevice('tok-other');
+    const token = t.deviceToken('tok-dev', key);
+    const own = await raw(t, 'GET', '/devices/tok-dev/messages/deviceBound?api-version=2021-04-12', token);
+    assert.equal(own.status, 204);
+    const other = await raw(t, 'GET', '/devices/tok-other/messages/deviceBound?api-version=2021-04-12', token);
+    assert.equal(other.status, 401);
+    const registry = await raw(t, 'GET', '/devices/tok-dev?api-version=2021-04-12', token);
+    assert.equal(registry.status, 401);
+    assert.equal(registry.headers['iothub-errorcode'], 'IotHubUnauthorizedAccess');
+    const none = await raw(t, 'GET', '/devices?api-version=2021-04-12', undefined);
+    assert.equal(none.status, 401);
+    // D2C over HTTPS with iothub-app-* headers, read back through the SSE D2C tail.
+    const events: D2cEventJson[] = [];
+    const tail = api.tailD2c({ from: 'earliest' }, (e) => events.push(e));
+    await tail.ready;
+    const sent = await raw(t, 'POST', '/devices/tok-dev/messages/events?api-version=2021-04-12', token, '{"t":1}', {
+      'iothub-messageid': 'h-1', 'iothub-app-level': 'high', 'content-type': 'application/json',
+    });
+    assert.equal(sent.status, 204, sent.body);
+    const e = await eventually(() => events.find((x) => x.deviceId === 'tok-dev'), 'the D2C tail event');
+    tail.close();
+    assert.equal(e.systemProperties.messageId, 'h-1');
+    assert.equal(e.systemProperties.contentType, 'application/json');
+    assert.equal(e.systemProperties.connectionDeviceId, 'tok-dev');
+    assert.deepEqual(e.applicationProperties, [{ name: 'level', value: 'high' }]);
+    assert.equal(Buffer.from(e.bodyBase64, 'base64').toString(), '{"t":1}');
+    const badChars = await raw(t, 'POST', '/devices/tok-dev/messages/events', token, 'x', { 'iothub-app-note': 'a b' });
+    assert.equal(badChars.status, 400, 'HTTPS D2C enforces the property character set');
+  });
+
+  void it('registry: paging, If-Match, conflicts, keys, delete', async () => {
+    for (let i = 0; i < 5; i++) await api.createDevice({ deviceId: `page-${i}` });
+    const seen: string[] = [];
+    let page = await api.listDevices({ pageSize: 2 });
+    seen.push(...page.items.map((d) => d.deviceId));
+    assert.ok(page.continuationToken);
+    while (page.continuationToken !== undefined) {
+      page = await api.listDevices({ pageSize: 2, continuationToken: page.continuationToken });
+      seen.push(...page.items.map((d) => d.deviceId));
+    }
+    assert.ok(['page-0', 'page-1', 'page-2', 'page-3', 'page-4'].every((id) => seen.includes(id)));
+    assert.equal(new Set(seen).size, seen.length, 'no device twice');
+
+    await rejects(api.createDevice({ deviceId: 'page-0' }), 409, 'DeviceAlreadyExists');
+    const d = await api.getDevice('page-0');
+    const updated = await api.updateDevice('page-0', { status: 'disabled', statusReason: 'testing' }, d.etag);
+    assert.equal(updated.status, 'disabled');
+    await rejects(api.updateDevice('page-0', { status: 'enabled' }, d.etag), 412, 'PreconditionFailed');
+    const key = Buffer.alloc(32, 1).toString('base64');
+    const rekeyed = await api.updateDevice('page-0', { primaryKey: key });
+    assert.equal(rekeyed.authentication.symmetricKey.primaryKey, key);
+    await api.deleteDevice('page-0');
+    await rejects(api.getDevice('page-0'), 404, 'DeviceNotFound');
+    await rejects(api.deleteDevice('page-0'), 404, 'DeviceNotFound');
+  });
+
+  void it('management API: C2D errors, depth 50, purge, consumer groups, info', async () => {
+    await api.createDevice({ deviceId: 'q-dev' });
+    const notFound = await rejects(api.sendC2d('ghost', { body: 'x' }), 404, 'DeviceNotFound');
+    assert.equal(notFound.errorNumber, 404001);
+    await rejects(api.sendC2d('q-dev', { applicationProperties: { 'bad name': 'x' }, body: 'x' }), 400, 'ArgumentInvalid');
+    await rejects(api.sendC2d('q-dev', { systemProperties: { enqueuedTimeUtc: 'x' } as never, body: 'x' }), 400, 'ArgumentInvalid');
+    await rejects(api.sendC2d('q-dev', { body: 'x'.repeat(64 * 1024 + 1) }), 400, 'ArgumentInvalid');
+    const badJson = await raw(t, 'POST', '/local/devices/q-dev/messages', undefined, '{', { 'content-type': 'application/json' });
+    assert.equal(badJson.status, 401, 'authentication is checked before the body');
+    const ownerAuth = (api as unknown as { authorization(): string }).authorization();
+    const badJson2 = await raw(t, 'POST', '/local/devices/q-dev/messages', ownerAuth, '{', { 'content-type': 'application/json' });
+    assert.equal(badJson2.status, 400);
+    assert.match(JSON.parse(badJson2.body).Message as string, /^ErrorCode:ArgumentInvalid;The request body is not valid JSON/);
+    const unknownRoute = await raw(t, 'GET', '/nope', ownerAuth);
+    assert.equal(unknownRoute.status, 404);
+
+    for (let i = 0; i < 50; i++) await api.sendC2d('q-dev', { body: `m${i}` });
+    const full = await rejects(api.sendC2d('q-dev', { body: 'one too many' }), 403, 'DeviceMaximumQueueDepthExceeded');
+    assert.equal(full.errorNumber, 403004);
+    assert.equal((await api.getDevice('q-dev')).cloudToDeviceMessageCount, 50);
+    assert.deepEqual(await api.purgeQueue('q-dev'), { deviceId: 'q-dev', moduleId: null, totalMessagesPurged: 50 });
+
+    await api.createConsumerGroup('tools');
+    assert.ok((await api.listConsumerGroups()).includes('tools'));
+    await api.deleteConsumerGroup('tools');
+    assert.ok(!(await api.listConsumerGroups()).includes('tools'));
+    const info = await api.info();
+    assert.equal(info.hubName, 'local-hub');
+    assert.equal(info.ports.mqtt, t.mqttPort);
+    assert.equal(info.partitionCount, 4);
+  });
+
+  void it('Server-Sent Events: registry and queue events', async () => {
+    const events: HubEvent[] = [];
+    const sub = api.subscribe((e) => events.push(e));
+    await sub.ready;
+    await api.createDevice({ deviceId: 'sse-dev' });
+    await api.sendC2d('sse-dev', { systemProperties: { messageId: 'sse-1' }, body: 'x' });
+    await eventually(() => (events.some((e) => e.kind === 'queue' && e.event.type === 'c2dEnqueued') ? true : undefined), 'queue event');
+    sub.close();
+    const created = events.find((e) => e.kind === 'registry' && e.event.type === 'deviceCreated');
+    assert.ok(created);
+    const enq = events.find((e) => e.kind === 'queue' && e.event.type === 'c2dEnqueued');
+    assert.ok(enq && enq.kind === 'queue' && enq.event.type === 'c2dEnqueued');
+    assert.equal(enq.event.message.messageId, 'sse-1');
+    assert.equal(enq.event.depth, 1);
+  });
+});
