@@ -81,10 +81,11 @@ export class MessageFilesLanguage implements vscode.Disposable {
     this.log.info(`message file language server started in ${(performance.now() - started).toFixed(0)} ms`);
   }
 
-  private async sendNotYet(direction: 'D2C' | 'C2D', args: SendFromFileArgs | undefined): Promise<void> {
+  private sendNotYet(direction: 'D2C' | 'C2D', args: SendFromFileArgs | undefined): void {
     const where = args ? ` (message ${args.messageIndex + 1} of ${vscode.Uri.parse(args.uri).path.split('/').pop() ?? args.uri})` : '';
     this.log.info(`send ${direction} from file requested${where}; the send commands are not available yet`);
-    await vscode.window.showInformationMessage(
+    // Not awaited: the notification stays until dismissed, the command is done now.
+    void vscode.window.showInformationMessage(
       `Sending ${direction} from a message file${where} arrives with the send commands; this build can lint and check the file only.`,
     );
   }

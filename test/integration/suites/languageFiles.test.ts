@@ -1,0 +1,103 @@
+// Message files in a real VS Code: the language server starts for *.iotmsg.json, diagnostics land
+// at the exact characters, VS Code's JSON language validates the shipped schema (and the server
+// does not say the same thing again), quick fixes apply, hover and code lenses work.
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { activateExtension, after, suite, test, waitFor, workspaceDir } from '../framework';
+
+const SOURCE = 'iot-hub-msg';
+
+function ours(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === SOURCE);
+}
+
+function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
+}
+
+async function open(name: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(join(workspaceDir(), name)));
+  await vscode.window.showTextDocument(doc);
+  return doc;
+}
+
+suite('language: message files', () => {
+  after(async () => {
+    // Leave no dirty editors behind for other suites.
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('diagnostics of the invalid demo at the exact characters, with codes', async () => {
+    await activateExtension();
+    const doc = await open('invalid.iotmsg.json');
+    assert.equal(doc.languageId, 'json');
+    const diags = await waitFor(() => { const d = ours(doc.uri); return d.length >= 9 && d; }, { timeout: 30_000, message: 'iot-hub-msg diagnostics' });
+    const shown = diags.map((d) => `${codeOf(d)} ${doc.getText(d.range)}`).sort();
+    assert.deepEqual(shown, [
+      'IOT101  ',
+      'IOT101 \\u00b0',
+      'IOT103  ',
+      'IOT103 /',
+      'IOT103 \\"',
+      'IOT103 \\"',
+      'IOT104 "unit"',
+      'IOT110 "Full"',
+      'IOT112 "latin-1"',
+    ]);
+    const degree = diags.find((d) => doc.getText(d.range) === '\\u00b0');
+    assert.equal(degree?.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(degree?.message ?? '', /U\+00B0/);
+  }, { timeout: 45_000 });
+
+  test('the JSON language validates the shipped schema, and the server does not repeat it', async () => {
+    writeFileSync(join(workspaceDir(), 'shape.iotmsg.json'), '{\n  "deviceId": "a",\n  "bodyy": 1\n}\n');
+    const doc = await open('shape.iotmsg.json');
+    const all = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(doc.uri);
+      return d.length >= 2 && d;
+    }, { timeout: 30_000, message: 'schema diagnostics from the JSON language' });
+    const messages = all.map((d) => `${d.source ?? ''}: ${d.message}`);
+    assert.ok(messages.some((m) => /Missing property "direction"/.test(m)), messages.join('\n'));
+    assert.ok(messages.some((m) => /Property bodyy is not allowed/.test(m)), messages.join('\n'));
+    assert.deepEqual(ours(doc.uri).map((d) => d.message), [], 'shape errors are left to the JSON language');
+  }, { timeout: 45_000 });
+
+  test('a quick fix from the code action provider removes its diagnostic', async () => {
+    const doc = await open('invalid.iotmsg.json');
+    const dup = await waitFor(() => ours(doc.uri).find((d) => codeOf(d) === 'IOT104'), { timeout: 30_000, message: 'IOT104' });
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, dup.range, vscode.CodeActionKind.QuickFix.value);
+    const remove = actions.find((a) => a.title === 'Remove the duplicate property "unit"');
+    assert.ok(remove?.edit, `actions: ${actions.map((a) => a.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(remove.edit));
+    assert.equal(doc.getText().includes('"unit": "celsius"'), false);
+    await waitFor(() => !ours(doc.uri).some((d) => codeOf(d) === 'IOT104') && ours(doc.uri).length > 0, { timeout: 15_000, message: 'IOT104 to go' });
+    const degree = ours(doc.uri).find((d) => doc.getText(d.range) === '\\u00b0');
+    assert.ok(degree);
+    const fixes = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, degree.range);
+    const encode = fixes.find((a) => a.title.startsWith('Percent-encode'));
+    assert.ok(encode?.edit);
+    assert.ok(await vscode.workspace.applyEdit(encode.edit));
+    assert.match(doc.getText(), /"Unit": "%C2%B0C"/);
+    await waitFor(() => !ours(doc.uri).some((d) => doc.getText(d.range) === '\\u00b0') && ours(doc.uri).length > 0, { timeout: 15_000, message: 'IOT101 on the degree sign to go' });
+  }, { timeout: 45_000 });
+
+  test('hover shows the size against the C2D limit; code lenses offer sending', async () => {
+    const doc = await open('commands.iotmsg.json');
+    const at = doc.positionAt(doc.getText().indexOf('"target"'));
+    const hovers = await waitFor(async () => {
+      const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at);
+      const text = h.flatMap((x) => x.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      return /C2D message: /.test(text) && text;
+    }, { timeout: 30_000, message: 'size hover' });
+    assert.match(hovers, /of 65,536 bytes/);
+    // Other features (the inspector) add their own lenses to message files; ours are the send ones.
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri))
+      .filter((l) => /^iotHubMessaging\.send(D2c|C2d)FromFile$/.test(l.command?.command ?? ''));
+    assert.deepEqual(lenses.map((l) => l.command?.title), ['Send C2D to thermostat-01', 'Send C2D to thermostat-01']);
+    // Until the send commands exist the lens says so instead of pretending to send.
+    await vscode.commands.executeCommand(lenses[0]!.command!.command, ...(lenses[0]!.command!.arguments ?? []));
+  }, { timeout: 45_000 });
+});
