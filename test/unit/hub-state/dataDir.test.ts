@@ -2,7 +2,7 @@
 // lock directory), unwritable dirs, and corrupt files that must give clear errors and stay as
 // they are.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -58,15 +58,18 @@ void describe('data dir safety', () => {
       assert.ok(existsSync(join(dir.path, 'hub.lock')), 'kill -9 leaves the lock file');
       assert.ok(existsSync(join(dir.path, 'hub.db.lock')), 'and the VFS lock directory');
       const log = captureLogger();
-      const hub = await openHubState({ dataDir: dir.path, log });
+      const hub = await openHubState({ dataDir: dir.path, log, feedbackBatchMs: 10 });
       try {
         assert.match(log.text(), new RegExp(`stale lock .*process ${pid}`));
         assert.match(log.text(), /Removed .*hub\.db\.lock/);
         assert.ok(hub.registry.get('held'));
         const queued = hub.c2d.peek('held');
-        assert.equal(queued.length, 1);
+        assert.deepEqual(queued.map((m) => m.messageId), ['kept']);
         assert.equal(queued[0]!.state, 'Enqueued', 'a message locked at the crash is back in the queue');
         assert.equal(queued[0]!.deliveryCount, 1, 'its delivery count is kept');
+        // The feedback record that was committed but not yet batched at the kill is batched now.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.deepEqual(hub.feedback.read().flatMap((b) => b.records.map((r) => [r.originalMessageId, r.statusCode])), [['done', 'Success']]);
         assert.equal(JSON.parse(readFileSync(join(dir.path, 'hub.lock'), 'utf8')).pid, process.pid);
         await assert.rejects(openHubState({ dataDir: dir.path }), storageError('locked', /already open in this process/));
       } finally {
@@ -87,14 +90,20 @@ void describe('data dir safety', () => {
       const file = join(dir.path, 'a-file');
       writeFileSync(file, 'not a directory');
       await assert.rejects(openHubState({ dataDir: join(file, 'hub') }), storageError('unwritable', /Cannot create the hub data dir .*a-file\/hub \(ENOTDIR\)/));
+      const ro = join(dir.path, 'readonly');
+      mkdirSync(ro);
+      chmodSync(ro, 0o555);
       if (process.getuid?.() !== 0) {
-        // Permission bits do not stop root, so this half only runs as a normal user.
-        const ro = join(dir.path, 'readonly');
-        mkdirSync(ro);
-        chmodSync(ro, 0o555);
         await assert.rejects(openHubState({ dataDir: ro }), storageError('unwritable', /not writable \(EACCES\)/));
-        chmodSync(ro, 0o755);
+      } else if (existsSync('/usr/sbin/runuser')) {
+        // Permission bits do not stop root: try as `nobody` in a child process.
+        chmodSync(dir.path, 0o755);
+        const r = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, '--import', 'tsx', join(__dirname, 'fixtures', 'openDataDir.ts'), ro], {
+          cwd: ROOT, encoding: 'utf8', env: { ...process.env, HOME: dir.path },
+        });
+        assert.match(r.stdout, /HubStorageError: The hub data dir .*readonly is not writable \(EACCES\)/, r.stderr);
       }
+      chmodSync(ro, 0o755);
     } finally {
       dir.remove();
     }
