@@ -13,7 +13,7 @@ import type { PartitionDelivery } from './partitionDelivery';
 
 export const DEFAULT_EVENT_HUBS_PORT = 5672;
 /** A client must finish the AMQP handshake (header, SASL, open) within this time. */
-const HANDSHAKE_TIMEOUT_MS = 30_000;
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 /** We advertise this idle timeout; clients heartbeat at half of it, silent ones are dropped after twice it. */
 const IDLE_TIMEOUT_MS = 120_000;
 
@@ -30,6 +30,8 @@ export interface EventHubsEndpointOptions {
   createdAt?: number;
   /** Time source for token expiry (default Date.now). */
   now?: () => number;
+  /** A client must finish the AMQP handshake within this time (default 30 s). */
+  handshakeTimeoutMs?: number;
 }
 
 export interface EventHubsEndpoint {
@@ -57,6 +59,7 @@ function clearRheaTimers(connection: Connection): void {
 export async function startEventHubsEndpoint(options: EventHubsEndpointOptions): Promise<EventHubsEndpoint> {
   const { hubName, d2c, log } = options;
   const now = options.now ?? Date.now;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const container = create_container({ id: `iot-hub-local-${hubName}` });
   container.sasl_server_mechanisms.enable_anonymous();
   // Some clients send PLAIN with the key name; CBS does the real check, so any credentials pass here.
@@ -94,8 +97,8 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
     const label = `#${nextId++} (${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'})`;
     sockets.add(socket);
     socket.setNoDelay(true);
-    socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => {
-      log.info(`Event Hubs endpoint ${label}: no AMQP handshake within ${HANDSHAKE_TIMEOUT_MS / 1000} s; closing`);
+    socket.setTimeout(handshakeTimeoutMs, () => {
+      log.info(`Event Hubs endpoint ${label}: no AMQP handshake within ${handshakeTimeoutMs} ms; closing`);
       socket.destroy();
     });
     socket.on('error', (e) => log.debug(`Event Hubs endpoint ${label}: socket error: ${e.message}`));

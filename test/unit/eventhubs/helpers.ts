@@ -42,7 +42,7 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(options: { hubName?: string; partitionCount?: number } = {}): Promise<TestHub> {
+export async function startTestHub(options: { hubName?: string; partitionCount?: number; handshakeTimeoutMs?: number } = {}): Promise<TestHub> {
   const dir = mkdtempSync(join(tmpdir(), 'eventhubs-'));
   const log = captureLogger();
   const hubName = options.hubName ?? 'test-hub';
@@ -57,6 +57,7 @@ export async function startTestHub(options: { hubName?: string; partitionCount?:
       policies: state.policies,
       consumerGroups: state.consumerGroups,
       log,
+      ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
     });
   } catch (e) {
     await state.close();
