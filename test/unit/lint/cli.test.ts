@@ -248,3 +248,13 @@ async function validateSarif(text: string): Promise<string[]> {
   const doc = TextDocument.create('file:///report.sarif', 'json', 1, text);
   return (await ls.doValidation(doc, ls.parseJSONDocument(doc), {}, schema)).map((d) => (typeof d.message === 'string' ? d.message : d.message.value));
 }
+
+void describe('documentation', () => {
+  void it('docs/message-files.md lists every rule code the linter can report', async () => {
+    const { rulesInCodeOrder } = await import('../../../src/core/message/rules');
+    const { FILE_RULES } = await import('../../../src/language/rules/fileRules');
+    const doc = readFileSync(join(root, 'docs/message-files.md'), 'utf8');
+    const codes = [...rulesInCodeOrder().map((r) => r.code), ...Object.values(FILE_RULES).map((r) => r.code)];
+    assert.deepEqual(codes.filter((c) => !doc.includes(`| ${c} |`)), []);
+  });
+});
