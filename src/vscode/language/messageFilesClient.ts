@@ -10,6 +10,9 @@ import { SEND_C2D_COMMAND, SEND_D2C_COMMAND } from '../../language/rules/codeLen
 import type { Log } from '../log';
 
 export const MESSAGE_FILE_PATTERN = '**/*.iotmsg.json';
+export const LINT_WORKSPACE_COMMAND = 'iotHubMessaging.lintWorkspace';
+/** Opening a document is how its diagnostics reach the Problems view; beyond this many, use the CLI. */
+const LINT_WORKSPACE_MAX_FILES = 500;
 
 /** Where device ids for completion come from; the hub client supplies one once it exists. */
 export type DeviceIdSource = () => Promise<string[]>;
@@ -24,6 +27,7 @@ export class MessageFilesLanguage implements vscode.Disposable {
     this.disposables.push(
       vscode.commands.registerCommand(SEND_D2C_COMMAND, (args?: SendFromFileArgs) => this.sendNotYet('D2C', args)),
       vscode.commands.registerCommand(SEND_C2D_COMMAND, (args?: SendFromFileArgs) => this.sendNotYet('C2D', args)),
+      vscode.commands.registerCommand(LINT_WORKSPACE_COMMAND, () => this.lintWorkspace()),
       // Lazy: no server process until a message file is open.
       vscode.workspace.onDidOpenTextDocument((doc) => this.startIfMessageFile(doc)),
     );
@@ -79,6 +83,25 @@ export class MessageFilesLanguage implements vscode.Disposable {
     const started = performance.now();
     await client.start();
     this.log.info(`message file language server started in ${(performance.now() - started).toFixed(0)} ms`);
+  }
+
+  /**
+   * Checks every message file of the workspace: each is opened (not shown), which hands it to the
+   * language server, whose diagnostics then fill the Problems view. Returns how many were checked.
+   */
+  async lintWorkspace(): Promise<number> {
+    const files = await vscode.workspace.findFiles(MESSAGE_FILE_PATTERN, '**/node_modules/**', LINT_WORKSPACE_MAX_FILES + 1);
+    if (files.length === 0) {
+      void vscode.window.showInformationMessage('No message files (*.iotmsg.json) in this workspace.');
+      return 0;
+    }
+    const checked = files.slice(0, LINT_WORKSPACE_MAX_FILES);
+    await this.start();
+    for (const uri of checked) await vscode.workspace.openTextDocument(uri);
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    const more = files.length > checked.length ? ` (the first ${checked.length}; run "iot-hub-msg lint" for all)` : '';
+    this.log.info(`checked ${checked.length} message files${more}`);
+    return checked.length;
   }
 
   private sendNotYet(direction: 'D2C' | 'C2D', args: SendFromFileArgs | undefined): void {

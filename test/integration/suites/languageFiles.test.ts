@@ -84,6 +84,17 @@ suite('language: message files', () => {
     await waitFor(() => !ours(doc.uri).some((d) => doc.getText(d.range) === '\\u00b0') && ours(doc.uri).length > 0, { timeout: 15_000, message: 'IOT101 on the degree sign to go' });
   }, { timeout: 45_000 });
 
+  test('"Check All Message Files" puts the problems of every file in the Problems view', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const late = '{"direction": "c2d", "systemProperties": {"ack": "sometimes"}}';
+    writeFileSync(join(workspaceDir(), 'late.iotmsg.json'), late);
+    const checked = await vscode.commands.executeCommand<number>('iotHubMessaging.lintWorkspace');
+    assert.ok(checked >= 4, `checked ${checked} files`);
+    const uri = vscode.Uri.file(join(workspaceDir(), 'late.iotmsg.json'));
+    const d = await waitFor(() => ours(uri).find((x) => codeOf(x) === 'IOT110'), { timeout: 30_000, message: 'IOT110 in late.iotmsg.json' });
+    assert.deepEqual([d.range.start.character, d.range.end.character], [late.indexOf('"sometimes"'), late.indexOf('"sometimes"') + 11]);
+  }, { timeout: 45_000 });
+
   test('hover shows the size against the C2D limit; code lenses offer sending', async () => {
     const doc = await open('commands.iotmsg.json');
     const at = doc.positionAt(doc.getText().indexOf('"target"'));
