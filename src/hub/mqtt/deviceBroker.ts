@@ -17,6 +17,7 @@ import { computeSize } from '../../core/message/size';
 import type { Clock, ClockTimer, HubLogger, HubState } from '../contracts';
 import { C2dDelivery } from './c2dDelivery';
 import { authenticateDevice, CONNACK, type ConnackRefusal } from './deviceAuth';
+import { guardFrameSizes } from './frameGuard';
 import { createHubPersistence } from './hubPersistence';
 
 /** What IoT Hub stamps as `iothub-connection-auth-method` for a SAS-authenticated device. */
@@ -263,6 +264,10 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
     aedes,
     handle(stream: Duplex): void {
       aedes.handle(stream);
+      guardFrameSizes(stream, (reason) => {
+        log.warn(`MQTT connection ${reason}; closing it`);
+        stream.destroy();
+      });
     },
     get connectedDevices(): number {
       return current.size;

@@ -1,7 +1,9 @@
 // Every IoT Hub MQTT rule, checked with a raw MQTT.js client against a real local hub.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { generate } from 'mqtt-packet';
 import { createSasToken } from '../../../src/core/auth/sas';
 import { ManualClock } from '../../../src/hub/clock';
 import type { D2cEvent } from '../../../src/hub/contracts';
@@ -197,6 +199,25 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
     assert.equal(t.hub.hubState.registry.get('dev1')?.connectionState, 'Connected');
     await second.client.endAsync();
     await eventually(() => (t.hub.hubState.registry.get('dev1')?.connectionState === 'Disconnected' ? true : undefined), 'Disconnected');
+  });
+
+  void it('closes a connection that announces an oversized packet, before buffering it', async () => {
+    const closesAfter = (chunks: Buffer[]): Promise<number> => new Promise((resolve) => {
+      const started = Date.now();
+      const sock = tlsConnect({ host: 'localhost', port: t.mqttPort, ca: t.ca }, () => {
+        for (const c of chunks) sock.write(c);
+      });
+      sock.on('error', () => undefined);
+      sock.on('data', () => undefined);
+      sock.on('close', () => resolve(Date.now() - started));
+    });
+    // Before CONNECT: a CONNECT header claiming ~256 MB.
+    assert.ok((await closesAfter([Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f])])) < 5000);
+    // After a valid CONNECT: a PUBLISH header claiming 2 MB, with only a few bytes sent.
+    const connect = generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId: 'dev1',
+      username: 'localhost/dev1/?api-version=2021-04-12', password: Buffer.from(t.deviceToken('dev1', key)) });
+    assert.ok((await closesAfter([connect, Buffer.from([0x32, 0x80, 0x80, 0x80, 0x01, 0x00])])) < 5000);
+    assert.ok(t.logs.some((l) => l.includes('announced a packet of at least')));
   });
 
   void it('disabling a connected device disconnects it', async () => {
