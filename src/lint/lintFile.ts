@@ -78,5 +78,10 @@ export function lintFile(path: string, options: LintOptions = {}): LintResult {
   }
   // A UTF-8 byte order mark is tolerated and not counted in columns.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return lintText(path, text, options);
+  try {
+    return lintText(path, text, options);
+  } catch (err) {
+    // Never a crash: whatever went wrong becomes this file's diagnostic and the run goes on.
+    return whole(path, fileDiagnostic('not-checked', 0, 0, `${path} could not be checked: ${err instanceof Error ? err.message : String(err)}`));
+  }
 }

@@ -13,6 +13,7 @@ type BuildNode = { -readonly [K in keyof Node]: Node[K] };
 
 const WS = new Uint8Array(128);
 WS[0x20] = WS[0x0a] = WS[0x0d] = WS[0x09] = 1;
+const MAX_STRUCTURE_DEPTH = 3;
 const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 class FastParser {
@@ -87,8 +88,11 @@ class FastParser {
     if (c === 0x22) return this.stringNode(parent);
     if (c === 0x7b || c === 0x5b) {
       const type: NodeType = c === 0x7b ? 'object' : 'array';
-      // Inside a body only the body object's own members are nodes: arrays and deeper containers are skipped.
-      if (shallow && (depth > 0 || type === 'array')) {
+      // Inside a body only the body object's own members are nodes: arrays and deeper containers
+      // are skipped. Outside one, the rules look at most three levels down (array of messages,
+      // message, systemProperties / applicationProperties, their values): deeper containers are
+      // skipped too, which also keeps the recursion bounded however deep a file nests.
+      if ((shallow && (depth > 0 || type === 'array')) || depth > MAX_STRUCTURE_DEPTH) {
         const end = this.containerEnd(start);
         this.i = end;
         return this.leaf(type, start, end, undefined, parent);

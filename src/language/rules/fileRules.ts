@@ -15,7 +15,8 @@ export type FileRuleId =
   | 'invalid-base64'
   | 'duplicate-key'
   | 'unreadable-file'
-  | 'binary-file';
+  | 'binary-file'
+  | 'not-checked';
 
 export interface FileRuleInfo {
   code: string;
@@ -72,5 +73,9 @@ export const FILE_RULES: Readonly<Record<FileRuleId, FileRuleInfo>> = {
   'binary-file': {
     code: 'IOT912', severity: 'error', title: 'Not a text file',
     description: 'The file is not UTF-8 text (it holds NUL bytes or invalid UTF-8), so it cannot be a message file.',
+  },
+  'not-checked': {
+    code: 'IOT913', severity: 'error', title: 'Could not be checked',
+    description: 'Checking the file failed (for example malformed JSON nested too deeply to analyse); the message says why.',
   },
 };

@@ -95,7 +95,14 @@ export function parseMessageFile(text: string, options: ParseOptions = {}): Mess
   // Valid JSON (nearly every file, every time it is linted) takes the fast path; anything else
   // goes through jsonc-parser, which recovers from errors and says where they are.
   const fast = parseValidJsonTree(text);
-  const root = fast ? fast.root : parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: true });
+  let root: Node | undefined;
+  try {
+    root = fast ? fast.root : parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: true });
+  } catch (err) {
+    // jsonc-parser recurses per nesting level: malformed JSON nested thousands deep overflows it.
+    const why = err instanceof RangeError ? 'it is malformed JSON nested too deeply to analyse' : String(err);
+    return { text, root: undefined, messages: [], isArray: false, fileDiagnostics: [fileDiagnostic('not-checked', 0, 0, `The file could not be checked: ${why}.`)] };
+  }
   const diags: FileDiagnostic[] = [];
   // Only the first syntax error: the ones after it are mostly the parser recovering from it.
   for (const e of errors.slice(0, 1)) {

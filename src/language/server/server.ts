@@ -54,8 +54,13 @@ export function startServer(connection: Connection): void {
   const visible = (d: FileDiagnostic): boolean => !schemaHandledByClient || d.origin === 'rule';
 
   const validate = (doc: TextDocument): void => {
-    const diagnostics = analysisOf(doc).diagnostics.filter(visible).map((d) => toDiagnostic(doc, d));
-    void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+    try {
+      const diagnostics = analysisOf(doc).diagnostics.filter(visible).map((d) => toDiagnostic(doc, d));
+      void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+    } catch (err) {
+      // One document that cannot be analysed must not take the server (and every other file) down.
+      connection.console.error(`could not check ${doc.uri}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
   };
 
   connection.onInitialize((params): InitializeResult => {
