@@ -48,6 +48,8 @@ export interface LocalHubState extends HubState {
   readonly consumerGroups: SqliteConsumerGroups;
   /** The policy with this name, if any. */
   policy(keyName: string): SharedAccessPolicy | undefined;
+  /** Resolves when every write started so far (D2C and database) is durable and announced. */
+  settled(): Promise<void>;
 }
 
 const silentLogger: HubLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -100,6 +102,10 @@ export async function openHubState(options: OpenHubStateOptions): Promise<LocalH
       feedback,
       consumerGroups,
       policy: (keyName) => policies.find((p) => p.keyName === keyName),
+      async settled(): Promise<void> {
+        await openD2c.drain();
+        await openStore.idle();
+      },
       close(): Promise<void> {
         closing ??= (async () => {
           c2d.close();
@@ -107,7 +113,7 @@ export async function openHubState(options: OpenHubStateOptions): Promise<LocalH
           feedback.close();
           await registry.close();
           await openD2c.close();
-          openStore.close();
+          await openStore.close();
           lock.release();
           log.info(`Hub state in ${dataDir} closed`);
         })();
@@ -117,7 +123,7 @@ export async function openHubState(options: OpenHubStateOptions): Promise<LocalH
   } catch (e) {
     await d2c?.close().catch(() => undefined);
     try {
-      store?.close();
+      store?.closeNow();
     } catch {
       // reporting the original error matters more
     }

@@ -32,6 +32,7 @@ export function loadOrCreatePolicies(store: SqliteStore): SharedAccessPolicy[] {
       store.db.run('INSERT INTO policies (key_name, primary_key, secondary_key, rights) VALUES (?,?,?,?)', [p.keyName, p.primaryKey, p.secondaryKey, JSON.stringify(p.rights)]);
     }
     store.db.exec('COMMIT');
+    store.syncBlocking();
   } catch (e) {
     store.db.exec('ROLLBACK');
     throw e;

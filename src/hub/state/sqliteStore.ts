@@ -2,7 +2,14 @@
 // module for Electron to reject). Holds the registry, C2D queues, feedback, consumer groups and
 // policies. The domain keeps its working state in memory and writes through here; `write` groups
 // every change made in one turn of the event loop into one transaction (group commit), and
-// resolves only after COMMIT, i.e. after the WAL fsync (synchronous=FULL).
+// resolves only once that transaction is durable.
+//
+// Durability without blocking: the wasm VFS fsyncs synchronously, which would stall the event
+// loop (MQTT, D2C) ~0.5 ms per commit. So the database runs WAL with synchronous=NORMAL (SQLite
+// itself syncs only around checkpoints, which keeps the database file safe) and after each COMMIT
+// we fdatasync the WAL file on the thread pool before resolving the batch's callers: the same
+// guarantee as synchronous=FULL (a resolved write survives power loss), at ~0.06 ms of event-loop
+// time per commit instead of ~0.5 ms. If WAL is unavailable we fall back to synchronous=FULL.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Database } from 'node-sqlite3-wasm';
@@ -42,8 +49,11 @@ export class SqliteStore {
   private scheduled = false;
   private failed: Error | undefined;
   private closed = false;
+  private walHandle: Promise<fs.promises.FileHandle> | undefined;
+  /** Resolves when every batch committed so far has been made durable and its callers resolved. */
+  private lastDurable: Promise<void> = Promise.resolve();
 
-  private constructor(readonly db: Database, readonly file: string, private readonly log: HubLogger) {}
+  private constructor(readonly db: Database, readonly file: string, private readonly log: HubLogger, private readonly syncWal: boolean) {}
 
   /** Opens (creating if needed) `<dataDir>/hub.db`. The caller must hold the data-dir lock. */
   static open(dataDir: string, log: HubLogger): SqliteStore {
@@ -56,8 +66,9 @@ export class SqliteStore {
       // keeps the VFS lock for the whole session; our data-dir lock already excludes others.
       db.exec('PRAGMA locking_mode=EXCLUSIVE');
       const mode = db.get('PRAGMA journal_mode=WAL') as { journal_mode?: string } | null;
-      if (mode?.journal_mode !== 'wal') log.warn(`SQLite did not switch ${file} to WAL (mode ${String(mode?.journal_mode)}); using it as is`);
-      db.exec('PRAGMA synchronous=FULL');
+      const wal = mode?.journal_mode === 'wal';
+      if (!wal) log.warn(`SQLite did not switch ${file} to WAL (mode ${String(mode?.journal_mode)}); committing with synchronous=FULL`);
+      db.exec(wal ? 'PRAGMA synchronous=NORMAL' : 'PRAGMA synchronous=FULL');
       const check = db.all('PRAGMA quick_check') as { quick_check?: string }[];
       const problems = check.map((r) => r.quick_check).filter((v) => v !== 'ok');
       if (problems.length > 0) throw new Error(`integrity check failed: ${problems.slice(0, 3).join('; ')}`);
@@ -67,7 +78,7 @@ export class SqliteStore {
       else if (Number(v.value) > SCHEMA_VERSION) {
         throw new HubStorageError('corrupt', file, `${file} was written by a newer version of the hub (schema ${v.value}); this version understands schema ${SCHEMA_VERSION}. Upgrade, or use another data dir.`);
       }
-      return new SqliteStore(db, file, log);
+      return new SqliteStore(db, file, log, wal);
     } catch (e) {
       try {
         db?.close();
@@ -133,11 +144,33 @@ export class SqliteStore {
       for (const w of batch) w.reject(this.failed);
       return;
     }
-    for (const w of batch) {
-      const err = failedOps.get(w);
-      if (err === undefined) w.resolve();
-      else w.reject(err);
+    const settle = (): void => {
+      for (const w of batch) {
+        const err = failedOps.get(w);
+        if (err === undefined) w.resolve();
+        else w.reject(err);
+      }
+    };
+    if (!this.syncWal) {
+      settle();
+      return;
     }
+    // Start this batch's fdatasync now, but settle batches in commit order.
+    const synced = this.fdatasyncWal();
+    const previous = this.lastDurable;
+    this.lastDurable = Promise.all([previous, synced]).then(settle, (e: unknown) => {
+      if (this.failed === undefined) {
+        this.failed = new HubStorageError('io', `${this.file}-wal`, `Syncing the hub database journal ${this.file}-wal failed: ${errorText(e)}. The hub stops accepting changes until restarted.`, { cause: e });
+        this.log.error(this.failed.message);
+      }
+      for (const w of batch) w.reject(this.failed);
+    });
+  }
+
+  private async fdatasyncWal(): Promise<void> {
+    this.walHandle ??= fs.promises.open(`${this.file}-wal`, 'r+');
+    const handle = await this.walHandle;
+    await handle.datasync();
   }
 
   /** Commits pending writes now (synchronously). */
@@ -145,9 +178,45 @@ export class SqliteStore {
     if (this.queue.length > 0) this.commit();
   }
 
-  close(): void {
+  /**
+   * Resolves once nothing is queued, every commit is durable and the callers' continuations ran
+   * (tests and shutdown use it; writes queued meanwhile are waited for too).
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      const durable = this.lastDurable;
+      await durable;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.queue.length === 0 && !this.scheduled && durable === this.lastDurable) return;
+    }
+  }
+
+  /** Makes everything committed so far durable, blocking (for the few writes made while opening). */
+  syncBlocking(): void {
+    if (!this.syncWal) return;
+    const fd = fs.openSync(`${this.file}-wal`, 'r+');
+    try {
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Commits what is queued, waits until it is durable, and closes the database. */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
+    this.closed = true;
+    await this.lastDurable;
+    this.db.close();
+    const handle = this.walHandle;
+    this.walHandle = undefined;
+    if (handle !== undefined) await (await handle).close();
+  }
+
+  /** Closes without waiting (error paths while opening). */
+  closeNow(): void {
+    if (this.closed) return;
     this.closed = true;
     this.db.close();
   }

@@ -11,10 +11,6 @@ import { captureLogger, tempDir, text } from './helpers';
 
 const HOUR = 60 * 60 * 1000;
 
-/** Lets group commits (setImmediate) and the events that follow them run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
-}
 
 function hubErrorWith(code: string, status: number, number?: string): (e: unknown) => boolean {
   return (e: unknown) => {
@@ -87,7 +83,7 @@ void describe('C2D queues', () => {
     assert.equal(last.type, 'c2dStateChanged');
     assert.ok(last.type === 'c2dStateChanged' && last.message.state === 'Completed' && last.depth === 1);
     clock.advance(500);
-    await settle();
+    await hub.settled();
     assert.deepEqual(records().map((r) => [r.originalMessageId, r.statusCode, r.deviceId]), [['m1', 'Success', 'd1']]);
     assert.equal(records()[0]!.deviceGenerationId, hub.registry.get('d1')!.generationId);
   });
@@ -109,11 +105,11 @@ void describe('C2D queues', () => {
     assert.equal(again!.deliveryCount, 2);
     assert.notEqual(again!.lockToken, a!.lockToken);
     await assert.rejects(hub.c2d.abandon('d1', a!.lockToken!), hubErrorWith('DeviceMessageLockLost', 412));
-    await settle(); // a delivery's state change commits (and is announced) after receive returns
+    await hub.settled(); // a delivery's state change commits (and is announced) after receive returns
     const changes = events.filter((e) => e.type === 'c2dStateChanged').map((e) => e.type === 'c2dStateChanged' ? `${e.message.messageId}:${e.message.state}` : '');
     assert.deepEqual(changes, ['r:Invisible', 'r:DeadLettered', 'a:Invisible', 'a:Enqueued', 'a:Invisible']);
     clock.advance(500);
-    await settle();
+    await hub.settled();
     assert.deepEqual(records().map((x) => [x.originalMessageId, x.statusCode]), [['r', 'Rejected']]);
   });
 
@@ -124,7 +120,7 @@ void describe('C2D queues', () => {
     assert.equal(hub.c2d.peek('d1')[0]!.state, 'Invisible');
     clock.advance(1);
     assert.equal(hub.c2d.peek('d1')[0]!.state, 'Enqueued', 'the lock timer returned it');
-    await settle();
+    await hub.settled();
     await assert.rejects(hub.c2d.complete('d1', got!.lockToken!), hubErrorWith('DeviceMessageLockLost', 412));
     const custom = await hub.c2d.receive('d1', 5_000);
     assert.equal(custom!.lockedUntil, clock.now() + 5_000);
@@ -141,9 +137,9 @@ void describe('C2D queues', () => {
     }
     assert.equal(hub.c2d.depth('d1'), 0);
     assert.equal(await hub.c2d.receive('d1'), undefined);
-    await settle();
+    await hub.settled();
     clock.advance(500);
-    await settle();
+    await hub.settled();
     assert.deepEqual(records().map((r) => [r.originalMessageId, r.statusCode, r.description]), [['x', 'DeliveryCountExceeded', 'Message delivery count exceeded']]);
   });
 
@@ -163,9 +159,9 @@ void describe('C2D queues', () => {
     assert.deepEqual(hub.c2d.peek('d1').map((m) => m.messageId), ['explicit']);
     clock.advance(HOUR);
     assert.equal(hub.c2d.depth('d1'), 0);
-    await settle();
+    await hub.settled();
     clock.advance(500);
-    await settle();
+    await hub.settled();
     // 'explicit' had ack positive, so its expiry produces no feedback.
     assert.deepEqual(records().map((r) => [r.originalMessageId, r.statusCode]), [['short', 'Expired'], ['default', 'Expired']]);
     await assert.rejects(send('d1', { expiryTimeUtc: new Date(clock.now() - 1000).toISOString() }), hubErrorWith('ArgumentInvalid', 400));
@@ -196,7 +192,7 @@ void describe('C2D queues', () => {
     assert.equal(await hub.c2d.purge('d1'), 0);
     assert.deepEqual(events.filter((e) => e.type === 'c2dPurged'), [{ type: 'c2dPurged', deviceId: 'd1', count: 4 }]);
     clock.advance(500);
-    await settle();
+    await hub.settled();
     assert.deepEqual(records().map((r) => [r.originalMessageId, r.statusCode]), [['n', 'Purged'], ['f', 'Purged']]);
   });
 
@@ -232,10 +228,10 @@ void describe('C2D queues', () => {
         await hub.c2d.complete(d, m!.lockToken!);
       }
     }
-    await settle();
+    await hub.settled();
     assert.deepEqual(hub.feedback.read().map((b) => b.records.length), [64]);
     clock.advance(500);
-    await settle();
+    await hub.settled();
     const batches = hub.feedback.read();
     assert.deepEqual(batches.map((b) => b.records.length), [64, 6]);
     assert.deepEqual(feedbackEvents, [64, 6]);
