@@ -41,6 +41,9 @@ export class InspectorPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.onDisposeEmitter.event;
+  private readonly onLoadedEmitter = new vscode.EventEmitter<InspectorState>();
+  /** The webview said "ready" and was sent the message (fires again after each reload). */
+  readonly onDidLoad = this.onLoadedEmitter.event;
   private disposed = false;
 
   constructor(readonly panel: vscode.WebviewPanel, private state: InspectorState, private readonly host: InspectorPanelHost) {
@@ -106,6 +109,7 @@ export class InspectorPanel implements vscode.Disposable {
       ...(send.d2c && send.c2d ? {} : { sendUnavailableReason: SEND_UNAVAILABLE }),
     };
     await this.post(msg);
+    this.onLoadedEmitter.fire(this.state);
   }
 
   private async answer(req: RequestMessage): Promise<void> {
@@ -153,6 +157,7 @@ export class InspectorPanel implements vscode.Disposable {
     this.panel.dispose();
     this.onDisposeEmitter.fire();
     this.onDisposeEmitter.dispose();
+    this.onLoadedEmitter.dispose();
   }
 }
 

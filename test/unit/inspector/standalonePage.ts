@@ -23,8 +23,12 @@ export interface StandaloneInspector {
   page: Page;
   /** What the webview posted to the (stub) host, in order. */
   posted(): Promise<WebviewToHost[]>;
-  /** Posts a message as the host would; resolves once the page has rendered and painted. Returns ms. */
+  /** Posts a message as the host would; resolves once the page has rendered and painted. */
   post(msg: HostToWebview): Promise<number>;
+  /** Hands a message to the page without posting it (so transferring it is not timed). */
+  stage(msg: HostToWebview): Promise<void>;
+  /** Posts the staged message; returns ms from postMessage until rendered and the next frame painted. */
+  postStaged(): Promise<number>;
   /** CSP violations the page reported (must stay empty). */
   cspViolations(): Promise<string[]>;
   /** Uncaught page errors and console errors. */
@@ -46,11 +50,21 @@ export async function buildBundle(minify = true): Promise<{ js: string; css: str
   };
 }
 
-/** Optional CSS injected as the theme (VS Code normally provides the --vscode-* variables). */
-export async function openStandalone(bundle: { js: string; css: string }, themeCss = ''): Promise<StandaloneInspector> {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/**
+ * Opens the inspector page. With `shared`, the page gets a fresh context in that browser and
+ * close() closes only the context; otherwise it launches (and close() ends) its own browser.
+ * `themeCss` stands in for the --vscode-* variables VS Code normally provides.
+ */
+export async function openStandalone(bundle: { js: string; css: string }, themeCss = '', shared?: Browser): Promise<StandaloneInspector> {
+  const browser = shared ?? await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const closeAll = async (): Promise<void> => { await context.close(); if (!shared) await browser.close(); };
   try {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -83,11 +97,15 @@ export async function openStandalone(bundle: { js: string; css: string }, themeC
     await page.goto(`${ORIGIN}/`);
     await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'), undefined, { timeout: 10_000 })
       .catch((e: unknown) => { throw new Error(`the webview never said ready: ${errors.join(' | ') || String(e)}`); });
-    return {
+    const handle: StandaloneInspector = {
       browser, page, errors,
       posted: () => page.evaluate(() => (window as unknown as { __posted: WebviewToHost[] }).__posted),
       cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp),
-      post: (msg) => page.evaluate(async (m) => {
+      stage: async (msg) => {
+        await page.evaluate((m) => { (window as unknown as { __next: unknown }).__next = m; }, msg);
+      },
+      postStaged: () => page.evaluate(async () => {
+        const m = (window as unknown as { __next: HostToWebview }).__next;
         const before = document.body.dataset['renderSeq'] ?? '0';
         const t0 = performance.now();
         window.postMessage(m, '*');
@@ -103,11 +121,16 @@ export async function openStandalone(bundle: { js: string; css: string }, themeC
           await new Promise((r) => setTimeout(r, 0));
         }
         return performance.now() - t0;
-      }, msg),
-      close: () => browser.close(),
+      }),
+      post: async (msg) => {
+        await handle.stage(msg);
+        return handle.postStaged();
+      },
+      close: closeAll,
     };
+    return handle;
   } catch (e) {
-    await browser.close();
+    await closeAll();
     throw e;
   }
 }

@@ -1,0 +1,79 @@
+// The inspector in the real workbench: open a message with an invalid property character and an
+// over-size body, find the flags in the webview's DOM, fix the property and watch the flag go;
+// screenshots in light, dark and high-contrast themes (test-results/ui/inspector-*.png).
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame } from 'playwright-core';
+import { uiTest, type UiHarness } from './harness';
+
+const FILE = 'inspector-oversize.iotmsg.json';
+
+async function openOversizeMessage(h: UiHarness): Promise<Frame> {
+  // C2D (64 KB limit) with a 70,000-byte body and a space in a property name.
+  writeFileSync(join(h.workspaceDir, FILE), `${JSON.stringify({
+    direction: 'c2d',
+    deviceId: 'thermostat-1',
+    systemProperties: { messageId: 'ui-oversize-1', contentType: 'text/plain', ack: 'full' },
+    applicationProperties: { 'temp erature': '21', unit: 'C' },
+    body: 'x'.repeat(70_000),
+  }, null, 2)}\n`);
+  await h.openFile(FILE);
+  await h.runCommand('IoT Hub: Inspect Message File');
+  const frame = await h.webviewFrame('Inspect ui-oversize-1', { timeout: 30_000 });
+  await frame.locator('[data-testid="size-bar"]').waitFor({ state: 'visible', timeout: 20_000 });
+  return frame;
+}
+
+uiTest('inspector: flags in the DOM, edit removes the flag, screenshots in light/dark/high contrast', async (h) => {
+  const frame = await openOversizeMessage(h);
+
+  // The invalid character, highlighted in place with its rule.
+  const mark = frame.locator('[data-testid="application:0:name-text"] mark.flag');
+  await mark.first().waitFor({ state: 'visible' });
+  assert.equal(await mark.count(), 1);
+  assert.equal(await mark.first().getAttribute('data-codes'), 'IOT101');
+  assert.match((await mark.first().getAttribute('title')) ?? '', /IOT101 Character not allowed in an application property/);
+  // The size bar is red (over), with the breakdown against the C2D limit.
+  assert.equal(await frame.locator('[data-testid="size-bar"]').getAttribute('data-over'), 'true');
+  assert.match(await frame.locator('[data-testid="size-summary"]').innerText(), /of 65,536 bytes \(C2D limit 64 KB\): [\d,]+ bytes over/);
+  assert.equal(await frame.locator('[data-testid="problem-list"] li[data-rule="message-too-large"]').count(), 1);
+  assert.equal(await frame.locator('[data-testid="problem-list"] li[data-rule="invalid-character"]').count(), 1);
+
+  for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']] as const) {
+    await h.setTheme(theme);
+    await h.page.waitForTimeout(500);
+    console.log(`    screenshot: ${await h.screenshot(`inspector-${name}`)}`);
+  }
+
+  // Fix the property name: the flag goes, live.
+  await frame.locator('[data-testid="application:0:name-edit"]').click();
+  const input = frame.locator('[data-testid="application:0:name"] vscode-text-field input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('temperature');
+  await input.press('Enter');
+  await frame.locator('[data-testid="problem-list"] li[data-rule="invalid-character"]').waitFor({ state: 'detached', timeout: 5_000 });
+  assert.equal(await frame.locator('[data-testid="application:0:name-text"] mark').count(), 0);
+  assert.equal(await frame.locator('[data-testid="application:0:name-text"]').innerText(), 'temperature');
+  // Still over the limit: that flag stays until the body shrinks.
+  assert.equal(await frame.locator('[data-testid="size-bar"]').getAttribute('data-over'), 'true');
+  console.log(`    screenshot: ${await h.screenshot('inspector-after-edit')}`);
+}, { timeout: 120_000 });
+
+uiTest('inspector: keyboard only — Tab reaches the Edit buttons, Enter edits, Escape reverts', async (h) => {
+  const frame = await openOversizeMessage(h);
+  const edit = frame.locator('[data-testid="application:0:name-edit"]');
+  await edit.focus();
+  await h.page.keyboard.press('Enter');
+  const input = frame.locator('[data-testid="application:0:name"] vscode-text-field input');
+  await input.waitFor({ state: 'visible' });
+  await h.page.waitForTimeout(100);
+  await h.page.keyboard.type('x');
+  await h.page.keyboard.press('Escape');
+  assert.equal(await frame.locator('[data-testid="application:0:name-text"]').innerText(), 'temp\u00b7erature');
+  assert.equal(await frame.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'application:0:name-edit');
+  // Tab moves on through the controls (no traps).
+  await h.page.keyboard.press('Tab');
+  const next = await frame.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
+  assert.notEqual(next, 'application:0:name-edit');
+});
