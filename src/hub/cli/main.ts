@@ -148,8 +148,19 @@ export function readRunningHub(dataDir: string): ConnectionInfoJson | undefined 
   return typeof info.pid === 'number' && isAlive(info.pid) ? info : undefined;
 }
 
+/** Where the CLI writes (tests pass their own sink; the test runner itself owns process.stdout). */
+export interface CliOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+const processOutput: CliOutput = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+let output: CliOutput = processOutput;
+
 function print(text: string): void {
-  process.stdout.write(`${text}\n`);
+  output.out(`${text}\n`);
 }
 
 function shellQuote(s: string): string {
@@ -379,12 +390,21 @@ async function cmdConsumerGroup(values: Values, positionals: string[]): Promise<
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: CliOutput = processOutput): Promise<number> {
+  output = io;
+  try {
+    return await run(argv);
+  } finally {
+    output = processOutput;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    process.stderr.write(`iot-hub-local: ${e instanceof Error ? e.message : String(e)}\nRun "iot-hub-local --help" for usage.\n`);
+    output.err(`iot-hub-local: ${e instanceof Error ? e.message : String(e)}\nRun "iot-hub-local --help" for usage.\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -411,10 +431,10 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`iot-hub-local: ${e.message}\nRun "iot-hub-local --help" for usage.\n`);
+      output.err(`iot-hub-local: ${e.message}\nRun "iot-hub-local --help" for usage.\n`);
       return 2;
     }
-    process.stderr.write(`iot-hub-local: ${e instanceof Error ? e.message : String(e)}\n`);
+    output.err(`iot-hub-local: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
 }
