@@ -39,6 +39,28 @@ function readLock(file: string): LockContent | undefined {
   return undefined;
 }
 
+/**
+ * Moves the stale lock aside atomically, then checks that what was moved is the lock judged stale:
+ * if another hub took the lock over in between, its fresh lock is put back and we report it.
+ */
+function removeStaleLock(file: string, judged: LockContent | undefined, dataDir: string): void {
+  const aside = `${file}.stale-${process.pid}-${Date.now()}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return; // someone else removed it: retry the create
+    throw new HubStorageError('unwritable', file, `Cannot remove the stale lock ${file}: ${errorText(e)}`, { cause: e });
+  }
+  const moved = readLock(aside);
+  const same = judged === undefined ? moved === undefined : moved !== undefined && moved.pid === judged.pid && moved.startedAt === judged.startedAt;
+  if (same) {
+    fs.rmSync(aside, { force: true });
+    return;
+  }
+  fs.renameSync(aside, file);
+  throw new HubStorageError('locked', dataDir, `Data dir ${dataDir} was just taken by process ${moved?.pid ?? '?'}. Stop that hub or use another data dir.`);
+}
+
 /** Creates the data dir if needed, checks it is writable, and takes the lock. */
 export function acquireDataDirLock(dataDir: string, log: HubLogger): DataDirLock {
   try {
@@ -80,11 +102,7 @@ export function acquireDataDirLock(dataDir: string, log: HubLogger): DataDirLock
         } else {
           log.warn(`Taking over the stale lock of data dir ${dataDir}: process ${holder.pid} that held it is no longer running`);
         }
-        try {
-          fs.unlinkSync(file);
-        } catch (u) {
-          if (errnoCode(u) !== 'ENOENT') throw new HubStorageError('unwritable', file, `Cannot remove the stale lock ${file}: ${errorText(u)}`, { cause: u });
-        }
+        removeStaleLock(file, holder, dataDir);
         continue;
       }
       throw new HubStorageError('unwritable', dataDir,

@@ -3,7 +3,7 @@
 // they are.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openHubState } from '../../../src/hub/state/openHubState';
@@ -80,6 +80,26 @@ void describe('data dir safety', () => {
     } finally {
       child.kill('SIGKILL');
       await killed(child);
+      dir.remove();
+    }
+  });
+
+  void it('handles half-written lock files: fresh ones mean "opening", old ones are stale', async () => {
+    const dir = tempDir();
+    try {
+      const lock = join(dir.path, 'hub.lock');
+      writeFileSync(lock, '');
+      await assert.rejects(openHubState({ dataDir: dir.path }), storageError('locked', /is being opened by another process/));
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(lock, old, old);
+      const log = captureLogger();
+      const hub = await openHubState({ dataDir: dir.path, log });
+      await hub.close();
+      assert.match(log.text(), /Taking over .*hub\.lock: it is unreadable/);
+      // A lock from another machine (shared folder) is never taken over.
+      writeFileSync(lock, JSON.stringify({ pid: 1234, host: 'elsewhere', startedAt: 'x' }));
+      await assert.rejects(openHubState({ dataDir: dir.path }), storageError('locked', /in use by process 1234 on host elsewhere/));
+    } finally {
       dir.remove();
     }
   });
