@@ -155,7 +155,12 @@ function fixesFor(analysis: Analysis, d: FileDiagnostic, newId: () => string): F
     case 'duplicate-key':
     case 'unknown-property': {
       const member = nodeAt?.parent;
-      if (member?.type === 'property') out.push(quickFix(`Remove "${String(nodeAt?.value)}"`, d, [removeMemberEdit(member)], true));
+      if (member?.type !== 'property' || !nodeAt) break;
+      const guess = /did you mean "([^"]+)"/.exec(d.message)?.[1];
+      if (d.rule === 'unknown-property' && guess) {
+        out.push(quickFix(`Rename to "${guess}"`, d, [replaceNode(nodeAt, JSON.stringify(guess))], true));
+      }
+      out.push(quickFix(`Remove "${String(nodeAt.value)}"`, d, [removeMemberEdit(member)], !guess));
       break;
     }
     case 'expiry-and-ttl': {

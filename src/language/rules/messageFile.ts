@@ -5,6 +5,7 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { createMessage, SYSTEM_PROPERTY_WIRE_NAMES, type Direction, type IotMessage, type SystemPropertyName } from '../../core/message/model';
 import { base64Member, bodyBytes, bodyKind, isValidBase64, type BodyKind } from './body';
+import { closestName } from './closestName';
 import { parseValidJsonTree } from './fastTree';
 import { fileDiagnostic, type FileDiagnostic } from './fileDiagnostic';
 import { expiryFromTtl, parseTtl } from './ttl';
@@ -161,8 +162,9 @@ function parseMessage(text: string, node: Node, index: number, now: Date, diags:
     if (!key || typeof key.value !== 'string') continue;
     const name = key.value;
     if (!MESSAGE_FIELD_KEYS.has(name)) {
+      const guess = closestName(name, MESSAGE_FIELDS);
       diags.push(fileDiagnostic('unknown-property', key.offset, key.offset + key.length,
-        `Unknown message property "${name}". Allowed: direction, deviceId, moduleId, systemProperties, applicationProperties, body.`, index));
+        `Unknown message property "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}. Allowed: direction, deviceId, moduleId, systemProperties, applicationProperties, body.`, index));
       continue;
     }
     sources.fields[name as MessageField] = member;
@@ -220,8 +222,9 @@ function parseSystemProperties(obj: Node, sm: SourceMessage, now: Date, diags: F
     if (!key || typeof key.value !== 'string') continue;
     const name = key.value;
     if (!SYSTEM_PROPERTY_KEYS.has(name)) {
+      const guess = closestName(name, [...SYSTEM_PROPERTY_KEYS]);
       diags.push(fileDiagnostic('unknown-property', key.offset, key.offset + key.length,
-        `Unknown system property "${name}". Known: messageId, correlationId, userId, contentType, contentEncoding, expiryTimeUtc, ttl, ack, creationTimeUtc, to, subject.`, index));
+        `Unknown system property "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}. Known: messageId, correlationId, userId, contentType, contentEncoding, expiryTimeUtc, ttl, ack, creationTimeUtc, to, subject.`, index));
       continue;
     }
     const prop = name as FileSystemPropertyName;

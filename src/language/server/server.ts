@@ -125,7 +125,8 @@ export function startServer(connection: Connection): void {
     const only = params.context.only;
     return codeActions(analysisOf(doc), range)
       .filter((a) => !only || only.some((k) => a.kind === k || a.kind.startsWith(`${k}.`)))
-      .filter((a) => !a.diagnostic || visible(a.diagnostic))
+      // Fixes for diagnostics the JSON language shows in our place (unknown keys, missing direction)
+      // are still offered: the schema knows the problem, only we know the fix.
       .map((a) => {
         const action: CodeAction = {
           title: a.title,
@@ -136,7 +137,7 @@ export function startServer(connection: Connection): void {
             },
           },
         };
-        if (a.diagnostic) action.diagnostics = [toDiagnostic(doc, a.diagnostic)];
+        if (a.diagnostic && visible(a.diagnostic)) action.diagnostics = [toDiagnostic(doc, a.diagnostic)];
         if (a.isPreferred) action.isPreferred = true;
         return action;
       });

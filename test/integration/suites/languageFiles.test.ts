@@ -63,6 +63,20 @@ suite('language: message files', () => {
     assert.ok(messages.some((m) => /Missing property "direction"/.test(m)), messages.join('\n'));
     assert.ok(messages.some((m) => /Property bodyy is not allowed/.test(m)), messages.join('\n'));
     assert.deepEqual(ours(doc.uri).map((d) => d.message), [], 'shape errors are left to the JSON language');
+    // ... while the fixes for them still come from the server.
+    const bodyy = all.find((d) => /bodyy/.test(d.message));
+    assert.ok(bodyy);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, bodyy.range);
+    const rename = actions.find((a) => a.title === 'Rename to "body"');
+    assert.ok(rename?.edit, actions.map((a) => a.title).join(', '));
+    assert.ok(await vscode.workspace.applyEdit(rename.edit));
+    assert.match(doc.getText(), /"body": 1/);
+    const direction = actions.length > 0 && await waitFor(async () => {
+      const all2 = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, new vscode.Range(0, 0, 0, 1));
+      return all2.find((a) => a.title === 'Add "direction": "d2c"');
+    }, { timeout: 10_000, message: 'add-direction fix' });
+    assert.ok(direction && direction.edit && await vscode.workspace.applyEdit(direction.edit));
+    await waitFor(() => vscode.languages.getDiagnostics(doc.uri).length === 0, { timeout: 15_000, message: 'a clean file after both fixes' });
   }, { timeout: 45_000 });
 
   test('a quick fix from the code action provider removes its diagnostic', async () => {

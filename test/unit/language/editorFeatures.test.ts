@@ -79,6 +79,9 @@ void describe('quick fixes', () => {
   });
   void it('removes unknown and duplicate keys, and one of expiryTimeUtc / ttl', () => {
     assert.equal(fix('{"direction":"d2c","bodyy":1}', 'bodyy', /Remove "bodyy"/), '{"direction":"d2c"}');
+    assert.equal(fix('{"direction":"d2c","bodyy":1}', 'bodyy', /Rename to "body"/), '{"direction":"d2c","body":1}');
+    assert.equal(fix('{"direction":"d2c","systemProperties":{"messageID":"m"}}', 'messageID', /Rename to "messageId"/), '{"direction":"d2c","systemProperties":{"messageId":"m"}}');
+    assert.equal(actionsAt('{"direction":"d2c","zzzzzz":1}', 'zzzz').map((a) => a.title).join(), 'Remove "zzzzzz"');
     assert.equal(fix('{"direction":"d2c","body":1,"body":2}', '"body"', /Remove "body"/, 1), '{"direction":"d2c","body":1}');
     const both = '{"direction":"c2d","systemProperties":{"expiryTimeUtc":"2026-11-22T10:00:00Z","ttl":"1h"}}';
     assert.deepEqual(codes(fix(both, '"1h"', /Remove ttl/)), []);
