@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { getLanguageService, type JSONSchema } from 'vscode-json-languageservice';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { globToRegExp } from '../../../src/lint/glob';
+import { lintText } from '../../../src/lint/lintFile';
 import { runLint } from '../../../src/lint/run';
 
 const root = join(import.meta.dirname, '../../..');
@@ -101,6 +102,12 @@ void describe('files that are not message files', () => {
     writeFileSync(p, GOOD);
     chmodSync(p, 0o000);
     assert.match(run(['lint', 'locked.iotmsg.json']).out, /Permission denied/);
+  });
+  void it('counts lines the same with CRLF and CR line ends', () => {
+    for (const eol of ['\r\n', '\r']) {
+      const d = lintText('x.iotmsg.json', BAD.replace(/\n/g, eol), { now: NOW }).diagnostics[0];
+      assert.deepEqual(d && [d.line, d.column, d.endLine, d.endColumn], [3, 38, 3, 44], JSON.stringify(eol));
+    }
   });
   void it('ignores a UTF-8 byte order mark in columns', () => {
     assert.match(run(['lint', 'bom.iotmsg.json']).out, /^bom\.iotmsg\.json:3:38: error IOT101/);
