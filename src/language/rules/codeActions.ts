@@ -90,6 +90,14 @@ function fixesFor(analysis: Analysis, d: FileDiagnostic, newId: () => string): F
         const shown = JSON.stringify(chars);
         out.push(quickFix(`Percent-encode ${shown} as ${percentEncode(chars)}`, d, [{ start: d.start, end: d.end, newText: percentEncode(chars) }], true));
         out.push(quickFix(`Remove ${shown}`, d, [{ start: d.start, end: d.end, newText: '' }]));
+        // Several bad characters in one string: one fix for all of them.
+        const siblings = analysis.diagnostics.filter((x) => x.messageIndex === d.messageIndex && x.problem?.rule === p.rule && x.problem.range && problemNode(msg, x.problem) === node);
+        if (siblings.length > 1) {
+          const value = String(node.value);
+          const encodeAll = siblings.map((x) => ({ start: x.start, end: x.end, newText: percentEncode(value.slice(x.problem?.range?.start, x.problem?.range?.end)) }));
+          out.push(quickFix(`Percent-encode all ${siblings.length} invalid characters of this value`, d, encodeAll));
+          out.push(quickFix(`Remove all ${siblings.length} invalid characters of this value`, d, siblings.map((x) => ({ start: x.start, end: x.end, newText: '' }))));
+        }
         if (p.rule === 'message-id-invalid-character' && node) {
           out.push(quickFix('Generate a new message id (UUID)', d, [replaceNode(node, JSON.stringify(newId()))]));
         }

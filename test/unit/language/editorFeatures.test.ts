@@ -45,6 +45,13 @@ void describe('quick fixes', () => {
     assert.match(out, /"Unit": "%C2%B0C"/);
     assert.equal(codes(out).filter((c) => c === 'IOT101').length, 0);
   });
+  void it('percent-encodes or removes every invalid character of a value at once', () => {
+    const text = '{"direction":"c2d","applicationProperties":{"k":"a b/\\u00b0c"}}';
+    const all = fix(text, ' b', /Percent-encode all 3/);
+    assert.equal(JSON.parse(all).applicationProperties.k, 'a%20b%2F%C2%B0c');
+    assert.deepEqual(codes(all), []);
+    assert.equal(JSON.parse(fix(text, ' b', /Remove all 3/)).applicationProperties.k, 'abc');
+  });
   void it('removes an invalid character', () => {
     const out = fix(bad, '\\u00b0C', /^Remove "°"/);
     assert.match(out, /"Unit": "C"/);
