@@ -18,6 +18,8 @@ export interface D2cLogOptions {
   segmentBytes?: number;
   /** Largest single group-commit write (default 1 MB). */
   maxBatchBytes?: number;
+  /** Zero-filled space reserved ahead of writes (default 8 MB; 0 disables). */
+  preallocateBytes?: number;
   /** Tail cache per partition (defaults 20,000 events / 32 MB). */
   tailCacheEvents?: number;
   tailCacheBytes?: number;
@@ -50,6 +52,7 @@ export class FileD2cLog implements D2cLog {
           segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
           segmentMaxAgeMs,
           maxBatchBytes: options.maxBatchBytes ?? 1024 * 1024,
+          preallocateBytes: options.preallocateBytes ?? 8 * 1024 * 1024,
           tailCacheEvents: options.tailCacheEvents ?? 20_000,
           tailCacheBytes: options.tailCacheBytes ?? 32 * 1024 * 1024,
         }));

@@ -32,6 +32,12 @@ export interface PartitionLogOptions {
   /** A segment is closed once its first record is older than this (so retention can delete it). */
   segmentMaxAgeMs: number;
   maxBatchBytes: number;
+  /**
+   * Zero-filled space reserved ahead of the write position (0 disables). Overwriting allocated,
+   * initialised blocks lets fdatasync skip the file-size metadata: measured ~0.47 ms per sync
+   * instead of ~0.8-1.4 ms for a growing file, and about 40% less kernel CPU.
+   */
+  preallocateBytes: number;
   tailCacheEvents: number;
   tailCacheBytes: number;
 }
@@ -44,6 +50,8 @@ interface Segment {
   prevLastTime: number;
   /** File size including the header, counting only durable bytes. */
   durableSize: number;
+  /** Bytes in the file, including a zero-filled preallocated tail beyond durableSize. */
+  allocatedSize: number;
   /** Sequence number after the last durable record of this segment. */
   durableNextSeq: number;
   firstTime: number;
@@ -134,7 +142,7 @@ export class PartitionLog {
     return {
       file: path.join(this.o.dir, segmentFileName(baseSequenceNumber)),
       baseSequenceNumber, baseOffset, prevLastOffset, prevLastTime,
-      durableSize: SEGMENT_HEADER_BYTES, durableNextSeq: baseSequenceNumber,
+      durableSize: SEGMENT_HEADER_BYTES, allocatedSize: SEGMENT_HEADER_BYTES, durableNextSeq: baseSequenceNumber,
       firstTime: -1, lastTime: -1, lastOffset: -1,
       indexPos: [], indexTime: [], created: false,
     };
@@ -204,11 +212,17 @@ export class PartitionLog {
             continue;
           }
         }
+        // Where the data really ends: a preallocated tail is all zeros (never a valid record).
+        const dataEnd = (await lastNonZeroByte(handle, pos, size)) + 1;
+        if (dataEnd <= pos) {
+          seg.allocatedSize = size; // clean end followed by preallocated space
+          break;
+        }
         // Only the last write can be torn, and a write is at most maxBatchBytes plus one record.
         const tornWindow = this.o.maxBatchBytes + MAX_RECORD_FRAME_BYTES;
-        if (isLast && size - pos <= tornWindow) {
+        if (isLast && dataEnd - pos <= tornWindow) {
           this.o.log.warn(
-            `D2C partition ${this.o.partition}: truncating ${size - pos} bytes at the end of ${file} (${problem}). ` +
+            `D2C partition ${this.o.partition}: truncating ${dataEnd - pos} bytes at the end of ${file} (${problem}). ` +
             'This is the write that was in progress when the hub stopped abruptly; its messages were never acknowledged.');
           await handle.truncate(pos);
           await handle.sync();
@@ -220,6 +234,7 @@ export class PartitionLog {
           'or move the partition directory aside to start the partition empty.');
       }
       seg.durableSize = pos;
+      seg.allocatedSize = Math.max(pos, seg.allocatedSize);
       seg.durableNextSeq = expectSeq;
       return seg;
     } finally {
@@ -379,6 +394,7 @@ export class PartitionLog {
   private async writeBatch(seg: Segment, batch: PendingAppend[], bytes: number): Promise<void> {
     if (!seg.created) await this.ensureCreated(seg);
     const handle = seg.writeHandle ??= await fsp.open(seg.file, 'r+');
+    if (this.o.preallocateBytes > 0 && seg.durableSize + bytes > seg.allocatedSize) await this.preallocate(seg, handle, seg.durableSize + bytes);
     const data = contiguous(batch) ?? Buffer.concat(batch.map((p) => p.frame), bytes);
     let written = 0;
     while (written < data.length) {
@@ -392,8 +408,31 @@ export class PartitionLog {
     if (prev?.writeHandle !== undefined) {
       const h = prev.writeHandle;
       prev.writeHandle = undefined;
-      await h.close();
+      try {
+        // A closed segment keeps no preallocated tail (a crash before this is harmless: the
+        // opener accepts a zero tail, and segment continuity is checked).
+        if (prev.allocatedSize > prev.durableSize) {
+          await h.truncate(prev.durableSize);
+          await h.sync();
+          prev.allocatedSize = prev.durableSize;
+        }
+      } finally {
+        await h.close();
+      }
     }
+  }
+
+  /** Extends the file with zeros (written, not sparse) and syncs its new size once. */
+  private async preallocate(seg: Segment, handle: fsp.FileHandle, needed: number): Promise<void> {
+    const target = Math.max(needed, Math.min(seg.allocatedSize + this.o.preallocateBytes, Math.max(this.o.segmentBytes, needed)));
+    let pos = Math.max(seg.allocatedSize, seg.durableSize);
+    while (pos < target) {
+      const n = Math.min(ZEROS.length, target - pos);
+      const r = await handle.write(ZEROS, 0, n, pos);
+      pos += r.bytesWritten;
+    }
+    await handle.sync();
+    seg.allocatedSize = target;
   }
 
   private ensureCreated(seg: Segment): Promise<void> {
@@ -671,6 +710,21 @@ export class PartitionLog {
       for (const h of handles) await h?.close().catch(() => undefined);
     }
   }
+}
+
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+/** Index of the last non-zero byte in [from, size), or from - 1 when that range is all zeros. */
+async function lastNonZeroByte(handle: fsp.FileHandle, from: number, size: number): Promise<number> {
+  const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(1, size - from)));
+  let end = size;
+  while (end > from) {
+    const start = Math.max(from, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    for (let i = bytesRead - 1; i >= 0; i--) if (chunk[i] !== 0) return start + i;
+    end = start;
+  }
+  return from - 1;
 }
 
 /** The batch as one slice of its arena when its frames are adjacent (the usual case). */

@@ -32,6 +32,22 @@ function append(log: FileD2cLog, deviceId: string, body: string, extra: { messag
   });
 }
 
+/** Where the data of a segment file ends (everything after is the zero-filled reserve). */
+function dataEndOf(bytes: Buffer): number {
+  let i = bytes.length - 1;
+  while (i >= 0 && bytes[i] === 0) i--;
+  return i + 1;
+}
+
+function writeAt(file: string, position: number, data: Buffer): void {
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, data, 0, data.length, position);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function segmentFiles(dir: string, partition = 0): string[] {
   const p = join(dir, `partition-${partition}`);
   return readdirSync(p).filter((f) => f.endsWith('.seg')).sort().map((f) => join(p, f));
@@ -201,33 +217,74 @@ void describe('D2C log', () => {
         return out;
       });
       const file = segmentFiles(dir.path)[0]!;
-      const goodSize = statSync(file).size;
-      // Half of a record frame, as a crash in the middle of write() leaves it.
       const whole = readFileSync(file);
+      // The segment is preallocated: data, then zeros up to the reserved size.
+      const dataEnd = dataEndOf(whole);
+      assert.ok(whole.length > dataEnd + 1024 * 1024, 'space reserved ahead of the data');
+      // Half of a record frame where the next write would go, as a crash in the middle of write() leaves it.
       const lastStart = Number(written[19]!.offset) + 44;
-      const fd = openSync(file, 'a');
-      writeSync(fd, whole.subarray(lastStart, lastStart + 15));
-      closeSync(fd);
+      writeAt(file, dataEnd, whole.subarray(lastStart, lastStart + 15));
+      // The torn bytes end where the last non-zero byte is (a frame's own trailing zeros look like reserve).
+      const torn = dataEndOf(readFileSync(file)) - dataEnd;
+      assert.ok(torn > 0 && torn <= 15);
       const log1 = captureLogger();
       await withLog({ dir: dir.path, log: log1 }, async (log) => {
-        assert.match(log1.text(), /warn: .*truncating 15 bytes at the end of .*never acknowledged/);
-        assert.equal(statSync(file).size, goodSize);
+        assert.match(log1.text(), new RegExp(`warn: .*truncating ${torn} bytes at the end of .*never acknowledged`));
+        assert.equal(statSync(file).size, dataEnd);
         assert.deepEqual((await log.read(0, 0, 100)).map((e) => text(e.body)), written.map((e) => text(e.body)));
         assert.equal((await append(log, 'd', 'next')).sequenceNumber, 20);
       });
-      // Zero-filled tail (file length extended but data never written).
-      const fd2 = openSync(file, 'a');
-      writeSync(fd2, Buffer.alloc(4096));
-      closeSync(fd2);
+      // A zero-filled tail (reserved space, or a length extended but never written) is a clean end.
       const log2 = captureLogger();
       await withLog({ dir: dir.path, log: log2 }, async (log) => {
-        assert.match(log2.text(), /truncating 4096 bytes/);
+        assert.doesNotMatch(log2.text(), /truncating/);
         assert.equal(log.partitionInfo(0).lastEnqueuedSequenceNumber, 20);
       });
-      // A record cut short.
-      truncateSync(file, statSync(file).size - 3);
+      // A record cut short (its end never reached the disk).
+      const end = dataEndOf(readFileSync(file));
+      truncateSync(file, end - 3);
       await withLog({ dir: dir.path }, async (log) => {
         assert.equal(log.partitionInfo(0).lastEnqueuedSequenceNumber, 19, 'only the cut record is gone');
+        assert.equal((await append(log, 'd', 'again')).sequenceNumber, 20);
+      });
+      // Without preallocation the same rules hold for a file that simply grows.
+      const plain = tempDir();
+      try {
+        await withLog({ dir: plain.path, preallocateBytes: 0 }, async (log) => {
+          for (let i = 0; i < 5; i++) await append(log, 'd', `p${i}`);
+        });
+        const pf = segmentFiles(plain.path)[0]!;
+        const size = statSync(pf).size;
+        assert.equal(dataEndOf(readFileSync(pf)), size);
+        writeAt(pf, size, Buffer.from([9, 9, 9, 9, 9, 9, 9]));
+        const log3 = captureLogger();
+        await withLog({ dir: plain.path, preallocateBytes: 0, log: log3 }, async (log) => {
+          assert.match(log3.text(), /truncating 7 bytes/);
+          assert.equal(log.partitionInfo(0).lastEnqueuedSequenceNumber, 4);
+        });
+      } finally {
+        plain.remove();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  void it('accepts a zero tail on an older segment (a crash before its reserve was trimmed)', async () => {
+    const dir = tempDir();
+    try {
+      const opts = { dir: dir.path, segmentBytes: 2048 };
+      await withLog(opts, async (log) => {
+        for (let i = 0; i < 60; i++) await append(log, 'd', `s${i}-${'q'.repeat(40)}`);
+      });
+      const files = segmentFiles(dir.path);
+      assert.ok(files.length >= 3);
+      assert.equal(statSync(files[0]!).size, dataEndOf(readFileSync(files[0]!)), 'closed segments are trimmed');
+      writeAt(files[0]!, statSync(files[0]!).size, Buffer.alloc(8192));
+      const log = captureLogger();
+      await withLog({ ...opts, log }, async (l) => {
+        assert.equal(log.text(), '');
+        assert.deepEqual((await l.read(0, 0, 100)).map((e) => e.sequenceNumber), Array.from({ length: 60 }, (_, i) => i));
       });
     } finally {
       dir.remove();
