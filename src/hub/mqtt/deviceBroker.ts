@@ -165,7 +165,9 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
         log.warn(`Device ${id}: may publish only to devices/${id}/messages/events/, not '${packet.topic.slice(0, 200)}'; disconnecting`);
         return callback(new Error('not authorized for topic'));
       }
-      const body = packet.payload instanceof Uint8Array ? packet.payload : Buffer.from(packet.payload);
+      // A copy: the parser's payload is a slice of the socket's read buffer, and the D2C log keeps
+      // recent events in memory, which would otherwise pin whole read buffers per 1 KB message.
+      const body = Buffer.from(packet.payload);
       const size = computeSize({ systemProperties: parsed.systemProperties, applicationProperties: parsed.applicationProperties, body }, 'd2c');
       if (size.total > D2C_MAX_MESSAGE_BYTES) {
         log.warn(`Device ${id}: D2C message of ${size.total} bytes exceeds IoT Hub's ${D2C_MAX_MESSAGE_BYTES}-byte limit; disconnecting`);

@@ -169,6 +169,11 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
       await other.client.endAsync();
       await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(got, []);
+      // ... and nothing piles up in aedes' own (in-memory) persistence: no retained copy.
+      const retained: unknown[] = [];
+      const persistence = (t.hub.broker.aedes as unknown as { persistence: { createRetainedStream(pattern: string): AsyncIterable<unknown> } }).persistence;
+      for await (const p of persistence.createRetainedStream('#')) retained.push(p);
+      assert.deepEqual(retained, []);
     } finally {
       await c.client.endAsync();
     }
