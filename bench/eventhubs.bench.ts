@@ -6,7 +6,7 @@
 //   2. End-to-end latency: the official device SDK publishes over MQTT/TLS to a real local hub
 //      (startLocalHub), one message at a time, and the consumer receives it; p50/p99. Measured
 //      with the EventHubConsumerClient and, to show the hub's own share, with a bare AMQP receiver.
-// Options: --quick (20,000 events, 300 messages), --events N, --messages N.
+// Options: --quick (20,000 events, 300 messages), --events N, --messages N, --read-only (no file written).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -285,6 +285,7 @@ async function main(): Promise<void> {
   console.log(`read: ${f(t.read['perSecond']!)} events/s (${f(t.read['events']!)} events in ${t.read['seconds']!.toFixed(2)} s; first event after ${f(t.read['firstEventMs']!)} ms)`);
   console.log(`consumer process: ${f(t.read['batches']!)} batches, CPU ${t.read['consumerCpuSeconds']!.toFixed(1)} s`);
   console.log(`hub process while reading: RSS ${f(t.hubRssBeforeMb)} -> peak ${f(t.hubRssPeakMb)} MB, CPU ${t.hubCpuSeconds.toFixed(1)} s`);
+  if (argv.includes('--read-only')) return;
   const l = await latency();
   console.log(`e2e latency (device SDK MQTT -> EventHubConsumerClient): p50 ${l.sdk['p50']!.toFixed(1)} ms, p99 ${l.sdk['p99']!.toFixed(1)} ms, max ${l.sdk['max']!.toFixed(1)} ms`);
   console.log(`e2e latency (device SDK MQTT -> bare AMQP receiver):     p50 ${l.raw['p50']!.toFixed(1)} ms, p99 ${l.raw['p99']!.toFixed(1)} ms, max ${l.raw['max']!.toFixed(1)} ms`);

@@ -33,9 +33,17 @@ export class AmqpWriter {
 
   /** The bytes written so far (a copy, so the writer can be reused). */
   take(): Buffer {
-    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
     this.pos = 0;
     return out;
+  }
+
+  /** Bytes encoded earlier (e.g. a constant symbol from `encodedSymbol`). */
+  raw(bytes: Buffer): void {
+    this.ensure(bytes.length);
+    bytes.copy(this.buf, this.pos);
+    this.pos += bytes.length;
   }
 
   get position(): number {
@@ -117,6 +125,15 @@ export class AmqpWriter {
   }
 
   private variable(s: string, code8: number, code32: number): void {
+    if (s.length <= 85) {
+      // At most 3 UTF-8 bytes per UTF-16 unit, so this fits the 1-byte length form: write, then fill in the length.
+      this.ensure(2 + s.length * 3);
+      this.buf[this.pos] = code8;
+      const n = this.buf.write(s, this.pos + 2, 'utf8');
+      this.buf[this.pos + 1] = n;
+      this.pos += 2 + n;
+      return;
+    }
     const max = Buffer.byteLength(s);
     this.ensure(5 + max);
     if (max <= 0xff) {
@@ -148,6 +165,13 @@ export class AmqpWriter {
     this.buf.writeUInt32BE(this.pos - sizeAt - 4, sizeAt);
     this.buf.writeUInt32BE(count, sizeAt + 4);
   }
+}
+
+/** A symbol's encoding, computed once for keys that never change. */
+export function encodedSymbol(s: string): Buffer {
+  const w = new AmqpWriter(16 + s.length * 3);
+  w.symbol(s);
+  return w.take();
 }
 
 /** AMQP 1.0 message section descriptors (part 3, 3.2). */

@@ -9,6 +9,7 @@ import { CbsAuthorizer } from './cbsAuthorizer';
 import { eventHubsConnectionString, pickServicePolicy } from './connectionString';
 import { EndpointConnection } from './endpointConnection';
 import { OwnerLevels } from './ownerLevels';
+import { batchConnectionOutput } from './rheaOutputBatching';
 import type { PartitionDelivery } from './partitionDelivery';
 
 export const DEFAULT_EVENT_HUBS_PORT = 5672;
@@ -114,6 +115,7 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
       socket.destroy();
       return;
     }
+    batchConnectionOutput(connection);
     const served = new EndpointConnection(connection, shared, label);
     connections.add(served);
     connection.on('connection_open', () => {

@@ -9,15 +9,22 @@
 // - body: one data section holding exactly the stored bytes.
 // The bytes are written directly (amqpWriter.ts) and sent pre-encoded; see there for why.
 import type { D2cEvent, PartitionInfo } from '../contracts';
-import { AmqpWriter, SECTION } from './amqpWriter';
+import { AmqpWriter, SECTION, encodedSymbol } from './amqpWriter';
 
-/** Stamps IoT Hub adds that are message annotations (not AMQP properties) on the wire, as strings. */
-const STRING_ANNOTATIONS = [
-  ['connectionModuleId', 'iothub-connection-module-id'],
-  ['connectionAuthMethod', 'iothub-connection-auth-method'],
-  ['connectionAuthGenerationId', 'iothub-connection-auth-generation-id'],
-  ['creationTimeUtc', 'iothub-creation-time-utc'],
-] as const;
+/** Annotation keys, encoded once (they are the same on every event). */
+const KEY = {
+  sequenceNumber: encodedSymbol('x-opt-sequence-number'),
+  offset: encodedSymbol('x-opt-offset'),
+  enqueuedTime: encodedSymbol('x-opt-enqueued-time'),
+  partitionKey: encodedSymbol('x-opt-partition-key'),
+  deviceId: encodedSymbol('iothub-connection-device-id'),
+  moduleId: encodedSymbol('iothub-connection-module-id'),
+  authMethod: encodedSymbol('iothub-connection-auth-method'),
+  generationId: encodedSymbol('iothub-connection-auth-generation-id'),
+  creationTime: encodedSymbol('iothub-creation-time-utc'),
+  hubEnqueuedTime: encodedSymbol('iothub-enqueuedtime'),
+  messageSource: encodedSymbol('iothub-message-source'),
+};
 
 /** Last-enqueued information for receivers that asked for runtime metrics (delivery annotations). */
 export interface RuntimeInfo {
@@ -45,76 +52,110 @@ export function encodeEvent(event: D2cEvent, writer: AmqpWriter, runtime?: Runti
 
   w.descriptor(SECTION.messageAnnotations);
   w.compound('map', () => {
-    let n = 0;
-    const str = (key: string, value: string): void => {
-      w.symbol(key);
-      w.string(value);
-      n += 2;
-    };
-    w.symbol('x-opt-sequence-number');
+    w.raw(KEY.sequenceNumber);
     w.long(event.sequenceNumber);
-    str('x-opt-offset', event.offset);
-    w.symbol('x-opt-enqueued-time');
+    w.raw(KEY.offset);
+    w.string(event.offset);
+    w.raw(KEY.enqueuedTime);
     w.timestamp(event.enqueuedTime);
-    n += 4;
-    str('x-opt-partition-key', event.deviceId);
-    str('iothub-connection-device-id', event.deviceId);
-    if (event.moduleId !== undefined && sp.connectionModuleId === undefined) str('iothub-connection-module-id', event.moduleId);
-    for (const [key, wire] of STRING_ANNOTATIONS) {
-      const v = sp[key];
-      if (v !== undefined) str(wire, v);
+    w.raw(KEY.partitionKey);
+    w.string(event.deviceId);
+    w.raw(KEY.deviceId);
+    w.string(event.deviceId);
+    let n = 10;
+    const moduleId = sp.connectionModuleId ?? event.moduleId;
+    if (moduleId !== undefined) {
+      w.raw(KEY.moduleId);
+      w.string(moduleId);
+      n += 2;
     }
-    w.symbol('iothub-enqueuedtime');
+    if (sp.connectionAuthMethod !== undefined) {
+      w.raw(KEY.authMethod);
+      w.string(sp.connectionAuthMethod);
+      n += 2;
+    }
+    if (sp.connectionAuthGenerationId !== undefined) {
+      w.raw(KEY.generationId);
+      w.string(sp.connectionAuthGenerationId);
+      n += 2;
+    }
+    if (sp.creationTimeUtc !== undefined) {
+      w.raw(KEY.creationTime);
+      w.string(sp.creationTimeUtc);
+      n += 2;
+    }
+    w.raw(KEY.hubEnqueuedTime);
     w.timestamp(isoToMillis(sp.enqueuedTimeUtc) ?? event.enqueuedTime);
-    n += 2;
-    str('iothub-message-source', sp.messageSource ?? 'Telemetry');
-    return n;
+    w.raw(KEY.messageSource);
+    w.string(sp.messageSource ?? 'Telemetry');
+    return n + 4;
   });
 
+  // Properties list, in field order; trailing absent fields are left out (AMQP allows it).
   const expiry = isoToMillis(sp.expiryTimeUtc);
-  // Properties list fields in order; trailing absent fields are left out (AMQP allows it).
-  const fields: (((() => void) | undefined))[] = [
-    sp.messageId === undefined ? undefined : () => w.string(sp.messageId!),
-    sp.userId === undefined ? undefined : () => w.binary(Buffer.from(sp.userId!, 'utf8')),
-    sp.to === undefined ? undefined : () => w.string(sp.to!),
-    sp.subject === undefined ? undefined : () => w.string(sp.subject!),
-    undefined, // reply-to
-    sp.correlationId === undefined ? undefined : () => w.string(sp.correlationId!),
-    sp.contentType === undefined ? undefined : () => w.symbol(sp.contentType!),
-    sp.contentEncoding === undefined ? undefined : () => w.symbol(sp.contentEncoding!),
-    expiry === undefined ? undefined : () => w.timestamp(expiry),
-  ];
-  let last = fields.length - 1;
-  while (last >= 0 && fields[last] === undefined) last--;
+  const last = expiry !== undefined ? 8
+    : sp.contentEncoding !== undefined ? 7
+      : sp.contentType !== undefined ? 6
+        : sp.correlationId !== undefined ? 5
+          : sp.subject !== undefined ? 3
+            : sp.to !== undefined ? 2
+              : sp.userId !== undefined ? 1
+                : sp.messageId !== undefined ? 0 : -1;
   if (last >= 0) {
     w.descriptor(SECTION.properties);
     w.compound('list', () => {
-      for (let i = 0; i <= last; i++) {
-        const write = fields[i];
-        if (write === undefined) w.null();
-        else write();
+      optionalString(w, sp.messageId);
+      if (last >= 1) {
+        if (sp.userId === undefined) w.null();
+        else w.binary(Buffer.from(sp.userId, 'utf8'));
       }
+      if (last >= 2) optionalString(w, sp.to);
+      if (last >= 3) optionalString(w, sp.subject);
+      if (last >= 4) w.null(); // reply-to
+      if (last >= 5) optionalString(w, sp.correlationId);
+      if (last >= 6) optionalSymbol(w, sp.contentType);
+      if (last >= 7) optionalSymbol(w, sp.contentEncoding);
+      if (last >= 8) w.timestamp(expiry!);
       return last + 1;
     });
   }
 
-  if (event.applicationProperties.length > 0) {
-    // A map may not repeat a key; IoT Hub collapses duplicates too (the last value wins here).
-    const props = new Map<string, string>();
-    for (const p of event.applicationProperties) props.set(p.name, p.value);
+  const props = event.applicationProperties;
+  if (props.length > 0) {
     w.descriptor(SECTION.applicationProperties);
-    w.compound('map', () => {
-      for (const [k, v] of props) {
-        w.string(k);
-        w.string(v);
-      }
-      return props.size * 2;
-    });
+    if (props.length === 1) {
+      w.compound('map', () => {
+        w.string(props[0]!.name);
+        w.string(props[0]!.value);
+        return 2;
+      });
+    } else {
+      // A map may not repeat a key; IoT Hub collapses duplicates too (the last value wins here).
+      const unique = new Map<string, string>();
+      for (const p of props) unique.set(p.name, p.value);
+      w.compound('map', () => {
+        for (const [k, v] of unique) {
+          w.string(k);
+          w.string(v);
+        }
+        return unique.size * 2;
+      });
+    }
   }
 
   w.descriptor(SECTION.data);
   w.binary(event.body);
   return w.take();
+}
+
+function optionalString(w: AmqpWriter, s: string | undefined): void {
+  if (s === undefined) w.null();
+  else w.string(s);
+}
+
+function optionalSymbol(w: AmqpWriter, s: string | undefined): void {
+  if (s === undefined) w.null();
+  else w.symbol(s);
 }
 
 function isoToMillis(s: string | undefined): number | undefined {
