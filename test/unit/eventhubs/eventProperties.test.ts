@@ -63,6 +63,25 @@ void describe('Event Hubs endpoint: event encoding', () => {
     assert.equal(e.getRawAmqpMessage().bodyType, 'data');
   });
 
+  void test('trackLastEnqueuedEventProperties: the receiver gets the partition\'s last enqueued event', async () => {
+    const p = hub.state.d2c.partitionFor('enc-dev');
+    const info = hub.state.d2c.partitionInfo(p);
+    const client = hub.client();
+    let last: { sequenceNumber?: number; offset?: string; enqueuedOn?: Date; retrievedOn?: Date } | undefined;
+    const r = await collect((h, o) => client.subscribe(String(p), {
+      ...h,
+      processEvents: async (events, ctx) => {
+        last = { ...ctx.lastEnqueuedEventProperties };
+        await h.processEvents(events, ctx);
+      },
+    }, o), 1, { startPosition: earliestEventPosition, trackLastEnqueuedEventProperties: true });
+    await r.subscription.close();
+    assert.equal(last?.sequenceNumber, info.lastEnqueuedSequenceNumber);
+    assert.equal(last?.offset, info.lastEnqueuedOffset);
+    assert.equal(last?.enqueuedOn?.getTime(), info.lastEnqueuedTime);
+    assert.ok(last?.retrievedOn instanceof Date);
+  });
+
   void test('on the wire: long sequence number, string offset, timestamps, binary user id, one data section', async () => {
     const raw = await rawConnect(hub.endpoint.port);
     try {

@@ -91,6 +91,22 @@ void describe('Event Hubs endpoint: bad input, flow control, owner levels', () =
     rx.link.close();
   });
 
+  void test('a receiver whose token expires without renewal is detached (unauthorized)', async () => {
+    const other = await rawConnect(hub.endpoint.port);
+    try {
+      const p1 = `${aud}/ConsumerGroups/$Default/Partitions/1`;
+      const se = Math.floor(Date.now() / 1000) + 2;
+      assert.equal((await other.putToken(p1, eventHubsToken(p1, 'service', hub.state.policy('service')!.primaryKey, se)))['status-code'], 200);
+      const rx = await other.openReceiver('rob-hub/ConsumerGroups/$Default/Partitions/1', { credit: 1 });
+      const err = await rx.closed;
+      assert.equal(err?.condition, 'amqp:unauthorized-access');
+      assert.match(err?.description ?? '', /expired and was not renewed/);
+      assert.ok(Date.now() >= (se - 1) * 1000, 'not before the token expired');
+    } finally {
+      await other.close();
+    }
+  });
+
   void test('garbage TCP clients are dropped and the endpoint keeps serving', async () => {
     const garbage = async (bytes: Buffer): Promise<number> => {
       const t0 = Date.now();
