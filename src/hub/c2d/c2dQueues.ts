@@ -399,8 +399,11 @@ export class SqliteC2dQueues implements C2dQueues {
 
   private pushDeadline(time: number, deviceId: string, seq: number): void {
     this.deadlines.push({ time, deviceId, seq });
-    this.pushesSinceCompaction++;
-    if (this.pushesSinceCompaction > 4096 && this.deadlines.size > 4 * this.messageCount() + 1024) this.compactDeadlines();
+    if (++this.pushesSinceCompaction > 4096) {
+      // Checked every 4096 pushes so counting the messages stays amortised O(1).
+      this.pushesSinceCompaction = 0;
+      if (this.deadlines.size > 4 * this.messageCount() + 1024) this.compactDeadlines();
+    }
     if (time < this.timerDue) this.armTimer();
   }
 
