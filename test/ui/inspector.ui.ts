@@ -9,6 +9,22 @@ import { uiTest, type UiHarness } from './harness';
 
 const FILE = 'inspector-oversize.iotmsg.json';
 
+/** The inspector's document frame, found by content (its heading names the message) in any frame. */
+async function inspectorFrame(h: UiHarness, messageId: string, timeout = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const f of h.page.frames()) {
+      if (f.isDetached()) continue;
+      const heading = await f.evaluate(() => document.querySelector('#inspector h1')?.textContent ?? '').catch(() => '');
+      if (heading.includes(messageId)) return f;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no inspector frame for ${messageId}; frames: ${h.page.frames().map((f) => `${f.name() || '(unnamed)'} ${f.url().slice(0, 80)}`).join(' | ')}`);
+    }
+    await h.page.waitForTimeout(250);
+  }
+}
+
 async function openOversizeMessage(h: UiHarness): Promise<Frame> {
   // C2D (64 KB limit) with a 70,000-byte body and a space in a property name.
   writeFileSync(join(h.workspaceDir, FILE), `${JSON.stringify({
@@ -20,7 +36,7 @@ async function openOversizeMessage(h: UiHarness): Promise<Frame> {
   }, null, 2)}\n`);
   await h.openFile(FILE);
   await h.runCommand('IoT Hub: Inspect Message File');
-  const frame = await h.webviewFrame('Inspect ui-oversize-1', { timeout: 30_000 });
+  const frame = await inspectorFrame(h, 'ui-oversize-1');
   await frame.locator('[data-testid="size-bar"]').waitFor({ state: 'visible', timeout: 20_000 });
   return frame;
 }

@@ -53,6 +53,11 @@ export class InspectorApp {
   private readonly bodyView: BodyView;
   private readonly deviceField: EditableField;
   private directionHost = h('span', { class: 'direction' });
+  /** Unset sender properties are listed only on request (they would bury the ones that are set). */
+  private showUnset = false;
+  /** System rows shown so far: a row stays while its value is cleared mid-edit. */
+  private readonly shownSystemKeys = new Set<string>();
+  private readonly unsetToggle = h('div', { class: 'table-toggle' });
 
   constructor(private readonly root: HTMLElement, private readonly api: VsCodeApi) {
     this.systemTable = new PropertyTable('system', 'System properties', {
@@ -84,7 +89,7 @@ export class InspectorApp {
       h('header', {}, this.title, this.routing, this.actions, this.status),
       this.problemsHost,
       this.sizeHost,
-      h('section', { id: 'system', 'aria-labelledby': 'system-heading' }, h('h2', { id: 'system-heading' }, 'System properties'), this.systemTable.element),
+      h('section', { id: 'system', 'aria-labelledby': 'system-heading' }, h('h2', { id: 'system-heading' }, 'System properties'), this.systemTable.element, this.unsetToggle),
       h('section', { id: 'application', 'aria-labelledby': 'application-heading' },
         h('h2', { id: 'application-heading' }, 'Application properties'), this.applicationTable.element, h('div', { class: 'table-actions' }, addProperty)),
       h('section', { id: 'body', 'aria-labelledby': 'body-heading' }, h('h2', { id: 'body-heading' }, 'Body'), this.bodyView.element),
@@ -114,6 +119,7 @@ export class InspectorApp {
     performance.measure('inspector:fromWire', 'inspector:load');
     this.bodyView.reset();
     this.lastBody = undefined;
+    this.shownSystemKeys.clear();
     this.loaded = { state: { ...state }, message, original: message, vm: undefined, send, sendReason };
     this.renderRouting(state.direction, state.source);
     this.renderActions();
@@ -167,7 +173,10 @@ export class InspectorApp {
     this.deviceField.update(vm.deviceId, vm.deviceIdSegments, []);
     this.problemsHost.replaceChildren(renderProblems(vm, (p) => this.goTo(p)));
     this.sizeHost.replaceChildren(h('h2', { id: 'size-heading' }, 'Size'), renderSizeBar(vm.size));
-    this.systemTable.update(vm.systemRows);
+    for (const r of vm.systemRows) if (r.value !== undefined || r.worst !== undefined) this.shownSystemKeys.add(r.key);
+    const shown = vm.systemRows.filter((r) => this.showUnset || this.shownSystemKeys.has(r.key));
+    this.systemTable.update(shown);
+    this.renderUnsetToggle(vm.systemRows.length - shown.length);
     this.applicationTable.update(vm.applicationRows);
     performance.mark('inspector:body');
     this.bodyView.update(vm.body, l.message.body, l.state.bodyView);
@@ -175,6 +184,20 @@ export class InspectorApp {
     performance.measure('inspector:refreshDom', 'inspector:refresh');
     this.renderSeq += 1;
     document.body.dataset['renderSeq'] = String(this.renderSeq);
+  }
+
+  private renderUnsetToggle(hidden: number): void {
+    if (!this.showUnset && hidden === 0) { this.unsetToggle.replaceChildren(); return; }
+    const label = this.showUnset ? 'Hide unset properties' : `Set another system property (${hidden} not set)`;
+    if (this.unsetToggle.textContent === label) return;
+    this.unsetToggle.replaceChildren(button({
+      label, testId: 'toggle-unset',
+      onClick: () => {
+        this.showUnset = !this.showUnset;
+        this.refresh();
+        this.unsetToggle.querySelector<HTMLElement>('[data-testid="toggle-unset"]')?.focus();
+      },
+    }));
   }
 
   /** The last body model, reused while only properties change (a 256 KB body is not re-decoded per keystroke). */

@@ -116,7 +116,7 @@ export class BodyView {
           label: 'Edit body', testId: 'edit-body', ariaLabel: `Edit the body text (${formatBytes(model.byteLength)})`,
           onClick: () => { this.editLarge = true; this.drawActive(); this.textArea?.focus(); },
         });
-        host.replaceChildren(h('div', { class: 'body-toolbar' }, edit), list.element);
+        host.replaceChildren(h('div', { class: 'body-view' }, h('div', { class: 'body-toolbar' }, edit), list.element));
         list.attached();
         return;
       }

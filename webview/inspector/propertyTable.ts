@@ -83,7 +83,7 @@ export class PropertyTable {
       const tr = h('tr', { 'data-key': m.key }, nameCell, h('td', { class: 'value' }, value.element), h('td', { class: 'status-col' }, status));
       const onRemove = this.handlers.onRemove;
       if (m.section === 'application' && onRemove) {
-        tr.append(h('td', { class: 'actions' }, button({ label: 'Remove', ariaLabel: `Remove ${rowLabel}`, testId: `${m.key}:remove`, onClick: () => onRemove(current()) })));
+        tr.append(h('td', { class: 'row-actions' }, button({ label: 'Remove', ariaLabel: `Remove ${rowLabel}`, testId: `${m.key}:remove`, onClick: () => onRemove(current()) })));
       }
       this.body.append(tr);
       const view: RowView = name ? { tr, name, value, status } : { tr, value, status };

@@ -19,6 +19,11 @@ export function renderSizeBar(model: SizeBarModel): HTMLElement {
     part.style.width = `${p.percent}%`;
     bar.append(part);
   }
+  if (model.over) {
+    const overflow = h('div', { class: 'size-overflow', title: `Over the limit by ${formatBytes(model.total - model.limit)}`, 'data-testid': 'size-overflow' });
+    overflow.style.left = `${model.limitPercent}%`;
+    bar.append(overflow);
+  }
   const limit = h('div', { class: 'size-limit', title: `Limit: ${formatBytes(model.limit)}` });
   limit.style.left = `${model.limitPercent}%`;
   bar.append(limit);

@@ -130,3 +130,19 @@ void test('a UTF-16 body is shown as text (content-encoding honoured)', async ()
   assert.match(await s.page.locator('[data-testid="body-meta"]').innerText(), /decoded as utf-16le/);
   assert.deepEqual(s.errors, []);
 });
+
+void test('unset system properties are listed on request, and one set stays listed', async () => {
+  await s.post(loadMessage(createMessage({ direction: 'd2c', systemProperties: { messageId: 'm-unset' }, body: new TextEncoder().encode('x') })));
+  const p = s.page;
+  assert.equal(await p.locator('tr[data-key="system:correlationId"]').count(), 0);
+  await p.locator('[data-testid="toggle-unset"]').click();
+  assert.equal(await p.locator('tr[data-key="system:correlationId"]').count(), 1);
+  await p.locator('[data-testid="system:correlationId:value-edit"]').click();
+  const input = p.locator('[data-testid="system:correlationId:value"] vscode-text-field input');
+  await input.fill('corr-1');
+  await input.press('Enter');
+  await p.locator('[data-testid="toggle-unset"]').click();
+  assert.equal(await p.locator('tr[data-key="system:correlationId"]').count(), 1);
+  assert.equal(await p.locator('tr[data-key="system:userId"]').count(), 0);
+  assert.equal(await p.locator('[data-testid="system:correlationId:value-text"]').innerText(), 'corr-1');
+});
