@@ -137,6 +137,16 @@ export class C2dDelivery {
     );
   }
 
+  /**
+   * The queue moved one of our in-flight messages on without us (its lock timed out, it expired,
+   * it was purged): stop counting it against the window so delivery does not stall behind it.
+   */
+  release(sequenceNumber: number, currentLockToken: string | undefined): void {
+    for (const [packetId, entry] of this.inFlight) {
+      if (entry.sequenceNumber === sequenceNumber && entry.lockToken !== currentLockToken) this.inFlight.delete(packetId);
+    }
+  }
+
   private async abandonQuietly(lockToken: string): Promise<void> {
     try {
       await this.queues.abandon(this.target.deviceId, lockToken);

@@ -246,8 +246,14 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
   aedes.on('connectionError', (_client, error) => log.debug(`MQTT connection error: ${error.message}`));
 
   const unsubscribeQueue = hubState.c2d.events.subscribe((event) => {
-    if (event.type === 'c2dEnqueued' || (event.type === 'c2dStateChanged' && event.message.state === 'Enqueued')) {
-      current.get(event.deviceId)?.delivery.kick();
+    if (event.type === 'feedback') return;
+    const session = current.get(event.deviceId);
+    if (session === undefined) return;
+    if (event.type === 'c2dStateChanged' && event.message.state !== 'Invisible') {
+      session.delivery.release(event.message.sequenceNumber, event.message.lockToken);
+    }
+    if (event.type === 'c2dEnqueued' || event.type === 'c2dPurged' || (event.type === 'c2dStateChanged' && event.message.state !== 'Invisible')) {
+      session.delivery.kick();
     }
   });
   const unsubscribeRegistry = hubState.registry.events.subscribe((event) => {

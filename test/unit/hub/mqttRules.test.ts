@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import * as mqttPacket from 'mqtt-packet';
 import { generate } from 'mqtt-packet';
 import { createSasToken } from '../../../src/core/auth/sas';
 import { ManualClock } from '../../../src/hub/clock';
@@ -259,5 +260,43 @@ void describe('SAS token expiry (manual clock)', () => {
     await c.closed;
     assert.ok(closedAt !== undefined);
     assert.ok(t.logs.some((l) => l.includes('SAS token expired')));
+  });
+});
+
+void describe('C2D lock timeout over MQTT (manual clock)', () => {
+  let t: TestHub;
+  let clock: ManualClock;
+  before(async () => {
+    clock = new ManualClock(Date.now());
+    t = await startTestHub({ clock });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  void it('redelivers a message the device never PUBACKed once its lock times out; a later PUBACK completes it', async () => {
+    const { key } = await t.createDevice('slow');
+    const publishes: Array<{ messageId: number; topic: string }> = [];
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    parser.on('packet', (p) => {
+      if (p.cmd === 'publish') publishes.push({ messageId: p.messageId ?? 0, topic: p.topic });
+    });
+    const sock = tlsConnect({ host: 'localhost', port: t.mqttPort, ca: t.ca });
+    sock.on('data', (b: Buffer) => parser.parse(b));
+    sock.on('error', () => undefined);
+    await new Promise((r) => sock.once('secureConnect', r));
+    sock.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: false, keepalive: 0, clientId: 'slow',
+      username: 'localhost/slow/?api-version=2021-04-12', password: Buffer.from(t.deviceToken('slow', key)) }));
+    sock.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'devices/slow/messages/devicebound/#', qos: 1 }] }));
+    await t.hub.hubState.c2d.send('slow', { systemProperties: { messageId: 'late' }, applicationProperties: [], body: Buffer.from('x') });
+    await eventually(() => publishes[0], 'first delivery');
+    assert.equal(t.hub.hubState.c2d.peek('slow')[0]?.state, 'Invisible');
+    clock.advance(61_000); // past the 60 s lock: back to the queue, and delivered again
+    const second = await eventually(() => publishes[1], 'redelivery after the lock timeout');
+    assert.match(second.topic, /%24\.mid=late/);
+    assert.equal(t.hub.hubState.c2d.peek('slow')[0]?.deliveryCount, 2);
+    sock.write(generate({ cmd: 'puback', messageId: second.messageId }));
+    await eventually(() => (t.hub.hubState.c2d.depth('slow') === 0 ? true : undefined), 'completion by the second PUBACK');
+    sock.destroy();
   });
 });
