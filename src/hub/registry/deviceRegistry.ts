@@ -27,6 +27,8 @@ interface DeviceRecord {
   connectionState: ConnectionState;
   connectionStateUpdatedTime: string;
   lastActivityTime: string;
+  /** Set on the hot path (every D2C message) instead of formatting an ISO string each time. */
+  lastActivityMs?: number;
 }
 
 interface DeviceRow {
@@ -243,6 +245,7 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
     const state: ConnectionState = connected ? 'Connected' : 'Disconnected';
     const now = new Date(this.clock.now()).toISOString();
     rec.lastActivityTime = now;
+    delete rec.lastActivityMs;
     if (rec.connectionState !== state) {
       rec.connectionState = state;
       rec.connectionStateUpdatedTime = now;
@@ -254,13 +257,14 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
   recordActivity(deviceId: string): void {
     const rec = this.devices.get(deviceId);
     if (rec === undefined) return;
-    rec.lastActivityTime = new Date(this.clock.now()).toISOString();
+    rec.lastActivityMs = this.clock.now();
     this.markDirty(deviceId);
   }
 
   private markDirty(deviceId: string): void {
     this.dirtyActivity.add(deviceId);
-    this.activityTimer ??= this.clock.setTimeout(() => {
+    if (this.activityTimer !== undefined) return;
+    this.activityTimer = this.clock.setTimeout(() => {
       this.activityTimer = undefined;
       this.flushActivity().catch((e: unknown) => this.log.warn(`Saving device activity failed: ${e instanceof Error ? e.message : String(e)}`));
     }, ACTIVITY_FLUSH_MS);
@@ -269,7 +273,7 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
   /** Writes connection-state times and last activity of devices that changed since the last flush. */
   flushActivity(): Promise<void> {
     const rows = [...this.dirtyActivity].map((id) => this.devices.get(id)).filter((r): r is DeviceRecord => r !== undefined)
-      .map((r) => [r.connectionStateUpdatedTime, r.lastActivityTime, r.deviceId] as const);
+      .map((r) => [r.connectionStateUpdatedTime, lastActivityOf(r), r.deviceId] as const);
     this.dirtyActivity.clear();
     if (rows.length === 0) return Promise.resolve();
     return this.store.write((db) => {
@@ -308,13 +312,21 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
       statusUpdatedTime: rec.statusUpdatedTime,
       connectionState: rec.connectionState,
       connectionStateUpdatedTime: rec.connectionStateUpdatedTime,
-      lastActivityTime: rec.lastActivityTime,
+      lastActivityTime: lastActivityOf(rec),
       cloudToDeviceMessageCount: this.queueDepth(rec.deviceId),
       authentication: { type: 'sas', symmetricKey: { primaryKey: rec.primaryKey, secondaryKey: rec.secondaryKey } },
     };
     if (rec.statusReason !== undefined) d.statusReason = rec.statusReason;
     return d;
   }
+}
+
+function lastActivityOf(rec: DeviceRecord): string {
+  if (rec.lastActivityMs !== undefined) {
+    rec.lastActivityTime = new Date(rec.lastActivityMs).toISOString();
+    delete rec.lastActivityMs;
+  }
+  return rec.lastActivityTime;
 }
 
 /** Ordinal (code unit) order, the same on every platform and locale. */
