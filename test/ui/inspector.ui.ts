@@ -74,6 +74,16 @@ uiTest('inspector: flags in the DOM, edit removes the flag, screenshots in light
   // Still over the limit: that flag stays until the body shrinks.
   assert.equal(await frame.locator('[data-testid="size-bar"]').getAttribute('data-over'), 'true');
   console.log(`    screenshot: ${await h.screenshot('inspector-after-edit')}`);
+
+  // Hidden panels are not retained: switching away destroys the webview. Coming back, it says
+  // ready again and the host answers with the state the webview last reported, edit included.
+  await h.page.waitForTimeout(600); // the webview reports its state debounced (300 ms)
+  await h.page.locator('.tabs-container .tab').filter({ hasText: FILE }).first().click();
+  await h.page.locator('.tabs-container .tab').filter({ hasText: 'Inspect ui-oversize-1' }).first().click();
+  const again = await inspectorFrame(h, 'ui-oversize-1');
+  await again.locator('[data-testid="application:0:name-text"]').waitFor({ state: 'visible' });
+  assert.equal(await again.locator('[data-testid="application:0:name-text"]').innerText(), 'temperature');
+  assert.match(await again.locator('h1').innerText(), /\(edited\)/);
 }, { timeout: 120_000 });
 
 uiTest('inspector: keyboard only — Tab reaches the Edit buttons, Enter edits, Escape reverts', async (h) => {

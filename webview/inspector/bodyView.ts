@@ -30,6 +30,8 @@ export class BodyView {
   private bytes: Uint8Array = new Uint8Array();
   private view: BodyViewKind = 'text';
   private textArea: HTMLTextAreaElement | undefined;
+  /** Set while the textarea's own input is being applied, so update() leaves the textarea alone. */
+  private ownEdit = false;
   /** The user asked to edit a body too big to open in the textarea straight away. */
   private editLarge = false;
   private inputTimer: ReturnType<typeof setTimeout> | undefined;
@@ -54,8 +56,9 @@ export class BodyView {
     const same = this.model === model && this.view === view && this.tabs !== undefined;
     this.updateMeta(model);
     if (same) return;
-    const bodyChangedByTyping = this.textArea !== undefined && this.view === 'text' && view === 'text' && this.tabs !== undefined
-      && model.text.ok && this.textArea.value === model.text.text;
+    // The body changed because the user typed in the textarea: keep it (and the caret) as it is.
+    const bodyChangedByTyping = this.ownEdit && this.textArea !== undefined && this.view === 'text' && view === 'text' && this.tabs !== undefined;
+    this.ownEdit = false;
     this.model = model;
     this.bytes = bytes;
     this.view = view;
@@ -128,7 +131,11 @@ export class BodyView {
       area.addEventListener('input', () => {
         // Debounced: re-encoding and re-validating a 256 KB body on every keystroke is wasteful.
         if (this.inputTimer !== undefined) clearTimeout(this.inputTimer);
-        this.inputTimer = setTimeout(() => { this.inputTimer = undefined; this.handlers.onTextInput(area.value); }, 200);
+        this.inputTimer = setTimeout(() => {
+          this.inputTimer = undefined;
+          this.ownEdit = true;
+          this.handlers.onTextInput(area.value);
+        }, 200);
       });
       this.textArea = area;
       host.replaceChildren(area);

@@ -1,7 +1,7 @@
 // One inspector WebviewPanel: serves the page under a strict CSP, answers the webview's typed
 // requests, and keeps the latest state the webview reported (for reveal and for reuse).
 import * as vscode from 'vscode';
-import type { Direction, IotMessage } from '../../core/message/model';
+import { SENDER_SYSTEM_PROPERTIES, type Direction, type IotMessage } from '../../core/message/model';
 import { validateMessage } from '../../core/message/validation';
 import { inspectorHtml, makeNonce } from '../../inspector/pageHtml';
 import type {
@@ -49,7 +49,7 @@ export class InspectorPanel implements vscode.Disposable {
   constructor(readonly panel: vscode.WebviewPanel, private state: InspectorState, private readonly host: InspectorPanelHost) {
     panel.webview.options = panelOptions(host.extensionUri);
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => { void this.receive(m); }),
+      panel.webview.onDidReceiveMessage((m: unknown) => { void this.handleWebviewMessage(m); }),
       panel.onDidDispose(() => this.dispose()),
     );
     this.updateTitle();
@@ -83,7 +83,8 @@ export class InspectorPanel implements vscode.Disposable {
     this.panel.title = `Inspect ${id ? id : 'message'}${this.state.edited ? ' (edited)' : ''}`;
   }
 
-  private async receive(raw: unknown): Promise<void> {
+  /** Everything the webview posts arrives here (public so the integration suite can drive it). */
+  async handleWebviewMessage(raw: unknown): Promise<void> {
     if (!isWebviewToHost(raw)) {
       this.host.log.warn('inspector: ignored a malformed message from the webview');
       return;
@@ -128,7 +129,9 @@ export class InspectorPanel implements vscode.Disposable {
   private async send(as: Direction, edited: IotMessage): Promise<{ detail: string }> {
     const command = SEND_COMMANDS[as];
     if (!(await vscode.commands.getCommands(true)).includes(command)) throw new Error(SEND_UNAVAILABLE);
-    const message = setDirection(edited, as);
+    // A sender cannot set what the hub stamps (enqueued time, sequence number, connection ids...):
+    // a message read back from the hub is resent with only the properties a sender may set.
+    const message = setDirection(withSenderPropertiesOnly(edited), as);
     const errors = validateMessage(message, { direction: as }).problems.filter((p) => p.severity === 'error');
     if (errors.length > 0) {
       const choice = await vscode.window.showWarningMessage(
@@ -159,6 +162,15 @@ export class InspectorPanel implements vscode.Disposable {
     this.onDisposeEmitter.dispose();
     this.onLoadedEmitter.dispose();
   }
+}
+
+export function withSenderPropertiesOnly(msg: IotMessage): IotMessage {
+  const systemProperties: IotMessage['systemProperties'] = {};
+  for (const key of SENDER_SYSTEM_PROPERTIES) {
+    const value = msg.systemProperties[key];
+    if (value !== undefined) systemProperties[key] = value;
+  }
+  return { ...msg, systemProperties, applicationProperties: msg.applicationProperties.map((p) => ({ ...p })) };
 }
 
 export async function sendCapabilities(): Promise<SendCapabilities> {

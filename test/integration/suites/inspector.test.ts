@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { createMessage } from '../../../src/core/message/model';
+import { createMessage, type IotMessage } from '../../../src/core/message/model';
+import { toWire } from '../../../src/inspector/wire';
 import type { InspectorPanel } from '../../../src/vscode/inspector/inspectorPanel';
 import { activateExtension, afterEach, suite, test, waitFor } from '../framework';
 
@@ -95,6 +96,36 @@ suite('inspector', () => {
     const inspect = lenses.filter((l) => l.command?.command === 'iotHubMessaging.inspectMessageFile');
     assert.equal(inspect.length, 2);
     assert.deepEqual(inspect.map((l) => l.command?.arguments?.[1]), [0, 1]);
+  });
+
+  test('"Send as D2C" hands the edited message to iotHubMessaging.sendD2c, without hub-stamped properties', async () => {
+    const registered = (await vscode.commands.getCommands(true)).includes('iotHubMessaging.sendD2c');
+    if (registered) return; // the real send command exists: its own suite covers sending
+    const runtime = await activateExtension();
+    const received: unknown[] = [];
+    const fake = vscode.commands.registerCommand('iotHubMessaging.sendD2c', (m: unknown) => { received.push(m); });
+    try {
+      const panel = runtime.inspector.show(createMessage({ systemProperties: { messageId: 'resend-1', enqueuedTimeUtc: '2026-11-22T09:00:00Z' } }), { kind: 'd2cMonitor' });
+      const edited = createMessage({ deviceId: 'dev-9', systemProperties: { messageId: 'resend-1', enqueuedTimeUtc: '2026-11-22T09:00:00Z', contentType: 'text/plain' }, applicationProperties: [{ name: 'k', value: 'v' }], body: 'hi' });
+      await panel.handleWebviewMessage({ type: 'request', id: 7, method: 'send', params: { as: 'd2c', message: toWire(edited) } });
+      assert.equal(received.length, 1);
+      const sent = received[0] as IotMessage;
+      assert.equal(sent.direction, 'd2c');
+      assert.equal(sent.deviceId, 'dev-9');
+      assert.deepEqual(sent.systemProperties, { messageId: 'resend-1', contentType: 'text/plain' });
+      assert.deepEqual(sent.applicationProperties, [{ name: 'k', value: 'v' }]);
+      assert.equal(new TextDecoder().decode(sent.body), 'hi');
+    } finally {
+      fake.dispose();
+    }
+  });
+
+  test('malformed messages from the webview are ignored', async () => {
+    const runtime = await activateExtension();
+    const panel = runtime.inspector.show(createMessage({ systemProperties: { messageId: 'guard-1' } }), { kind: 'paste' });
+    await panel.handleWebviewMessage({ type: 'request', id: 1, method: 'runShell', params: {} });
+    await panel.handleWebviewMessage({ type: 'stateChanged', state: { version: 99 } });
+    assert.equal(panel.currentState.message.systemProperties.messageId, 'guard-1');
   });
 
   test('a file with no message gives an error and opens nothing', async () => {

@@ -146,3 +146,30 @@ void test('unset system properties are listed on request, and one set stays list
   assert.equal(await p.locator('tr[data-key="system:userId"]').count(), 0);
   assert.equal(await p.locator('[data-testid="system:correlationId:value-text"]').innerText(), 'corr-1');
 });
+
+void test('"Go to" in the problem list moves keyboard focus to the field it is about', async () => {
+  await s.post(loadMessage(createMessage({ direction: 'c2d', applicationProperties: [{ name: 'ok', value: '1' }, { name: 'bad name', value: '2' }] })));
+  const p = s.page;
+  await p.locator('[data-testid="problem-list"] li[data-rule="invalid-character"] button').click();
+  assert.equal(await p.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'application:1:name-edit');
+  assert.match((await p.locator('[data-testid="application:1:name-edit"]').getAttribute('aria-label')) ?? '', /Edit name of application property 2 \(1 problem\)/);
+});
+
+void test('typing in the body re-validates the size without replacing the textarea under the caret', async () => {
+  await s.post(loadMessage(createMessage({ direction: 'c2d', systemProperties: { contentType: 'text/plain' }, body: new TextEncoder().encode('hello') })));
+  const p = s.page;
+  const area = p.locator('[data-testid="body-text"]');
+  await area.click();
+  await p.keyboard.press('End');
+  await p.keyboard.type(' world');
+  await p.waitForFunction(() => document.querySelector('[data-testid="size-legend-body"], .size-legend tr[data-part="body"] td')?.textContent === '11 bytes');
+  await p.keyboard.type('!');
+  await p.waitForFunction(() => document.querySelector('.size-legend tr[data-part="body"] td')?.textContent === '12 bytes');
+  assert.equal(await area.inputValue(), 'hello world!');
+  assert.equal(await p.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'body-text');
+  const last = (await s.posted()).filter((m) => m.type === 'stateChanged').at(-1);
+  await p.waitForTimeout(400);
+  const latest = (await s.posted()).filter((m) => m.type === 'stateChanged').at(-1) ?? last;
+  assert.ok(latest && latest.type === 'stateChanged');
+  assert.equal(atob(latest.state.message.bodyBase64), 'hello world!');
+});
