@@ -103,3 +103,20 @@ uiTest('inspector: keyboard only — Tab reaches the Edit buttons, Enter edits, 
   const next = await frame.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName);
   assert.notEqual(next, 'application:0:name-edit');
 });
+
+uiTest('inspector: after a window reload the serializer restores the panel with its edits', async (h) => {
+  const frame = await openOversizeMessage(h);
+  await frame.locator('[data-testid="application:0:name-edit"]').click();
+  const input = frame.locator('[data-testid="application:0:name"] vscode-text-field input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill('temp_erature');
+  await input.press('Enter');
+  await h.page.waitForTimeout(800); // the webview saves its state debounced (300 ms)
+  await h.runCommand('Developer: Reload Window');
+  await h.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+  const restored = await inspectorFrame(h, 'ui-oversize-1', 60_000);
+  await restored.locator('[data-testid="application:0:name-text"]').waitFor({ state: 'visible', timeout: 20_000 });
+  assert.equal(await restored.locator('[data-testid="application:0:name-text"]').innerText(), 'temp_erature');
+  assert.match(await restored.locator('h1').innerText(), /\(edited\)/);
+  assert.equal(await restored.locator('[data-testid="size-bar"]').getAttribute('data-over'), 'true');
+}, { timeout: 180_000 });

@@ -42,7 +42,9 @@ export function renderProblems(vm: InspectorViewModel, goTo: (p: Problem) => voi
       h('span', { class: 'severity', 'aria-hidden': 'true' }, p.severity === 'error' ? '\u2716' : p.severity === 'warning' ? '\u26a0' : '\u2139'),
       h('span', { class: 'visually-hidden' }, `${p.severity}: `),
       h('code', { class: 'code' }, p.code), ' ',
-      h('span', { class: 'where' }, where), ': ',
+      // A problem about the whole message says so itself; naming "message" first would only repeat it.
+      p.target.kind === 'message' ? '' : h('span', { class: 'where' }, where),
+      p.target.kind === 'message' ? '' : ': ',
       h('span', { class: 'message' }, p.message));
     if (fieldKeyFor(p.target) !== undefined) {
       const go = h('button', { class: 'link-button', type: 'button', 'aria-label': `Go to ${where}` }, 'Go to');
