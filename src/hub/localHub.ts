@@ -226,7 +226,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
 
     const owner = ownerPolicy(hubState.policies);
     const mqttHost = hostWithPort(mqttPort, DEFAULT_MQTT_PORT);
-    const apiHost = `${LOCAL_HOST_NAME}:${api.port}`;
+    // On 443 (IoT Hub's port) the host carries no port, so azure-iothub's Registry can use it as is.
+    const apiHost = hostWithPort(api.port, 443);
     const json: ConnectionInfoJson = {
       hubName: hubState.hubName,
       hostName: LOCAL_HOST_NAME,

@@ -3,7 +3,7 @@
 // (`top`, `x-ms-continuation`), and the C2D purge DELETE /devices/{id}/commands.
 import type { Device, DeviceCreate, DeviceStatus, DeviceUpdate, HubState } from '../contracts';
 import { apiError } from './apiErrors';
-import { param, readJson, sendEmpty, sendJson, type RouteContext, type Router } from './httpUtil';
+import { param, readJson, sendEmpty, sendJson, stripEtagQuotes, type RouteContext, type Router } from './httpUtil';
 import type { PurgeResult } from './jsonShapes';
 import { requireRight } from './requestAuth';
 
@@ -53,8 +53,10 @@ function keys(o: Record<string, unknown>): { primaryKey?: string; secondaryKey?:
 function ifMatch(ctx: RouteContext, body?: Record<string, unknown>): string | undefined {
   const h = ctx.req.headers['if-match'];
   const v = (Array.isArray(h) ? h[0] : h) ?? (body !== undefined ? optionalString(body, 'etag') : undefined);
-  if (v === undefined || v.trim() === '*' || v.trim() === '') return undefined;
-  return v;
+  if (v === undefined) return undefined;
+  // `*` (the service SDK sends it quoted: `"*"`) means "whatever the current version".
+  const bare = stripEtagQuotes(v);
+  return bare === '*' || bare === '' ? undefined : bare;
 }
 
 /** Device JSON as IoT Hub returns it (the contract's Device already uses the REST field names). */
