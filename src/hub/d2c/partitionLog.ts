@@ -580,27 +580,41 @@ export class PartitionLog {
     return true;
   }
 
+  /** scanFrom for lookups: a segment deleted by retention meanwhile simply has no answer. */
+  private async scanLive(seg: Segment, startPos: number, visit: (buf: Buffer, rel: number, pos: number) => boolean): Promise<void> {
+    try {
+      await this.scanFrom(seg, startPos, visit);
+    } catch (e) {
+      if (this.segments.includes(seg)) throw e;
+    }
+  }
+
   private async readFromDisk(from: number, end: number, out: D2cEvent[]): Promise<void> {
-    let si = this.segmentIndexFor(from);
     let seq = from;
-    while (seq < end && si < this.segments.length) {
-      const seg = this.segments[si]!;
-      if (seg.durableNextSeq <= seq) {
-        si++;
-        continue;
-      }
+    while (seq < end) {
+      // Retention may delete segments while a read awaits: re-resolve the segment every time.
+      if (seq < this.beginningSeq) seq = this.beginningSeq;
+      if (seq >= end) break;
+      const seg = this.segments[this.segmentIndexFor(seq)]!;
+      if (seg.durableNextSeq <= seq) break;
       const k = Math.floor((seq - seg.baseSequenceNumber) / INDEX_STRIDE);
       const startPos = seg.indexPos[k]!;
       let cur = seg.baseSequenceNumber + k * INDEX_STRIDE;
-      await this.scanFrom(seg, startPos, (buf, rel, pos) => {
-        if (cur >= seq) {
-          out.push(this.toEvent(seg, decodeFrame(buf, rel), pos));
-          seq++;
-        }
-        cur++;
-        return seq < end;
-      });
-      si++;
+      const before = seq;
+      try {
+        await this.scanFrom(seg, startPos, (buf, rel, pos) => {
+          if (cur >= seq) {
+            out.push(this.toEvent(seg, decodeFrame(buf, rel), pos));
+            seq++;
+          }
+          cur++;
+          return seq < end;
+        });
+      } catch (e) {
+        if (this.segments.includes(seg)) throw e;
+        continue; // the segment was removed by retention meanwhile
+      }
+      if (seq === before) break;
     }
   }
 
@@ -622,15 +636,15 @@ export class PartitionLog {
   /** First sequence number whose offset is >= (inclusive) or > (exclusive) `offset`. */
   async seqForOffset(offset: number, inclusive: boolean): Promise<number> {
     const target = inclusive ? offset : offset + 1;
-    for (const seg of this.segments) {
-      if (seg.durableNextSeq === seg.baseSequenceNumber) continue;
+    for (const seg of [...this.segments]) {
+      if (seg.durableNextSeq === seg.baseSequenceNumber || !this.segments.includes(seg)) continue;
       if (seg.lastOffset < target) continue;
       const targetPos = target - seg.baseOffset + SEGMENT_HEADER_BYTES;
       let k = 0;
       while (k + 1 < seg.indexPos.length && seg.indexPos[k + 1]! <= targetPos) k++;
       let cur = seg.baseSequenceNumber + k * INDEX_STRIDE;
       let found = -1;
-      await this.scanFrom(seg, seg.indexPos[k]!, (_buf, _rel, pos) => {
+      await this.scanLive(seg, seg.indexPos[k]!, (_buf, _rel, pos) => {
         if (pos >= targetPos) {
           found = cur;
           return false;
@@ -645,14 +659,14 @@ export class PartitionLog {
 
   /** First sequence number with enqueuedTime > `time` (Event Hubs' enqueued-time filter is exclusive). */
   async seqAfterTime(time: number): Promise<number> {
-    for (const seg of this.segments) {
-      if (seg.durableNextSeq === seg.baseSequenceNumber) continue;
+    for (const seg of [...this.segments]) {
+      if (seg.durableNextSeq === seg.baseSequenceNumber || !this.segments.includes(seg)) continue;
       if (seg.lastTime <= time) continue;
       let k = 0;
       while (k + 1 < seg.indexTime.length && seg.indexTime[k + 1]! <= time) k++;
       let cur = seg.baseSequenceNumber + k * INDEX_STRIDE;
       let found = -1;
-      await this.scanFrom(seg, seg.indexPos[k]!, (buf, rel) => {
+      await this.scanLive(seg, seg.indexPos[k]!, (buf, rel) => {
         if (peekFrame(buf, rel).enqueuedTime > time) {
           found = cur;
           return false;
