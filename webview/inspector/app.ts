@@ -4,7 +4,7 @@ import type { Direction, IotMessage } from '../../src/core/message/model';
 import type { Problem } from '../../src/core/message/problems';
 import * as edits from '../../src/inspector/edits';
 import type {
-  BodyViewKind, HostToWebview, InspectorRequestMethod, InspectorRequests, InspectorState, MessageSource, SendCapabilities, WebviewToHost,
+  HostToWebview, InspectorRequestMethod, InspectorRequests, InspectorState, MessageSource, SendCapabilities, WebviewToHost,
 } from '../../src/inspector/protocol';
 import { isHostToWebview } from '../../src/inspector/protocol';
 import { buildViewModel, type InspectorViewModel, type ViewModelOptions } from '../../src/inspector/viewModel';
@@ -320,5 +320,3 @@ export function describeSource(source: MessageSource): string {
     case 'paste': return 'Pasted';
   }
 }
-
-export type { BodyViewKind };

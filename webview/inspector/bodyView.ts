@@ -48,9 +48,6 @@ export class BodyView {
     this.model = undefined;
   }
 
-  /** True while the user types in the text view: the host must not redraw it under them. */
-  get isTyping(): boolean { return this.inputTimer !== undefined; }
-
   update(model: BodyModel, bytes: Uint8Array, chosen: BodyViewKind | undefined): void {
     const view = effectiveView(model, chosen);
     const same = this.model === model && this.view === view && this.tabs !== undefined;

@@ -38,10 +38,6 @@ export class PropertyTable {
     return m[2] === 'name' ? row?.name ?? row?.value : row?.value;
   }
 
-  get isEditing(): boolean {
-    return [...this.rows.values()].some((r) => r.value.isEditing || r.name?.isEditing === true);
-  }
-
   update(models: readonly PropertyRowModel[]): void {
     const sameKeys = models.length === this.rows.size && models.every((m) => this.rows.has(m.key));
     if (!sameKeys) this.rebuild(models);
