@@ -291,6 +291,8 @@ async function main(): Promise<void> {
   console.log(`e2e latency (device SDK MQTT -> bare AMQP receiver):     p50 ${l.raw['p50']!.toFixed(1)} ms, p99 ${l.raw['p99']!.toFixed(1)} ms, max ${l.raw['max']!.toFixed(1)} ms`);
 
   const readOk = t.read['perSecond']! >= 20_000;
+  const hubUs = (t.hubCpuSeconds * 1e6) / EVENTS;
+  const consumerUs = (t.read['consumerCpuSeconds']! * 1e6) / EVENTS;
   const latOk = l.sdk['p99']! < 50;
   const md = `# Event Hubs-compatible endpoint benchmark
 
@@ -307,7 +309,9 @@ lead re-runs the benchmark on a quiet machine.
 | End to end, device SDK (MQTT/TLS) -> bare AMQP receiver, p50 / p99 | ${l.raw['p50']!.toFixed(1)} ms / ${l.raw['p99']!.toFixed(1)} ms (max ${l.raw['max']!.toFixed(1)} ms, n=${f(l.raw['count']!)}) | (the hub's own share) |
 | Backlog fill (direct durable appends, windows of 2,000) | ${f(EVENTS / t.fillSeconds)} events/s | - |
 | Hub process RSS while the backlog is read | ${f(t.hubRssBeforeMb)} MB before, ${f(t.hubRssPeakMb)} MB peak | bounded (credit-based flow) |
-| Hub process CPU while reading | ${t.hubCpuSeconds.toFixed(1)} s (${f((t.hubCpuSeconds * 1e6) / EVENTS, 1)} µs/event) | - |
+| Hub process CPU while reading | ${t.hubCpuSeconds.toFixed(1)} s (${f(hubUs, 1)} µs/event) | - |
+| Consumer process CPU (the SDK: rhea decoding, fromRheaMessage) | ${t.read['consumerCpuSeconds']!.toFixed(1)} s (${f(consumerUs, 1)} µs/event) | - |
+| CPU-bound rate if hub and consumer each had a core: 1e6 / max(µs/event) | ~${f(1e6 / Math.max(hubUs, consumerUs))} events/s (an estimate, not a measurement) | - |
 
 How it is measured:
 - Throughput: the hub's durable state (\`openHubState\`, the real segmented D2C log) in a temp dir,

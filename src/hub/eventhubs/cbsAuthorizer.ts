@@ -89,13 +89,22 @@ export class CbsAuthorizer {
   }
 }
 
+/** Distinct entity paths one connection may hold claims for (an SDK client needs 1 + partitions). */
+export const MAX_CLAIMS_PER_CONNECTION = 1000;
+
 /** The claims one AMQP connection holds: entity path -> expiry. */
 export class ConnectionClaims {
   private readonly claims = new Map<string, number>();
 
-  add(path: string, expiresAt: number): void {
+  /** Records a claim; false when the connection already holds too many (expired ones are dropped first). */
+  add(path: string, expiresAt: number, now: number): boolean {
+    if (!this.claims.has(path) && this.claims.size >= MAX_CLAIMS_PER_CONNECTION) {
+      for (const [p, until] of this.claims) if (until <= now) this.claims.delete(p);
+      if (this.claims.size >= MAX_CLAIMS_PER_CONNECTION) return false;
+    }
     const prev = this.claims.get(path) ?? 0;
     this.claims.set(path, Math.max(prev, expiresAt));
+    return true;
   }
 
   /** The latest expiry of a claim covering `path`, or undefined when none is valid at `now`. */

@@ -5,7 +5,7 @@ import type { Connection, EventContext, Message, Receiver, Sender, Session } fro
 import { types } from 'rhea';
 import type { ConsumerGroups, D2cLog, HubLogger } from '../contracts';
 import { AmqpCondition, EndpointError, toAmqpError } from './amqpErrors';
-import { ConnectionClaims, type CbsAuthorizer } from './cbsAuthorizer';
+import { ConnectionClaims, MAX_CLAIMS_PER_CONNECTION, type CbsAuthorizer } from './cbsAuthorizer';
 import { entityPath, parsePartitionAddress, type PartitionAddress } from './entityAddress';
 import { handleManagementRequest } from './managementNode';
 import type { OwnerLevels } from './ownerLevels';
@@ -47,10 +47,13 @@ export class EndpointConnection {
   private readonly claims = new ConnectionClaims();
   private readonly replyLinks = new Map<string, Sender>();
   private readonly partitionLinks = new Map<Sender, PartitionLink>();
+  /** Deliveries paused on a full socket; one 'drain' listener serves them all. */
+  private readonly drainWaiters = new Set<() => void>();
+  private drainListening = false;
   private ended = false;
 
   constructor(
-    connection: Connection,
+    private readonly connection: Connection,
     private readonly shared: EndpointShared,
     private readonly label: string,
   ) {
@@ -72,6 +75,20 @@ export class EndpointConnection {
     connection.on('error', (e: unknown) => this.shared.log.debug(`Event Hubs endpoint ${this.label}: ${errorText(e)}`));
   }
 
+  private whenSocketDrains(resume: () => void): void {
+    this.drainWaiters.add(resume);
+    if (this.drainListening) return;
+    const socket = (this.connection as unknown as { socket?: { once(e: 'drain', l: () => void): unknown } }).socket;
+    if (socket === undefined) return;
+    this.drainListening = true;
+    socket.once('drain', () => {
+      this.drainListening = false;
+      const waiters = [...this.drainWaiters];
+      this.drainWaiters.clear();
+      for (const w of waiters) w();
+    });
+  }
+
   /** Stops every delivery of this connection (the socket is gone or the endpoint is closing). */
   end(reason: string): void {
     if (this.ended) return;
@@ -79,6 +96,7 @@ export class EndpointConnection {
     for (const link of this.partitionLinks.values()) this.release(link);
     this.partitionLinks.clear();
     this.replyLinks.clear();
+    this.drainWaiters.clear();
     this.shared.log.debug(`Event Hubs endpoint ${this.label}: connection ${reason}`);
   }
 
@@ -163,6 +181,7 @@ export class EndpointConnection {
         startSequenceNumber: start,
         log: this.shared.log,
         runtimeMetrics,
+        whenSocketDrains: (resume) => this.whenSocketDrains(resume),
         onFailed: (error) => this.closeLink(link, error),
       });
       link.delivery = delivery;
@@ -220,8 +239,11 @@ export class EndpointConnection {
         type: String(props['type'] ?? ''),
         token: request.body,
       });
-      if (result.ok) {
-        this.claims.add(result.claimPath, result.expiresAt);
+      if (result.ok && !this.claims.add(result.claimPath, result.expiresAt, this.shared.now())) {
+        status = 403;
+        description = `This connection already holds tokens for ${MAX_CLAIMS_PER_CONNECTION} entities; use a token for the whole Event Hub.`;
+        this.shared.log.info(`Event Hubs endpoint ${this.label}: put-token refused (${status}): ${description}`);
+      } else if (result.ok) {
         this.rearmExpiryChecks();
       } else {
         status = result.statusCode;

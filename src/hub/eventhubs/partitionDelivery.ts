@@ -20,10 +20,7 @@ interface SenderInternals {
   credit?: number;
   session: { outgoing: { next_pending_delivery: number; available(): number } };
 }
-interface SocketLike {
-  writableLength?: number;
-  once(event: 'drain' | 'close', listener: () => void): unknown;
-}
+interface SocketLike { writableLength?: number }
 
 export interface PartitionDeliveryOptions {
   sender: Sender;
@@ -33,6 +30,8 @@ export interface PartitionDeliveryOptions {
   log: HubLogger;
   /** Adds last-enqueued runtime information (delivery annotations) when the receiver asked for it. */
   runtimeMetrics: boolean;
+  /** Calls `resume` once the connection's socket has drained (or closed). */
+  whenSocketDrains(resume: () => void): void;
   /** Called once when delivery stops because of an error (the link is closed with it). */
   onFailed(error: EndpointError): void;
 }
@@ -149,13 +148,10 @@ export class PartitionDelivery {
     if (socket === undefined || (socket.writableLength ?? 0) < SOCKET_HIGH_WATER_BYTES) return false;
     if (!this.waitingForSocket) {
       this.waitingForSocket = true;
-      const resume = (): void => {
-        if (!this.waitingForSocket) return;
+      this.o.whenSocketDrains(() => {
         this.waitingForSocket = false;
         this.kick();
-      };
-      socket.once('drain', resume);
-      socket.once('close', resume);
+      });
     }
     return true;
   }

@@ -107,6 +107,27 @@ void describe('Event Hubs endpoint: management and CBS', () => {
     }
   });
 
+  void test('a connection cannot pile up claims without bound', async () => {
+    const raw = await rawConnect(hub.endpoint.port);
+    try {
+      const key = hub.state.policy('service')!.primaryKey;
+      const base = `sb://localhost:${hub.endpoint.port}/mgmt-hub/ConsumerGroups`;
+      const replies = await Promise.all(Array.from({ length: 1001 }, (_, i) => {
+        const aud = `${base}/g${i}/Partitions/0`;
+        return raw.putToken(aud, eventHubsToken(aud, 'service', key));
+      }));
+      assert.equal(replies.filter((r) => r['status-code'] === 200).length, 1000);
+      const refused = replies.find((r) => r['status-code'] !== 200)!;
+      assert.equal(refused['status-code'], 403);
+      assert.match(String(refused['status-description']), /already holds tokens for 1000 entities/);
+      // Renewing an existing claim still works.
+      const again = `${base}/g0/Partitions/0`;
+      assert.equal((await raw.putToken(again, eventHubsToken(again, 'service', key)))['status-code'], 200);
+    } finally {
+      await raw.close();
+    }
+  });
+
   void test('$management without a claim or a security token is 401; with a claim it answers', async () => {
     const raw = await rawConnect(hub.endpoint.port);
     try {
