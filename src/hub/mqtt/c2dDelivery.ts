@@ -5,7 +5,7 @@
 // redelivered on the next connection (IoT Hub's behaviour with clean session 0).
 import { formatC2dTopic } from '../../core/codec/propertyBag';
 import type { C2dMessage, C2dQueues, HubLogger } from '../contracts';
-import { encodeQos1Publish } from './publishPacket';
+import { encodePublish } from './publishPacket';
 
 export const C2D_MQTT_WINDOW = 8;
 
@@ -28,6 +28,8 @@ export class C2dDelivery {
   private subscribed = false;
   private pumping = false;
   private pumpAgain = false;
+  /** The QoS the device subscribed with: 1 = PUBACK completes; 0 = at most once, completed when written. */
+  private qos: 0 | 1 = 1;
 
   constructor(
     private readonly target: C2dDeliveryTarget,
@@ -41,8 +43,9 @@ export class C2dDelivery {
   }
 
   /** The device subscribed to its devicebound topic: start delivering. */
-  subscribe(): void {
+  subscribe(qos: 0 | 1 = 1): void {
     this.subscribed = true;
+    this.qos = qos;
     this.kick();
   }
 
@@ -102,17 +105,26 @@ export class C2dDelivery {
 
   private send(message: C2dMessage, lockToken: string): void {
     let bytes: Buffer;
-    const packetId = this.allocatePacketId();
+    const packetId = this.qos === 1 ? this.allocatePacketId() : undefined;
     try {
       // Every set property travels in the bag; IoT Hub always tells the device the expiry.
       const systemProperties = { ...message.systemProperties };
       systemProperties.expiryTimeUtc ??= new Date(message.expiryTime).toISOString();
       const topic = formatC2dTopic(this.target.deviceId, { systemProperties, applicationProperties: message.applicationProperties });
-      bytes = encodeQos1Publish(topic, packetId, message.body);
+      bytes = encodePublish(topic, packetId, message.body);
     } catch (e) {
       // Properties were validated when the message was sent, so this is a hub bug; do not loop on it.
       this.log.error(`Cannot encode C2D message ${message.sequenceNumber} for ${this.target.deviceId}: ${errorText(e)}; rejecting it`);
       void this.queues.reject(this.target.deviceId, lockToken).catch(() => undefined);
+      return;
+    }
+    if (packetId === undefined) {
+      // A QoS 0 subscription gets at-most-once delivery: written = delivered = completed.
+      if (this.target.write(bytes)) {
+        void this.queues.complete(this.target.deviceId, lockToken).catch((e: unknown) => this.log.debug(`C2D complete (QoS 0) for ${this.target.deviceId} failed: ${errorText(e)}`));
+      } else {
+        void this.abandonQuietly(lockToken);
+      }
       return;
     }
     this.inFlight.set(packetId, { lockToken, sequenceNumber: message.sequenceNumber });

@@ -4,7 +4,8 @@
 //   core size rule; the message is stamped and durably appended to the D2C log BEFORE the
 //   callback returns, and aedes writes the PUBACK only after that callback (publish.js), so a
 //   PUBACK always means "on disk";
-// - authorizeSubscribe: only `devices/{self}/messages/devicebound/#` (QoS 2 granted as 1);
+// - authorizeSubscribe: only `devices/{self}/messages/devicebound/#` (QoS 2 granted as 1; a QoS 0
+//   subscription gets at-most-once delivery, completed as it is written);
 // - authorizeForward: nothing the broker routes reaches a device (C2D is written by C2dDelivery).
 // aedes drops an older connection with the same client id itself (MQTT-3.1.4-2), which is IoT
 // Hub's "one connection per device".
@@ -34,6 +35,8 @@ interface DeviceSession {
   delivery: C2dDelivery;
   /** Subscribed to devicebound (possibly restored from a clean-session-0 session before CONNACK). */
   wantsC2d: boolean;
+  /** Granted QoS of that subscription. */
+  c2dQos: 0 | 1;
   ready: boolean;
 }
 
@@ -137,6 +140,7 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
           },
         }, hubState.c2d, log),
         wantsC2d: false,
+        c2dQos: 1,
         ready: false,
       };
       sessions.set(client, session);
@@ -202,7 +206,9 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
         return callback(null, null);
       }
       session.wantsC2d = true;
-      if (session.ready) setImmediate(() => session.delivery.subscribe());
+      session.c2dQos = sub.qos === 0 ? 0 : 1;
+      // Deliver after the SUBACK, which aedes writes once this callback returns.
+      if (session.ready) setImmediate(() => session.delivery.subscribe(session.c2dQos));
       callback(null, { ...sub, qos: sub.qos > 1 ? 1 : sub.qos });
     },
     authorizeForward() {
@@ -221,7 +227,7 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
     armExpiry(session);
     log.debug(`Device ${session.deviceId} connected`);
     // A clean-session-0 reconnect restores the subscription before CONNACK: deliver now.
-    if (session.wantsC2d) session.delivery.subscribe();
+    if (session.wantsC2d) session.delivery.subscribe(session.c2dQos);
   });
 
   aedes.on('unsubscribe', (topics, client) => {

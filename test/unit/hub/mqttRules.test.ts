@@ -197,6 +197,21 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
     }
   });
 
+  void it('a QoS 0 subscription gets C2D at QoS 0, completed as it is sent', async () => {
+    const c = await connectRaw(t, deviceOpts(t, 'dev2', t.hub.hubState.registry.get('dev2')!.authentication.symmetricKey.primaryKey));
+    try {
+      const got: number[] = [];
+      c.client.on('message', (_topic, _payload, packet) => got.push(packet.qos));
+      await c.client.subscribeAsync('devices/dev2/messages/devicebound/#', { qos: 0 });
+      await t.hub.hubState.c2d.send('dev2', { systemProperties: { messageId: 'q0' }, applicationProperties: [], body: Buffer.from('x') });
+      await eventually(() => got[0], 'a QoS 0 publish');
+      assert.deepEqual(got, [0]);
+      await eventually(() => (t.hub.hubState.c2d.depth('dev2') === 0 ? true : undefined), 'completion');
+    } finally {
+      await c.client.endAsync();
+    }
+  });
+
   void it('a second connection for the same device drops the first', async () => {
     const first = await connectRaw(t, deviceOpts(t, 'dev1', key));
     const second = await connectRaw(t, deviceOpts(t, 'dev1', key));
