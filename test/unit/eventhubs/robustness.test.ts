@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { CloseReason, earliestEventPosition } from '@azure/event-hubs';
 import { eventHubsToken, rawConnect, type RawClient } from './rawAmqp';
 import { startTestHub, waitFor, type TestHub } from './helpers';
 
@@ -161,5 +162,34 @@ void describe('Event Hubs endpoint: bad input, flow control, owner levels', () =
     const sixth = await raw.openReceiver(address, { credit: 1 });
     assert.equal((await sixth.closed)?.condition, 'amqp:resource-limit-exceeded');
     for (const r of five) r.link.close();
+  });
+
+  void test('owner levels through the SDK: ownerLevel 2 takes the partition from ownerLevel 1 (ReceiverDisconnectedError)', async () => {
+    const opened = (): number => hub.log.lines.filter((l) => l.message.includes('receiver on rob-hub/consumergroups/$default/partitions/1')).length;
+    const first = hub.client();
+    const second = hub.client();
+    const errors: (Error & { code?: string })[] = [];
+    let closeReason: CloseReason | undefined;
+    const before = opened();
+    const a = first.subscribe('1', {
+      processEvents: async () => undefined,
+      processError: async (e) => { errors.push(e); },
+      processClose: async (reason) => { closeReason = reason; },
+    }, { ownerLevel: 1, startPosition: earliestEventPosition, maxWaitTimeInSeconds: 1 });
+    await waitFor(() => opened() > before, 10_000, 'the first receiver');
+    const received: number[] = [];
+    const b = second.subscribe('1', {
+      processEvents: async (events) => { received.push(...events.map((e) => e.sequenceNumber)); },
+      processError: async () => undefined,
+    }, { ownerLevel: 2, startPosition: earliestEventPosition, maxWaitTimeInSeconds: 1 });
+    try {
+      await waitFor(() => errors.length > 0 && closeReason !== undefined, 10_000, 'the first receiver to be disconnected');
+      assert.equal(errors[0]!.code, 'ReceiverDisconnectedError');
+      assert.equal(closeReason, CloseReason.OwnershipLost);
+      await waitFor(() => received.length >= 50, 10_000, 'the new owner to read');
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });
