@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatDeviceConnectionString } from '../../core/auth/connectionString';
 import { createSasToken } from '../../core/auth/sas';
+import { readRunningHub } from '../client/connectionFile';
 import { LocalHubClient } from '../client/localHubClient';
 import type { Device, HubLogger } from '../contracts';
 import {
@@ -126,26 +127,6 @@ function parsePort(text: string | undefined, what: string, fallback: number): nu
 
 function dataDirOf(values: Values): string {
   return path.resolve(values['data-dir'] ?? process.env['IOT_HUB_LOCAL_DATA_DIR'] ?? DEFAULT_DATA_DIR);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The running hub's connection.json, if a live hub owns the data dir. */
-export function readRunningHub(dataDir: string): ConnectionInfoJson | undefined {
-  let info: ConnectionInfoJson;
-  try {
-    info = JSON.parse(fs.readFileSync(path.join(dataDir, CONNECTION_FILE_NAME), 'utf8')) as ConnectionInfoJson;
-  } catch {
-    return undefined;
-  }
-  return typeof info.pid === 'number' && isAlive(info.pid) ? info : undefined;
 }
 
 /** Where the CLI writes (tests pass their own sink; the test runner itself owns process.stdout). */

@@ -147,4 +147,19 @@ void describe('iot-hub-local CLI', () => {
     assert.equal((await cliIn(['device', 'delete', 'cli-1', '--data-dir', dir])).code, 0);
     assert.equal((await cliIn(['device', 'show', 'cli-1', '--data-dir', dir])).code, 1);
   });
+
+  void it('goes through the management API while a hub runs on the data dir', async () => {
+    const hub = await startLocalHub({ dataDir: dir, mqttPort: 0, apiPort: 0, amqpPort: false });
+    try {
+      const created = await cliIn(['device', 'create', 'live-1', '--data-dir', dir, '--json']);
+      assert.equal(created.code, 0, created.stderr);
+      const out = JSON.parse(created.stdout) as { connectionString: string };
+      assert.equal(parseDeviceConnectionString(out.connectionString).hostName, `localhost:${hub.connectionInfo.mqtt.port}`);
+      assert.ok(hub.hubState.registry.get('live-1'), 'created in the running hub');
+      const list = await cliIn(['device', 'list', '--data-dir', dir]);
+      assert.match(list.stdout, /^live-1\tenabled\tDisconnected\tC2D queue 0$/m);
+    } finally {
+      await hub.close();
+    }
+  });
 });
