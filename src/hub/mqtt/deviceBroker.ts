@@ -37,6 +37,8 @@ interface DeviceSession {
   wantsC2d: boolean;
   /** Granted QoS of that subscription. */
   c2dQos: 0 | 1;
+  /** When activity was last reported to the registry (reported at most once a second). */
+  activityReportedAt: number;
   ready: boolean;
 }
 
@@ -141,6 +143,7 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
         }, hubState.c2d, log),
         wantsC2d: false,
         c2dQos: 1,
+        activityReportedAt: 0,
         ready: false,
       };
       sessions.set(client, session);
@@ -188,7 +191,11 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
       };
       hubState.d2c.append({ deviceId: id, systemProperties, applicationProperties: parsed.applicationProperties, body }).then(
         () => {
-          hubState.registry.recordActivity(id);
+          const now = clock.now();
+          if (now - session.activityReportedAt >= 1000) {
+            session.activityReportedAt = now;
+            hubState.registry.recordActivity(id);
+          }
           callback(null);
         },
         (e: unknown) => {

@@ -30,5 +30,8 @@ export function createHubPersistence(onPuback: (client: Client, packetId: number
     return done(cb);
   };
   patched['outgoingStream'] = () => Readable.from([]);
+  // Only used to find offline sessions to queue a publish for, which the hub never does: skip the
+  // per-publish subscription-tree match on the D2C hot path.
+  patched['subscriptionsByTopic'] = (_topic: string, cb?: Callback) => done(cb, []);
   return persistence;
 }
