@@ -120,3 +120,24 @@ uiTest('inspector: after a window reload the serializer restores the panel with 
   assert.match(await restored.locator('h1').innerText(), /\(edited\)/);
   assert.equal(await restored.locator('[data-testid="size-bar"]').getAttribute('data-over'), 'true');
 }, { timeout: 180_000 });
+
+uiTest('inspector: the palette command takes a pasted message and flags its message-id in place', async (h) => {
+  // Right after the workbench starts, the extension's commands may not be in the palette yet.
+  await h.runCommand('IoT Hub: Inspect Pasted Message').catch(async () => {
+    await h.page.waitForTimeout(3_000);
+    await h.runCommand('IoT Hub: Inspect Pasted Message');
+  });
+  const input = h.page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(JSON.stringify({ event: { origin: 'dev-7', properties: { system: { 'message-id': 'paste 1' }, application: { ok: 'yes' } }, payload: { t: 1 } } }));
+  await input.press('Enter');
+  const frame = await inspectorFrame(h, 'paste 1');
+  const notes = await h.notifications();
+  assert.ok(!notes.some((n) => /clipboard/i.test(n)), `no clipboard error toast: ${notes.join(' | ')}`);
+  const mark = frame.locator('[data-testid="system:messageId:value-text"] mark.flag');
+  await mark.first().waitFor({ state: 'visible' });
+  assert.equal(await mark.first().getAttribute('data-codes'), 'IOT103');
+  assert.equal(await mark.first().getAttribute('data-raw'), ' ');
+  assert.match(await frame.locator('[data-testid="source"]').innerText(), /Pasted/);
+  assert.match(await frame.locator('[data-testid="body-json"]').innerText(), /"t": 1/);
+});

@@ -31,7 +31,7 @@ export async function inspectMessage(panels: InspectorPanels, arg?: unknown): Pr
   if (isIotMessage(arg)) return panels.show(arg, { kind: 'paste' });
   let text = typeof arg === 'string' ? arg : undefined;
   if (text === undefined) {
-    const clip = (await vscode.env.clipboard.readText()).trim();
+    const clip = (await readClipboard()).trim();
     text = await vscode.window.showInputBox({
       title: 'Inspect a message',
       prompt: 'Paste a message as JSON: a message file ({"direction", "systemProperties", "applicationProperties", "body"}), az iot hub monitor-events output, or an Event Hubs event.',
@@ -47,6 +47,17 @@ export async function inspectMessage(panels: InspectorPanels, arg?: unknown): Pr
   }
   if (parsed.notes.length > 0) void vscode.window.showWarningMessage(parsed.notes.join(' '));
   return panels.show(parsed.message, { kind: 'paste' });
+}
+
+/**
+ * The clipboard, to pre-fill the input box. Not in the browser (code-server, vscode.dev): there
+ * reading it needs a permission the page usually lacks, and VS Code then shows an error toast; the
+ * user pastes into the box instead. On the desktop a read that fails or hangs leaves the box empty.
+ */
+async function readClipboard(): Promise<string> {
+  if (vscode.env.uiKind === vscode.UIKind.Web) return '';
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve(''), 500));
+  return Promise.race([Promise.resolve(vscode.env.clipboard.readText()).catch(() => ''), timeout]);
 }
 
 type Parsed = { ok: true; message: IotMessage; notes: string[] } | { ok: false; error: string };
