@@ -44,6 +44,10 @@ async function openOversizeMessage(h: UiHarness): Promise<Frame> {
 uiTest('inspector: flags in the DOM, edit removes the flag, screenshots in light/dark/high contrast', async (h) => {
   const frame = await openOversizeMessage(h);
 
+  // Under VS Code's own webview CSP plus ours: the stylesheet applied and the toolkit components upgraded.
+  assert.equal(await frame.evaluate(() => getComputedStyle(document.querySelector('.size-bar') as Element).display), 'flex');
+  assert.equal(await frame.evaluate(() => document.querySelector('vscode-button')?.shadowRoot !== null), true);
+
   // The invalid character, highlighted in place with its rule.
   const mark = frame.locator('[data-testid="application:0:name-text"] mark.flag');
   await mark.first().waitFor({ state: 'visible' });
