@@ -268,16 +268,17 @@ function cpuModel(): string {
   return cpus()[0]?.model ?? 'unknown';
 }
 
-function loadNote(): string {
+function loadAverage(): string {
   try {
     const [l1, l5] = readFileSync('/proc/loadavg', 'utf8').split(' ');
-    return `load average at the end ${l1} (1 min), ${l5} (5 min)`;
+    return `${l1} (1 min), ${l5} (5 min)`;
   } catch {
-    return 'load average unknown';
+    return 'unknown';
   }
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadAverage();
   const f = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   console.log(`Event Hubs endpoint benchmark: ${f(EVENTS)} x ${PAYLOAD_BYTES} B backlog, ${f(MESSAGES)} latency messages`);
   const t = await throughput();
@@ -298,7 +299,7 @@ async function main(): Promise<void> {
 
 Latest run: ${new Date().toISOString()} (\`npm run bench:eventhubs${quick ? ' -- --quick' : ''}\`)
 
-Machine: ${cpus().length} CPUs (nproc), ${cpuModel()}, ${f(totalmem() / 1024 ** 3, 1)} GB RAM, Node ${process.version}, ${loadNote()}.
+Machine: ${cpus().length} CPUs (nproc), ${cpuModel()}, ${f(totalmem() / 1024 ** 3, 1)} GB RAM, Node ${process.version}; load average ${loadAtStart} at the start, ${loadAverage()} at the end.
 Other agents were using this machine's CPUs during the run, so the figures are lower bounds; the
 lead re-runs the benchmark on a quiet machine.
 
