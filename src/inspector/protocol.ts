@@ -33,6 +33,8 @@ export interface InspectorState {
   bodyView?: BodyViewKind;
   /** True once the user changed something, so the host can title the panel accordingly. */
   edited: boolean;
+  /** The message as first opened, kept once edited so "Revert edits" still works after a reload. */
+  original?: WireMessage;
 }
 
 export interface SendCapabilities {
@@ -77,7 +79,8 @@ export function isWireMessage(x: unknown): x is WireMessage {
 
 export function isInspectorState(x: unknown): x is InspectorState {
   return isRecord(x) && x['version'] === 1 && isWireMessage(x['message']) && isRecord(x['source'])
-    && (x['direction'] === 'd2c' || x['direction'] === 'c2d');
+    && (x['direction'] === 'd2c' || x['direction'] === 'c2d')
+    && (x['original'] === undefined || isWireMessage(x['original']));
 }
 
 /** The host trusts nothing that arrives from the webview without checking its shape. */

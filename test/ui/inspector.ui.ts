@@ -123,6 +123,10 @@ uiTest('inspector: after a window reload the serializer restores the panel with 
   assert.equal(await restored.locator('[data-testid="application:0:name-text"]').innerText(), 'temp_erature');
   assert.match(await restored.locator('h1').innerText(), /\(edited\)/);
   assert.equal(await restored.locator('[data-testid="size-bar"]').getAttribute('data-over'), 'true');
+  // The restored state still knows the message as first opened.
+  await restored.locator('[data-testid="revert"]').click();
+  await restored.locator('[data-testid="application:0:name-text"] mark.flag').waitFor({ state: 'visible' });
+  assert.equal(await restored.locator('[data-testid="application:0:name-text"]').innerText(), 'temp\u00b7erature');
 }, { timeout: 180_000 });
 
 uiTest('inspector: the palette command takes a pasted message and flags its message-id in place', async (h) => {

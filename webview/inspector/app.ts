@@ -4,7 +4,7 @@ import type { Direction, IotMessage } from '../../src/core/message/model';
 import type { Problem } from '../../src/core/message/problems';
 import * as edits from '../../src/inspector/edits';
 import type {
-  HostToWebview, InspectorRequestMethod, InspectorRequests, InspectorState, MessageSource, SendCapabilities, WebviewToHost,
+  HostToWebview, InspectorRequestMethod, InspectorRequests, InspectorState, MessageSource, SendCapabilities, WebviewToHost, WireMessage,
 } from '../../src/inspector/protocol';
 import { isHostToWebview } from '../../src/inspector/protocol';
 import { buildViewModel, type InspectorViewModel, type ViewModelOptions } from '../../src/inspector/viewModel';
@@ -27,6 +27,8 @@ interface Loaded {
   state: InspectorState;
   message: IotMessage;
   original: IotMessage;
+  /** `original` as sent, so saving state does not re-encode it. */
+  originalWire: WireMessage;
   vm: InspectorViewModel | undefined;
   send: SendCapabilities;
   sendReason: string | undefined;
@@ -116,11 +118,13 @@ export class InspectorApp {
   private load(state: InspectorState, send: SendCapabilities, sendReason: string | undefined): void {
     performance.mark('inspector:load');
     const message = fromWire(state.message);
+    const originalWire = state.original ?? state.message;
+    const original = state.original ? fromWire(state.original) : message;
     performance.measure('inspector:fromWire', 'inspector:load');
     this.bodyView.reset();
     this.lastBody = undefined;
     this.shownSystemKeys.clear();
-    this.loaded = { state: { ...state }, message, original: message, vm: undefined, send, sendReason };
+    this.loaded = { state: { ...state }, message, original, originalWire, vm: undefined, send, sendReason };
     this.renderRouting(state.direction, state.source);
     this.renderActions();
     this.refresh();
@@ -170,7 +174,7 @@ export class InspectorApp {
     const id = sys.messageId;
     this.title.replaceChildren('Message ', id ? h('code', {}, id) : h('span', { class: 'empty' }, '(no message-id)'),
       l.state.edited ? h('span', { class: 'edited' }, ' (edited)') : '');
-    this.deviceField.update(vm.deviceId, vm.deviceIdSegments, []);
+    this.deviceField.update(vm.deviceId, vm.deviceIdSegments, vm.problems.filter((p) => p.target.kind === 'deviceId' && p.range === undefined));
     this.problemsHost.replaceChildren(renderProblems(vm, (p) => this.goTo(p)));
     this.sizeHost.replaceChildren(h('h2', { id: 'size-heading' }, 'Size'), renderSizeBar(vm.size));
     for (const r of vm.systemRows) if (r.value !== undefined || r.worst !== undefined) this.shownSystemKeys.add(r.key);
@@ -304,7 +308,8 @@ export class InspectorApp {
       this.stateTimer = undefined;
       const l = this.loaded;
       if (!l) return;
-      const state: InspectorState = { ...l.state, message: toWire(l.message) };
+      const { original: _previous, ...rest } = l.state;
+      const state: InspectorState = { ...rest, message: toWire(l.message), ...(l.state.edited ? { original: l.originalWire } : {}) };
       l.state = state;
       this.api.setState(state);
       this.api.postMessage({ type: 'stateChanged', state });

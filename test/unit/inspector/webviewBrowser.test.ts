@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMessage } from '../../../src/core/message/model';
+import { toWire } from '../../../src/inspector/wire';
 import { buildBundle, loadMessage, openStandalone, type StandaloneInspector } from './standalonePage';
 
 let s: StandaloneInspector;
@@ -172,4 +173,26 @@ void test('typing in the body re-validates the size without replacing the textar
   const latest = (await s.posted()).filter((m) => m.type === 'stateChanged').at(-1) ?? last;
   assert.ok(latest && latest.type === 'stateChanged');
   assert.equal(atob(latest.state.message.bodyBase64), 'hello world!');
+});
+
+void test('Revert edits goes back to the message as first opened, also after a reload (state carries the original)', async () => {
+  const original = createMessage({ direction: 'c2d', systemProperties: { messageId: 'rev-1' }, applicationProperties: [{ name: 'a b', value: '1' }] });
+  const edited = createMessage({ direction: 'c2d', systemProperties: { messageId: 'rev-1' }, applicationProperties: [{ name: 'ab', value: '1' }] });
+  const restored = loadMessage(edited, { kind: 'paste' }, { edited: true, original: toWire(original) });
+  await s.post(restored);
+  const p = s.page;
+  assert.equal(await p.locator('[data-testid="application:0:name-text"]').innerText(), 'ab');
+  await p.locator('[data-testid="revert"]').click();
+  assert.equal(await p.locator('[data-testid="application:0:name-text"] mark').count(), 1);
+  assert.doesNotMatch(await p.locator('h1').innerText(), /edited/);
+  // Editing again records the original once more in the saved state.
+  await p.locator('[data-testid="application:0:name-edit"]').click();
+  const input = p.locator('[data-testid="application:0:name"] vscode-text-field input');
+  await input.fill('a_b');
+  await input.press('Enter');
+  await p.waitForTimeout(400);
+  const last = (await s.posted()).filter((m) => m.type === 'stateChanged').at(-1);
+  assert.ok(last && last.type === 'stateChanged');
+  assert.deepEqual(last.state.original?.applicationProperties, [{ name: 'a b', value: '1' }]);
+  assert.deepEqual(last.state.message.applicationProperties, [{ name: 'a_b', value: '1' }]);
 });
