@@ -1,0 +1,28 @@
+// Foundation UI test: the extension contributes its activity bar container, and it opens the
+// Hubs view in the real workbench.
+import * as assert from 'node:assert/strict';
+import { uiTest } from './harness';
+
+uiTest('the activity bar shows the IoT Hub Messaging view container', async (h) => {
+  const item = h.page.locator('.activitybar .action-item a[aria-label^="IoT Hub Messaging"]');
+  await h.visible(item, 30_000);
+  await item.first().click();
+  // The side bar now shows our container with its Hubs view.
+  const title = h.page.locator('.sidebar .composite.title h2');
+  await h.visible(title);
+  assert.match((await title.first().textContent()) ?? '', /IoT Hub Messaging/i);
+  // With one view the title reads "IoT Hub Messaging: Hubs"; its welcome content is rendered.
+  await h.visible(h.page.locator('.sidebar').getByText('The local IoT Hub runs on your machine'));
+  const file = await h.screenshot('workbench-activity-bar');
+  console.log(`    screenshot: ${file}`);
+});
+
+uiTest('the command palette runs IoT Hub: Show Log', async (h) => {
+  await h.runCommand('IoT Hub: Show Log');
+  // The Output panel opens on the extension's log channel.
+  const panel = h.page.locator('.part.panel');
+  await h.visible(panel);
+  await h.visible(h.page.locator('.part.panel .monaco-select-box, .part.panel select').filter({ hasText: /IoT Hub Messaging/ }).or(
+    h.page.locator('.part.panel [aria-label*="IoT Hub Messaging"]'),
+  ));
+});
