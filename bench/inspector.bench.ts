@@ -39,6 +39,7 @@ interface Scenario { name: string; message: IotMessage; view?: BodyViewKind; exp
 const sys = { messageId: 'bench-1', contentType: 'application/json', contentEncoding: 'utf-8' };
 const app = [{ name: 'temp erature', value: '21\u00b0C' }, { name: 'site', value: 'plant-7' }];
 const scenarios: Scenario[] = [
+  { name: 'baseline: 1 KB telemetry JSON (the page\'s fixed cost)', expectView: 'body-json', message: createMessage({ direction: 'd2c', deviceId: 'dev-1', systemProperties: sys, applicationProperties: app, body: enc.encode(JSON.stringify({ t: 21.5, readings: Array.from({ length: 120 }, (_, i) => i) })) }) },
   { name: '256 KB telemetry JSON (default view: JSON)', expectView: 'body-json', message: createMessage({ direction: 'd2c', deviceId: 'dev-1', systemProperties: sys, applicationProperties: app, body: telemetryJson() }) },
   { name: '256 KB JSON, one 256 KB string (default view: JSON)', expectView: 'body-json', message: createMessage({ direction: 'd2c', deviceId: 'dev-1', systemProperties: sys, applicationProperties: app, body: enc.encode(fill('{"blob":"', '"}', KB256, () => 'x')) }) },
   { name: '256 KB plain text log lines (default view: text)', expectView: 'body-text-lines', message: createMessage({ direction: 'd2c', deviceId: 'dev-1', systemProperties: { messageId: 'bench-2', contentType: 'text/plain' }, applicationProperties: app, body: enc.encode(fill('', '', KB256, (i) => `2026-11-22T09:00:${String(i % 60).padStart(2, '0')}Z INFO pump ${i} pressure ok\n`)) }) },
@@ -150,6 +151,10 @@ Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average
 | Scenario | median ms | p90 ms | max ms | first ms | main-thread busy, median ms | within budget |
 |---|---:|---:|---:|---:|---:|---|
 ${rows.join('\n')}
+
+The baseline row (a 1 KB message) is the page's fixed cost in a fresh context: V8 compiling the
+bundle's render paths on first use and the toolkit upgrading its web components. A 256 KB body
+adds only tens of milliseconds on top.
 
 How it stays fast:
 - Hex and big (> 64 KB) JSON/text are virtualised: only the rows in view (plus 20 above and
