@@ -60,7 +60,7 @@ uiTest('inspector: flags in the DOM, edit removes the flag, screenshots in light
   assert.equal(await frame.locator('[data-testid="problem-list"] li[data-rule="message-too-large"]').count(), 1);
   assert.equal(await frame.locator('[data-testid="problem-list"] li[data-rule="invalid-character"]').count(), 1);
 
-  for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']] as const) {
+  for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast'], ['Default High Contrast Light', 'high-contrast-light']] as const) {
     await h.setTheme(theme);
     await h.page.waitForTimeout(500);
     console.log(`    screenshot: ${await h.screenshot(`inspector-${name}`)}`);
