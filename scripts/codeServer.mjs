@@ -40,17 +40,18 @@ export const PROFILE_SETTINGS = {
 
 /**
  * A throwaway VS Code profile and workspace: <tmp>/{user,ext,ws}. The workspace is a fresh copy
- * of `workspaceSource` (default demo/) so tests may write into it freely.
+ * of `workspaceSource` (default demo/) so tests may write into it freely, unless `openInPlace`.
  */
-export function makeProfile({ workspaceSource = join(repoRoot, 'demo'), prefix = 'iothub-vsc-', settings = {} } = {}) {
+export function makeProfile({ workspaceSource = join(repoRoot, 'demo'), openInPlace = false, prefix = 'iothub-vsc-', settings = {} } = {}) {
   // Short base path: code-server puts a unix socket in the user-data-dir (108-byte limit).
   const base = mkdtempSync(join(tmpdir(), prefix));
   const userDataDir = join(base, 'user');
   const extensionsDir = join(base, 'ext');
-  const workspaceDir = join(base, 'ws');
+  // openInPlace: open workspaceSource itself (npm start: the user's edits to demo/ persist).
+  const workspaceDir = openInPlace ? workspaceSource : join(base, 'ws');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  if (existsSync(workspaceSource)) cpSync(workspaceSource, workspaceDir, { recursive: true });
+  if (!openInPlace && existsSync(workspaceSource)) cpSync(workspaceSource, workspaceDir, { recursive: true });
   else mkdirSync(workspaceDir, { recursive: true });
   const all = { ...PROFILE_SETTINGS, ...settings };
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(all, null, 2));

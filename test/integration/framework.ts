@@ -3,6 +3,7 @@
 // imports them all and calls `runRegistered`. Assertions: node:assert/strict.
 import * as vscode from 'vscode';
 import type { ExtensionRuntime } from '../../src/vscode/runtime';
+import { titleFilter } from './titleFilter';
 
 export type TestFn = () => void | Promise<void>;
 
@@ -142,7 +143,7 @@ function describeError(e: unknown): string {
 }
 
 export interface RunOptions {
-  /** Only tests whose "suite › test" title contains this substring (case-insensitive). */
+  /** Only tests whose "suite › test" title matches this case-insensitive regular expression. */
   grep?: string;
   defaultTimeout: number;
   onResult: (r: TestResult) => void;
@@ -154,10 +155,10 @@ export function registeredSuites(): readonly { name: string; file: string; tests
 
 export async function runRegistered(options: RunOptions): Promise<TestResult[]> {
   const results: TestResult[] = [];
-  const grep = options.grep?.toLowerCase();
+  const grep = options.grep ? titleFilter(options.grep) : undefined;
   const report = (r: TestResult): void => { results.push(r); options.onResult(r); };
   for (const s of suites) {
-    const selected = s.tests.filter((t) => !grep || `${s.name} › ${t.name}`.toLowerCase().includes(grep));
+    const selected = s.tests.filter((t) => !grep || grep(`${s.name} › ${t.name}`));
     if (selected.length === 0) continue;
     let setupError: string | undefined;
     for (const hook of s.before) {

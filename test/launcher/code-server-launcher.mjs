@@ -2,13 +2,14 @@
 // Runs the integration suites (inside VS Code's extension host) and the Playwright UI tests
 // (against the workbench) in a real VS Code: code-server on 127.0.0.1 + headless Chromium.
 //
-// Usage: node test/launcher/code-server-launcher.mjs [--grep TEXT] [--integration-only | --ui-only]
-//                                                   [--no-build] [--keep-temp]
+// Usage: node test/launcher/code-server-launcher.mjs [--grep REGEX] [--integration-only | --ui-only]
+//                                                   [--no-build] [--keep-temp] [--summary FILE]
+// --grep matches "suite › test" titles case-insensitively (a regular expression; plain text works).
 // Env:   IOT_HUB_VSCODE_TIMEOUT_MS   whole-phase timeout (default 600000)
 //        IOT_HUB_TEST_TIMEOUT_PER_TEST  per in-host test timeout (default 20000)
 // Exit:  0 only if at least one test ran and none failed.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build, launchChromium, makeProfile, repoRoot, startCodeServer, workbenchUrl } from '../../scripts/codeServer.mjs';
 
 const argv = process.argv.slice(2);
@@ -19,11 +20,13 @@ const runIntegration = !flag('--ui-only');
 const runUi = !flag('--integration-only');
 const phaseTimeout = Number(process.env.IOT_HUB_VSCODE_TIMEOUT_MS ?? 600_000);
 
-const resultsDir = join(repoRoot, 'test-results');
-const integrationResults = join(resultsDir, 'integration-events.ndjson');
+// Several people (or agents) may run this at once: the result channel lives in the run's own temp
+// dir; the logs and screenshots in resultsDir are last-run-wins.
+const resultsDir = process.env.IOT_HUB_TEST_RESULTS_DIR ?? join(repoRoot, 'test-results');
+let integrationResults; // set once the temp profile exists
 const consoleLog = join(resultsDir, 'vscode-console.log');
 const serverLog = join(resultsDir, 'code-server.log');
-const summaryFile = join(resultsDir, 'vscode-results.json');
+const summaryFile = option('--summary') ?? join(resultsDir, 'vscode-results.json');
 const testEntry = join(repoRoot, 'dist', 'test', 'integration.js');
 
 /** @type {Array<{kind: 'integration'|'ui', suite: string, name: string, status: string, ms: number, error?: string, screenshot?: string}>} */
@@ -149,10 +152,12 @@ async function uiPhase() {
 
 async function main() {
   const t0 = Date.now();
-  rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });
+  for (const f of [consoleLog, serverLog, summaryFile]) rmSync(f, { force: true });
+  rmSync(join(resultsDir, 'ui'), { recursive: true, force: true });
   if (!flag('--no-build')) await build();
   profile = makeProfile();
+  integrationResults = join(profile.base, 'integration-events.ndjson');
   server = await startCodeServer({
     profile,
     logFile: serverLog,
@@ -187,6 +192,7 @@ async function main() {
   const failed = count(undefined, 'failed') + problems.length;
   const skipped = count(undefined, 'skipped');
   for (const p of problems) console.log(`✖ ${p}`);
+  mkdirSync(dirname(summaryFile), { recursive: true });
   writeFileSync(summaryFile, JSON.stringify({ passed, failed, skipped, problems, results, ms: Date.now() - t0 }, null, 2));
   console.log(`integration: ${count('integration', 'passed')} passed, ${count('integration', 'failed')} failed`);
   console.log(`ui: ${count('ui', 'passed')} passed, ${count('ui', 'failed')} failed`);

@@ -39,7 +39,10 @@ export interface UiHarness {
   readonly resultsDir: string;
   /** Runs a command through the command palette by its full title, e.g. 'IoT Hub: Show Log'. */
   runCommand(title: string): Promise<void>;
-  /** Opens a workspace file (path relative to the workspace folder) in an editor and waits for its tab. */
+  /**
+   * Opens a workspace file (path relative to the workspace folder) through "File: Open File..."
+   * (works for files the test just wrote) and waits for its tab to be active.
+   */
   openFile(relPath: string): Promise<void>;
   /** Saves a PNG of the whole page to resultsDir/<name>.png and returns its path. */
   screenshot(name: string): Promise<string>;
@@ -189,14 +192,31 @@ export class WorkbenchHarness implements UiHarness {
 
   async openFile(relPath: string): Promise<void> {
     const name = relPath.split('/').pop() ?? relPath;
-    await this.quickInput(() => this.page.keyboard.press('Control+P'), relPath);
-    const rows = this.page.locator(`${QUICK_INPUT} .monaco-list-row`).filter({ hasText: name });
-    await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
-    await this.page.keyboard.press('Enter');
-    await this.page
-      .locator('.tabs-container .tab.active')
-      .filter({ hasText: name })
-      .waitFor({ state: 'visible', timeout: 15_000 });
+    const absolute = join(this.workspaceDir, relPath);
+    // The simple file dialog takes a path and does not depend on the file search index, so files
+    // a test has just written open as reliably as the ones that were there from the start.
+    await this.runCommand('File: Open File...');
+    const input = this.page.locator(`${QUICK_INPUT} .quick-input-box input`);
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    // The dialog fills in its start folder and lists it asynchronously; typing before that is
+    // overwritten, so wait for the listing, then type, and retry if the dialog reset the text.
+    await this.page.locator(`${QUICK_INPUT} .monaco-list-row`).first().waitFor({ state: 'visible', timeout: 10_000 });
+    const tab = this.page.locator('.tabs-container .tab.active').filter({ hasText: name });
+    for (let attempt = 1; ; attempt++) {
+      await input.fill(absolute);
+      await this.page.waitForTimeout(200);
+      if ((await input.inputValue()) !== absolute) {
+        if (attempt >= 10) throw new Error(`the Open File dialog kept resetting the path ${absolute}`);
+        continue;
+      }
+      await input.press('Enter');
+      try {
+        await tab.waitFor({ state: 'visible', timeout: 5_000 });
+        return;
+      } catch (e) {
+        if (attempt >= 3 || !(await input.isVisible())) throw e;
+      }
+    }
   }
 
   async screenshot(name: string): Promise<string> {

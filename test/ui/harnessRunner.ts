@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { WorkbenchHarness, registeredUiTests, setCurrentUiFile } from './harness';
+import { titleFilter } from '../integration/titleFilter';
 
 export interface UiResult {
   suite: string;
@@ -49,12 +50,12 @@ export async function runUiTests(o: UiRunOptions): Promise<UiResult[]> {
       report({ suite: file, name: 'load UI test file', status: 'failed', ms: 0, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   }
-  const grep = o.grep?.toLowerCase();
+  const grep = o.grep ? titleFilter(o.grep) : undefined;
   const harness = new WorkbenchHarness(o.page, o.workspaceDir, o.resultsDir);
   await harness.waitForWorkbench();
   for (const t of registeredUiTests()) {
     const suite = `ui/${t.file.replace(/\.ui\.ts$/, '')}`;
-    if (grep && !`${suite} › ${t.name}`.toLowerCase().includes(grep)) continue;
+    if (grep && !grep(`${suite} › ${t.name}`)) continue;
     if (t.options.skip) {
       report({ suite, name: t.name, status: 'skipped', ms: 0, error: t.options.skip });
       continue;
@@ -72,6 +73,7 @@ export async function runUiTests(o: UiRunOptions): Promise<UiResult[]> {
     } finally {
       timer.cancel();
     }
+    const ms = Date.now() - started;
     try {
       await harness.reset();
     } catch {
@@ -80,7 +82,6 @@ export async function runUiTests(o: UiRunOptions): Promise<UiResult[]> {
       harness.themeChanged = false;
       await harness.waitForWorkbench();
     }
-    const ms = Date.now() - started;
     report(error === undefined
       ? { suite, name: t.name, status: 'passed', ms }
       : { suite, name: t.name, status: 'failed', ms, error, ...(shot ? { screenshot: shot } : {}) });

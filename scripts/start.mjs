@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// `npm start`: the main job. Builds the extension and opens the demo workspace (demo/) in a real
+// VS Code with the extension loaded from this repository:
+//   - desktop VS Code (`code --extensionDevelopmentPath`) when `code` is on PATH;
+//   - otherwise code-server on 127.0.0.1 (provisioned on first use); open the printed URL.
+// Stays in the foreground until Ctrl-C (or until the desktop window closes).
+//
+// Options: --code-server        use code-server even if `code` is on PATH
+//          --port N             code-server port (default: any free port)
+//          --screenshot FILE    open the workbench in headless Chromium, save a PNG, exit
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { build, launchChromium, makeProfile, repoRoot, startCodeServer, workbenchUrl } from './codeServer.mjs';
+
+const argv = process.argv.slice(2);
+const option = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const screenshot = option('--screenshot');
+const port = Number(option('--port') ?? 0);
+const demoDir = join(repoRoot, 'demo');
+
+/**
+ * Hook for services the demo needs next to VS Code (the lead adds the local hub here).
+ * Returns a function that stops them; called on exit.
+ * @returns {Promise<() => Promise<void>>}
+ */
+async function startServices() {
+  return async () => {};
+}
+
+function hasDesktopCode() {
+  return spawnSync('sh', ['-c', 'command -v code'], { encoding: 'utf8' }).status === 0;
+}
+
+const stopFns = [];
+let stopping;
+function stopAll() {
+  stopping ??= (async () => {
+    for (const fn of stopFns.splice(0).reverse()) await fn().catch((e) => console.error(e));
+  })();
+  return stopping;
+}
+process.on('SIGINT', () => { void stopAll().then(() => process.exit(0)); });
+process.on('SIGTERM', () => { void stopAll().then(() => process.exit(0)); });
+
+async function runDesktop() {
+  console.log(`opening ${demoDir} in desktop VS Code with the extension from ${repoRoot}`);
+  const child = spawn('code', ['--new-window', `--extensionDevelopmentPath=${repoRoot}`, '--wait', demoDir], { stdio: 'inherit' });
+  stopFns.push(async () => { child.kill(); });
+  await new Promise((resolve) => child.on('exit', resolve));
+}
+
+async function runCodeServer() {
+  const profile = makeProfile({ workspaceSource: demoDir, openInPlace: true, prefix: 'iothub-start-' });
+  stopFns.push(async () => profile.remove());
+  const server = await startCodeServer({ profile, port });
+  stopFns.push(() => server.stop());
+  const url = workbenchUrl(server, profile.workspaceDir, { extensionDevelopmentPath: repoRoot });
+
+  if (screenshot) {
+    const browser = await launchChromium();
+    stopFns.push(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(url);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+    const item = page.locator('.activitybar .action-item a[aria-label^="IoT Hub Messaging"]').first();
+    await item.waitFor({ state: 'visible', timeout: 60_000 });
+    await item.click();
+    await page.locator('.sidebar .composite.title').filter({ hasText: /IoT Hub Messaging/i }).waitFor({ timeout: 20_000 });
+    // Let extension activation and the view's first render settle.
+    await page.locator('.statusbar').getByText('Activating Extensions').waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: screenshot });
+    console.log(`screenshot saved to ${screenshot}`);
+    return;
+  }
+
+  console.log('\nVS Code (code-server) is running with the IoT Hub Messaging extension loaded.');
+  console.log(`Open this URL in a browser on this machine:\n\n  ${url}\n`);
+  console.log('Press Ctrl-C to stop.');
+  await new Promise((resolve) => server.process.once('exit', resolve));
+  console.error('code-server exited');
+}
+
+try {
+  await build();
+  stopFns.push(await startServices());
+  if (!screenshot && !argv.includes('--code-server') && hasDesktopCode()) await runDesktop();
+  else await runCodeServer();
+} catch (e) {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exitCode = 1;
+} finally {
+  await stopAll();
+}
