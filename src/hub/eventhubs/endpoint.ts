@@ -35,8 +35,17 @@ export interface EventHubsEndpointOptions {
   handshakeTimeoutMs?: number;
 }
 
+export interface EventHubsEndpointStats {
+  connections: number;
+  /** Partition receivers currently delivering. */
+  receivers: number;
+  /** Events sent to receivers since the endpoint started. */
+  eventsDelivered: number;
+}
+
 export interface EventHubsEndpoint {
   readonly port: number;
+  stats(): EventHubsEndpointStats;
   /** `Endpoint=sb://localhost:{port}/;SharedAccessKeyName=...;SharedAccessKey=...;EntityPath={hub};UseDevelopmentEmulator=true` */
   connectionString(policyName?: string): string;
   close(): Promise<void>;
@@ -69,6 +78,8 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
   container.on('error', (e: unknown) => log.debug(`Event Hubs endpoint: ${e instanceof Error ? e.message : String(e)}`));
 
   const deliveries = new Map<number, Set<PartitionDelivery>>();
+  /** Events sent by receivers that have ended (live ones are summed from `deliveries`). */
+  let deliveredByEnded = 0;
   const unsubscribe = d2c.onAppended((partition) => {
     const set = deliveries.get(partition);
     if (set !== undefined) for (const d of set) d.kick();
@@ -87,7 +98,9 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
       const set = deliveries.get(delivery.partition) ?? new Set<PartitionDelivery>();
       deliveries.set(delivery.partition, set);
       set.add(delivery);
-      return () => set.delete(delivery);
+      return () => {
+        if (set.delete(delivery)) deliveredByEnded += delivery.delivered;
+      };
     },
   };
 
@@ -154,6 +167,15 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
   let closing: Promise<void> | undefined;
   return {
     port,
+    stats(): EventHubsEndpointStats {
+      let receivers = 0;
+      let live = 0;
+      for (const set of deliveries.values()) {
+        receivers += set.size;
+        for (const d of set) live += d.delivered;
+      }
+      return { connections: connections.size, receivers, eventsDelivered: deliveredByEnded + live };
+    },
     connectionString(policyName?: string): string {
       return eventHubsConnectionString({ host: 'localhost', port, hubName, policy: pickServicePolicy(options.policies, policyName) });
     },

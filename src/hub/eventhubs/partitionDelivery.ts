@@ -47,7 +47,7 @@ export class PartitionDelivery {
   private unwritten: number[] = [];
   private unwrittenHead = 0;
   private readonly writer = new AmqpWriter();
-  delivered = 0;
+  private sent = 0;
 
   constructor(private readonly o: PartitionDeliveryOptions) {
     this.nextSeq = o.startSequenceNumber;
@@ -55,6 +55,11 @@ export class PartitionDelivery {
 
   get partition(): number {
     return this.o.partition;
+  }
+
+  /** Events sent on this link so far. */
+  get delivered(): number {
+    return this.sent;
   }
 
   get nextSequenceNumber(): number {
@@ -108,7 +113,7 @@ export class PartitionDelivery {
             const delivery = sender.send(encodeEvent(event, this.writer, runtime), undefined, 0) as unknown as { id: number };
             this.unwritten.push(delivery.id);
             this.nextSeq = event.sequenceNumber + 1;
-            this.delivered++;
+            this.sent++;
           }
         }
         if (this.drainRequested && (caughtUp || this.budget() <= 0)) {
