@@ -57,4 +57,7 @@ export async function run(): Promise<void> {
   const skipped = results.filter((r) => r.status === 'skipped').length;
   console.log(`[integration] ${passed} passed, ${failed} failed, ${skipped} skipped`);
   emit({ type: 'end', passed, failed, skipped, ms: Date.now() - started });
+  // Launchers that only see run()'s outcome (@vscode/test-electron) turn this into the exit code.
+  if (failed > 0) throw new Error(`${failed} integration test(s) failed`);
+  if (passed === 0) throw new Error('no integration test ran');
 }
