@@ -96,6 +96,10 @@ async function integrationPhase() {
       if (ev.type === 'start') { sawStart = true; console.log(`  (extension host up: VS Code ${ev.vscodeVersion})`); }
       if (ev.type === 'test') printResult('integration', ev);
       if (ev.type === 'end') {
+        if (ev.failed > 0) {
+          const shot = await screenshotOnFailure(page, 'FAILED-integration');
+          if (shot) console.log(`  workbench after the failures: ${shot}`);
+        }
         await context.close();
         return ev;
       }

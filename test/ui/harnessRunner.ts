@@ -76,8 +76,9 @@ export async function runUiTests(o: UiRunOptions): Promise<UiResult[]> {
     const ms = Date.now() - started;
     try {
       await harness.reset();
-    } catch {
+    } catch (e) {
       // A test that leaves the workbench wedged must not fail the next one: start over.
+      console.log(`    (resetting the workbench after "${t.name}" failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}; reloading)`);
       await o.reload();
       harness.themeChanged = false;
       await harness.waitForWorkbench();
