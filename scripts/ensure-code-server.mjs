@@ -45,6 +45,7 @@ export async function ensureCodeServer({ quiet = false } = {}) {
       TMPDIR: tmp,
       npm_config_yes: 'true', // a nested `npx node-gyp` would otherwise prompt
       npm_config_unsafe_perm: 'true',
+      npm_config_ignore_scripts: 'false', // code-server is nothing without its install scripts
       npm_config_fund: 'false',
       npm_config_audit: 'false',
       npm_config_update_notifier: 'false',

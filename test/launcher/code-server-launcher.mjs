@@ -89,6 +89,7 @@ async function integrationPhase() {
   const started = Date.now();
   let seen = 0;
   let sawStart = false;
+  let hostExitedAt;
   for (;;) {
     const lines = existsSync(integrationResults) ? readFileSync(integrationResults, 'utf8').split('\n').filter(Boolean) : [];
     for (const line of lines.slice(seen)) {
@@ -106,6 +107,15 @@ async function integrationPhase() {
     }
     seen = lines.length;
     const elapsed = Date.now() - started;
+    // An extension host that dies mid-run (crash, process.exit in a suite) never writes "end".
+    const exited = /Extension Host Process exited with code: (\S+), signal: (\S+)\./.exec(server.log());
+    if (exited) {
+      hostExitedAt ??= Date.now();
+      if (Date.now() - hostExitedAt > 5_000) {
+        const shot = await screenshotOnFailure(page, 'FAILED-integration-host-exited');
+        throw new Error(`the extension host exited (code ${exited[1]}, signal ${exited[2]}) before the tests finished${shot ? ` (screenshot ${shot})` : ''}`);
+      }
+    }
     if (!sawStart && elapsed > 120_000) {
       const shot = await screenshotOnFailure(page, 'FAILED-integration-no-start');
       throw new Error(`the extension host never started the tests within 120 s (see ${serverLog}, ${consoleLog}${shot ? `, ${shot}` : ''})`);
