@@ -38,11 +38,18 @@ export const PROFILE_SETTINGS = {
   'window.restoreWindows': 'none',
 };
 
+/** Test windows run their own local hub on free ports, so runs never collide with each other or a user's hub. */
+export const TEST_WORKSPACE_SETTINGS = {
+  'iotHubMessaging.localHub.mqttPort': 0,
+  'iotHubMessaging.localHub.apiPort': 0,
+  'iotHubMessaging.localHub.amqpPort': 0,
+};
+
 /**
  * A throwaway VS Code profile and workspace: <tmp>/{user,ext,ws}. The workspace is a fresh copy
  * of `workspaceSource` (default demo/) so tests may write into it freely, unless `openInPlace`.
  */
-export function makeProfile({ workspaceSource = join(repoRoot, 'demo'), openInPlace = false, prefix = 'iothub-vsc-', settings = {} } = {}) {
+export function makeProfile({ workspaceSource = join(repoRoot, 'demo'), openInPlace = false, prefix = 'iothub-vsc-', settings = {}, workspaceSettings } = {}) {
   // Short base path: code-server puts a unix socket in the user-data-dir (108-byte limit).
   const base = mkdtempSync(join(tmpdir(), prefix));
   const userDataDir = join(base, 'user');
@@ -53,6 +60,11 @@ export function makeProfile({ workspaceSource = join(repoRoot, 'demo'), openInPl
   mkdirSync(extensionsDir, { recursive: true });
   if (!openInPlace && existsSync(workspaceSource)) cpSync(workspaceSource, workspaceDir, { recursive: true });
   else mkdirSync(workspaceDir, { recursive: true });
+  // Workspace settings do apply in a development host (user settings do not, see below).
+  if (workspaceSettings) {
+    mkdirSync(join(workspaceDir, '.vscode'), { recursive: true });
+    writeFileSync(join(workspaceDir, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings, null, 2));
+  }
   const all = { ...PROFILE_SETTINGS, ...settings };
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(all, null, 2));
   // Note: with an extensionDevelopmentPath payload the web workbench keeps development-host user

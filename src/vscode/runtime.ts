@@ -2,6 +2,8 @@
 import * as vscode from 'vscode';
 import { registerInspector } from './inspector/inspectorCommands';
 import type { InspectorPanels } from './inspector/inspectorPanels';
+import { registerLocalHub } from './localHub/localHubCommands';
+import type { LocalHubProcess } from './localHub/localHubProcess';
 import { MessageFilesLanguage } from './language/messageFilesClient';
 import { Log } from './log';
 
@@ -11,6 +13,8 @@ export class ExtensionRuntime implements vscode.Disposable {
   readonly messageFiles: MessageFilesLanguage;
   /** Message inspector panels; the tree and the monitor call `inspector.show(message, source)`. */
   readonly inspector: InspectorPanels;
+  /** The embedded local hub (a child process); the tree and send commands read its status and connection. */
+  readonly localHub: LocalHubProcess;
   /** Milliseconds spent in activate(), reported by the integration suite. */
   readonly activationMs: number;
   private readonly disposables: vscode.Disposable[] = [];
@@ -21,6 +25,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     this.own(vscode.commands.registerCommand('iotHubMessaging.showLog', () => this.log.show()));
     this.messageFiles = this.own(new MessageFilesLanguage(context, this.log));
     this.inspector = registerInspector(this);
+    this.localHub = registerLocalHub(this);
     this.activationMs = performance.now() - started;
     this.log.info(`activated in ${this.activationMs.toFixed(1)} ms`);
   }

@@ -10,7 +10,7 @@
 // Exit:  0 only if at least one test ran and none failed.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { build, launchChromium, makeProfile, repoRoot, startCodeServer, workbenchUrl } from '../../scripts/codeServer.mjs';
+import { TEST_WORKSPACE_SETTINGS, build, launchChromium, makeProfile, repoRoot, startCodeServer, workbenchUrl } from '../../scripts/codeServer.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -170,7 +170,7 @@ async function main() {
   for (const f of [consoleLog, serverLog, summaryFile]) rmSync(f, { force: true });
   rmSync(join(resultsDir, 'ui'), { recursive: true, force: true });
   if (!flag('--no-build')) await build();
-  profile = makeProfile();
+  profile = makeProfile({ workspaceSettings: TEST_WORKSPACE_SETTINGS });
   integrationResults = join(profile.base, 'integration-events.ndjson');
   server = await startCodeServer({
     profile,

@@ -13,7 +13,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, repoRoot } from '../../scripts/codeServer.mjs';
+import { TEST_WORKSPACE_SETTINGS, build, repoRoot } from '../../scripts/codeServer.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
@@ -27,6 +27,8 @@ async function main() {
   const workspace = join(base, 'ws');
   const userDataDir = join(base, 'user');
   cpSync(join(repoRoot, 'demo'), workspace, { recursive: true });
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify(TEST_WORKSPACE_SETTINGS, null, 2));
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({
     'security.workspace.trust.enabled': false,

@@ -1,0 +1,88 @@
+// Commands and the status bar item for the embedded local hub. The hub's owner connection string
+// is kept in SecretStorage (never in settings or logs) for the tree and send commands to use.
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ExtensionRuntime } from '../runtime';
+import { LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './localHubProcess';
+
+export const LOCAL_HUB_SECRET_KEY = 'iotHubMessaging.localHub.connectionString';
+
+function readSettings(): LocalHubSettings {
+  const c = vscode.workspace.getConfiguration('iotHubMessaging.localHub');
+  return {
+    host: c.get<string>('host', '127.0.0.1'),
+    mqttPort: c.get<number>('mqttPort', 8883),
+    apiPort: c.get<number>('apiPort', 8443),
+    amqpPort: c.get<number>('amqpPort', 5672),
+  };
+}
+
+function describe(status: LocalHubStatus): { text: string; tooltip: string } {
+  switch (status.state) {
+    case 'running': return { text: '$(radio-tower) Local hub', tooltip: `Local IoT Hub running: MQTT ${status.info.mqtt.url}, API ${status.info.api.url}${status.owned ? '' : ' (started by another window)'}` };
+    case 'starting': return { text: '$(loading~spin) Local hub', tooltip: 'Local IoT Hub starting' };
+    case 'failed': return { text: '$(error) Local hub', tooltip: `Local IoT Hub failed: ${status.message}` };
+    case 'stopped': return { text: '$(circle-slash) Local hub', tooltip: 'Local IoT Hub stopped; click to start' };
+  }
+}
+
+export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
+  const { context, log } = runtime;
+  const dataDir = vscode.workspace.getConfiguration('iotHubMessaging.localHub').get<string>('dataDir') || join(context.globalStorageUri.fsPath, 'local-hub');
+  const hub = runtime.own(new LocalHubProcess(join(context.extensionPath, 'dist', 'hub-cli.js'), dataDir, log, readSettings));
+
+  const item = runtime.own(vscode.window.createStatusBarItem('iotHubMessaging.localHub', vscode.StatusBarAlignment.Left, 10));
+  item.name = 'IoT Hub: Local Hub';
+  const render = (status: LocalHubStatus): void => {
+    const d = describe(status);
+    item.text = d.text;
+    item.tooltip = d.tooltip;
+    item.command = status.state === 'running' ? 'iotHubMessaging.localHub.showInfo' : 'iotHubMessaging.localHub.start';
+    void vscode.commands.executeCommand('setContext', 'iotHubMessaging.localHub.state', status.state);
+  };
+  render(hub.status);
+  item.show();
+  runtime.own(hub.onDidChange((status) => {
+    render(status);
+    if (status.state === 'running') void context.secrets.store(LOCAL_HUB_SECRET_KEY, status.info.hubConnectionString);
+  }));
+
+  const startReporting = async (): Promise<void> => {
+    try {
+      await hub.start();
+    } catch (e) {
+      log.error('Local hub start failed', e);
+      void vscode.window.showErrorMessage(`IoT Hub: the local hub did not start. ${e instanceof Error ? e.message : String(e)}`, 'Show Log').then((a) => { if (a) log.show(); });
+    }
+  };
+
+  runtime.own(vscode.commands.registerCommand('iotHubMessaging.localHub.start', startReporting));
+  runtime.own(vscode.commands.registerCommand('iotHubMessaging.localHub.stop', () => hub.stop()));
+  runtime.own(vscode.commands.registerCommand('iotHubMessaging.localHub.restart', async () => { await hub.stop(); await startReporting(); }));
+  runtime.own(vscode.commands.registerCommand('iotHubMessaging.localHub.copyConnectionString', async () => {
+    const cs = await context.secrets.get(LOCAL_HUB_SECRET_KEY);
+    if (!cs) { void vscode.window.showWarningMessage('IoT Hub: start the local hub first.'); return; }
+    await vscode.env.clipboard.writeText(cs);
+    void vscode.window.showInformationMessage('IoT Hub: local hub connection string copied (it holds the owner key: keep it private).');
+  }));
+  runtime.own(vscode.commands.registerCommand('iotHubMessaging.localHub.showInfo', async () => {
+    const s = hub.status;
+    if (s.state !== 'running') { void vscode.window.showInformationMessage(`IoT Hub: the local hub is ${s.state}.`); return; }
+    // Each item copies its value; keys are copied but never shown.
+    const items: Array<vscode.QuickPickItem & { copy: string }> = [
+      { label: 'MQTT (TLS)', detail: s.info.mqtt.url, copy: s.info.mqtt.url },
+      { label: 'HTTPS API and MQTT over WebSocket', detail: s.info.api.url, copy: s.info.api.url },
+      ...(s.info.amqp ? [{ label: 'Event Hubs-compatible connection string', detail: `amqp://localhost:${s.info.amqp.port} (copies the connection string with its key)`, copy: s.info.amqp.eventHubsConnectionString }] : []),
+      { label: 'Hub connection string', detail: 'iothubowner policy (copies the connection string with its key)', copy: s.info.hubConnectionString },
+      { label: 'CA certificate', detail: s.info.caCertPath, copy: s.info.caCertPath },
+      { label: 'Data directory', detail: s.info.dataDir, copy: s.info.dataDir },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: 'Local IoT Hub', placeHolder: 'Select to copy' });
+    if (pick) await vscode.env.clipboard.writeText(pick.copy);
+  }));
+
+  const trusted = vscode.workspace.isTrusted;
+  const autoStart = vscode.workspace.getConfiguration('iotHubMessaging.localHub').get<boolean>('autoStart', true);
+  if (autoStart && trusted) void startReporting();
+  return hub;
+}

@@ -1,0 +1,136 @@
+// Runs the local hub as a child process (never inside the extension host) and tracks its state.
+// If another window already runs a hub on the same data dir, this window attaches to it.
+import { fork, type ChildProcess } from 'node:child_process';
+import * as vscode from 'vscode';
+import { readRunningHub } from '../../hub/client/connectionFile';
+import type { ConnectionInfoJson } from '../../hub/localHub';
+import type { Log } from '../log';
+
+export type LocalHubStatus =
+  | { state: 'stopped' }
+  | { state: 'starting' }
+  | { state: 'running'; info: ConnectionInfoJson; owned: boolean }
+  | { state: 'failed'; message: string };
+
+export interface LocalHubSettings {
+  host: string;
+  mqttPort: number;
+  apiPort: number;
+  amqpPort: number;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+export class LocalHubProcess implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<LocalHubStatus>();
+  readonly onDidChange = this.changed.event;
+  private current: LocalHubStatus = { state: 'stopped' };
+  private child: ChildProcess | undefined;
+  private starting: Promise<ConnectionInfoJson> | undefined;
+
+  constructor(
+    private readonly cliPath: string,
+    readonly dataDir: string,
+    private readonly log: Log,
+    private readonly settings: () => LocalHubSettings,
+  ) {}
+
+  get status(): LocalHubStatus {
+    return this.current;
+  }
+
+  private set(status: LocalHubStatus): void {
+    this.current = status;
+    this.changed.fire(status);
+  }
+
+  start(): Promise<ConnectionInfoJson> {
+    if (this.current.state === 'running') return Promise.resolve(this.current.info);
+    this.starting ??= this.doStart().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async doStart(): Promise<ConnectionInfoJson> {
+    const existing = readRunningHub(this.dataDir);
+    if (existing) {
+      this.log.info(`Attached to the local hub already running (pid ${existing.pid}) on ${this.dataDir}`);
+      this.set({ state: 'running', info: existing, owned: false });
+      return existing;
+    }
+    this.set({ state: 'starting' });
+    const s = this.settings();
+    const args = ['start', '--data-dir', this.dataDir, '--host', s.host, '--mqtt-port', String(s.mqttPort), '--api-port', String(s.apiPort), '--amqp-port', String(s.amqpPort)];
+    this.log.info(`Starting the local hub: iot-hub-local ${args.join(' ')}`);
+    const child = fork(this.cliPath, args, { silent: true, execArgv: [] });
+    this.child = child;
+    const tail: string[] = [];
+    const forward = (level: 'info' | 'warn') => (chunk: Buffer): void => {
+      for (const line of chunk.toString('utf8').split(/\r?\n/)) {
+        if (line.trim().length === 0) continue;
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        // log.* redacts keys and tokens; the hub prints its connection string on start.
+        this.log[level](`[hub] ${line}`);
+      }
+    };
+    child.stdout?.on('data', forward('info'));
+    child.stderr?.on('data', forward('warn'));
+    child.once('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      if (this.current.state === 'running' || this.current.state === 'starting') {
+        const why = `The local hub exited (${signal ?? `code ${code}`}).`;
+        this.log.warn(why);
+        this.set(code === 0 ? { state: 'stopped' } : { state: 'failed', message: `${why} ${tail.slice(-3).join(' ')}` });
+      }
+    });
+
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        // The CLI reports a fatal error as one `iot-hub-local: ...` line; show that rather than the log tail.
+        const fatal = tail.filter((l) => l.startsWith('iot-hub-local:')).pop()?.slice('iot-hub-local:'.length).trim();
+        const message = `The local hub did not start: ${fatal ?? (tail.slice(-5).join(' ') || `exit code ${child.exitCode}`)}`;
+        this.set({ state: 'failed', message });
+        throw new Error(message);
+      }
+      const info = readRunningHub(this.dataDir);
+      if (info && info.pid === child.pid) {
+        this.log.info(`Local hub running: MQTT ${info.mqtt.url}, API ${info.api.url}${info.amqp ? `, Event Hubs amqp://localhost:${info.amqp.port}` : ''}`);
+        this.set({ state: 'running', info, owned: true });
+        return info;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    const message = `The local hub did not become ready within ${READY_TIMEOUT_MS / 1000} s.`;
+    this.set({ state: 'failed', message });
+    throw new Error(message);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) {
+      if (this.current.state === 'running' && !this.current.owned) {
+        this.log.info('Detached from the local hub started by another window (it keeps running).');
+      }
+      this.set({ state: 'stopped' });
+      return;
+    }
+    this.set({ state: 'stopped' });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { child.kill('SIGKILL'); }, STOP_TIMEOUT_MS);
+      child.once('exit', () => { clearTimeout(timer); resolve(); });
+      child.kill('SIGTERM'); // the hub drains, fsyncs and releases its data dir lock
+    });
+    this.child = undefined;
+    this.log.info('Local hub stopped.');
+  }
+
+  dispose(): void {
+    // SIGTERM lets the hub shut down cleanly on its own after the window closes.
+    this.child?.kill('SIGTERM');
+    this.child = undefined;
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,93 @@
+// The embedded local hub in a real VS Code: the extension starts it as a child process (free ports
+// in test workspaces, see TEST_WORKSPACE_SETTINGS), keeps its owner connection string in
+// SecretStorage, and the hub answers the management API; stop ends the process, start brings it back
+// on the same data dir with its devices.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { LocalHubClient } from '../../../src/hub/client/localHubClient';
+import type { ConnectionInfoJson } from '../../../src/hub/localHub';
+import { LOCAL_HUB_SECRET_KEY } from '../../../src/vscode/localHub/localHubCommands';
+import { activateExtension, suite, test, waitFor } from '../framework';
+
+async function runningInfo(): Promise<ConnectionInfoJson> {
+  const runtime = await activateExtension();
+  return waitFor(() => {
+    const s = runtime.localHub.status;
+    if (s.state === 'failed') throw new Error(`local hub failed: ${s.message}`);
+    return s.state === 'running' ? s.info : undefined;
+  }, { timeout: 45_000, message: 'the local hub to run' });
+}
+
+function isAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+function clientFor(info: ConnectionInfoJson): LocalHubClient {
+  return LocalHubClient.fromConnectionString(info.hubConnectionString, { ca: readFileSync(info.caCertPath) });
+}
+
+suite('local hub', () => {
+  test('starts with the window (trusted workspace, autoStart) on loopback, in its own process', async () => {
+    await vscode.commands.executeCommand('iotHubMessaging.localHub.start');
+    const info = await runningInfo();
+    assert.notEqual(info.pid, process.pid, 'the hub is not inside the extension host');
+    assert.ok(isAlive(info.pid), `hub process ${info.pid} is alive`);
+    assert.equal(info.bindAddress, '127.0.0.1');
+    assert.ok(info.mqtt.port > 0 && info.api.port > 0, 'listening on real ports');
+    assert.ok(info.amqp && info.amqp.eventHubsConnectionString.includes('UseDevelopmentEmulator=true'));
+    const runtime = await activateExtension();
+    assert.equal(info.dataDir, runtime.localHub.dataDir);
+    assert.ok(info.dataDir.startsWith(runtime.context.globalStorageUri.fsPath), 'data dir defaults to global storage');
+  }, { timeout: 60_000 });
+
+  test('its owner connection string is in SecretStorage, not in settings', async () => {
+    const info = await runningInfo();
+    const runtime = await activateExtension();
+    const secret = await waitFor(async () => runtime.context.secrets.get(LOCAL_HUB_SECRET_KEY), { message: 'the stored secret' });
+    assert.equal(secret, info.hubConnectionString);
+    const settings = JSON.stringify(vscode.workspace.getConfiguration('iotHubMessaging'));
+    assert.ok(!settings.includes('SharedAccessKey'), 'no key in settings');
+  });
+
+  test('answers the management API: create a device, send C2D, peek its queue', async () => {
+    const info = await runningInfo();
+    const client = clientFor(info);
+    try {
+      const id = `vscode-it-${Date.now()}`;
+      const device = await client.createDevice({ deviceId: id });
+      assert.equal(device.deviceId, id);
+      await client.sendC2d(id, { body: 'hello', applicationProperties: { source: 'integration' } });
+      const queue = await client.peekQueue(id);
+      assert.equal(queue.length, 1);
+      const hubInfo = await client.info();
+      assert.ok(hubInfo, 'info answers');
+    } finally {
+      client.close();
+    }
+  }, { timeout: 30_000 });
+
+  test('stop ends the hub process; start brings it back on the same data dir with its devices', async () => {
+    const runtime = await activateExtension();
+    const before = await runningInfo();
+    const client = clientFor(before);
+    const id = `survivor-${Date.now()}`;
+    try { await client.createDevice({ deviceId: id }); } finally { client.close(); }
+
+    await vscode.commands.executeCommand('iotHubMessaging.localHub.stop');
+    assert.equal(runtime.localHub.status.state, 'stopped');
+    await waitFor(() => !isAlive(before.pid), { timeout: 15_000, message: `hub pid ${before.pid} to exit` });
+    assert.throws(() => readFileSync(join(before.dataDir, 'connection.json')), 'connection.json removed on a clean stop');
+
+    await vscode.commands.executeCommand('iotHubMessaging.localHub.start');
+    const after = await runningInfo();
+    assert.notEqual(after.pid, before.pid);
+    const again = clientFor(after);
+    try {
+      assert.equal((await again.getDevice(id)).deviceId, id, 'the device survived the restart');
+    } finally {
+      again.close();
+    }
+  }, { timeout: 90_000 });
+});
