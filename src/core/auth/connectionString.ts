@@ -25,7 +25,9 @@ export function parseConnectionString(s: string): Record<string, string> {
     if (name.length === 0) {
       throw new ConnectionStringError(`Part ${index + 1} of the connection string has a value but no name.`, [], [`part ${index + 1}`]);
     }
-    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name)) {
+    // A base64 key pasted on its own ends in '=' and, when it holds no '+' or '/', looks like a
+    // name with an empty value: no setting is empty, so treat both as "not Name=value".
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name) || segment.slice(eq + 1).trim().length === 0) {
       // Not shown: a part that is not Name=value is often a key pasted on its own.
       throw new ConnectionStringError(`Part ${index + 1} of the connection string is not Name=value (its text is not shown).`, [], [`part ${index + 1}`]);
     }

@@ -67,6 +67,10 @@ function throwsCs(s: string, re: RegExp, check?: (e: ConnectionStringError) => b
 test('malformed device connection strings: each names what is missing or wrong, never the key', () => {
   throwsCs('', /empty/);
   throwsCs(`HostName=h;DeviceId=d;${KEY}`, /Part 3 .* is not Name=value \(its text is not shown\)/);
+  // Keys with and without '+' or '/' (an alphanumeric key looks like "Name=" with an empty value).
+  throwsCs('HostName=h;DeviceId=d;AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfG=', /Part 3 .* is not Name=value/);
+  throwsCs('HostName=h;DeviceId=d;0bCd+fGhIjKlMnOpQrSt/vWxYz0123456789AbCdEfG=', /Part 3 .* is not Name=value/);
+  throwsCs(`HostName=h;DeviceId=;SharedAccessKey=${KEY}`, /Part 2 .* is not Name=value/);
   throwsCs(`HostName=h;DeviceId=d;${KEY.slice(0, 20)}`, /Part 3 .* has no '='/);
   throwsCs(`HostName=h;=x;DeviceId=d;SharedAccessKey=${KEY}`, /Part 2 .* no name/);
   throwsCs(`HostName=h;DeviceId=d;DeviceId=e;SharedAccessKey=${KEY}`, /sets DeviceId more than once/);
