@@ -63,7 +63,10 @@ export function makeProfile({ workspaceSource = join(repoRoot, 'demo'), openInPl
   // Workspace settings do apply in a development host (user settings do not, see below).
   if (workspaceSettings) {
     mkdirSync(join(workspaceDir, '.vscode'), { recursive: true });
-    writeFileSync(join(workspaceDir, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings, null, 2));
+    const file = join(workspaceDir, '.vscode', 'settings.json');
+    // demo/.vscode/settings.json is JSON with comments; keep its settings and add ours.
+    const existing = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, '')) : {};
+    writeFileSync(file, JSON.stringify({ ...existing, ...workspaceSettings }, null, 2));
   }
   const all = { ...PROFILE_SETTINGS, ...settings };
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(all, null, 2));

@@ -9,6 +9,7 @@
 //          --port N             code-server port (default: any free port)
 //          --screenshot FILE    open the workbench in headless Chromium, save a PNG, exit
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, launchChromium, makeProfile, repoRoot, startCodeServer, workbenchUrl } from './codeServer.mjs';
 
@@ -19,12 +20,46 @@ const port = Number(option('--port') ?? 0);
 const demoDir = join(repoRoot, 'demo');
 
 /**
- * Hook for services the demo needs next to VS Code (the lead adds the local hub here).
- * Returns a function that stops them; called on exit.
- * @returns {Promise<() => Promise<void>>}
+ * The extension starts the local hub itself (iotHubMessaging.localHub.autoStart) in a child process
+ * whose data dir is in the profile's global storage; find its connection.json and print the
+ * endpoints so the terminal shows how to connect a device.
  */
-async function startServices() {
-  return async () => {};
+function findConnectionFile(dir, depth = 0) {
+  if (depth > 8 || !existsSync(dir)) return undefined;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isFile() && entry.name === 'connection.json' && dir.endsWith('local-hub')) return p;
+    if (entry.isDirectory() && !entry.isSymbolicLink()) {
+      const found = findConnectionFile(p, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+async function reportLocalHub(profileBase, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const file = findConnectionFile(profileBase);
+    if (file) {
+      try {
+        const info = JSON.parse(readFileSync(file, 'utf8'));
+        console.log('\nThe extension started the local IoT Hub:');
+        console.log(`  MQTT (TLS):         ${info.mqtt.url}`);
+        console.log(`  HTTPS API:          ${info.api.url}`);
+        if (info.amqp) console.log(`  Event Hubs (AMQP):  amqp://localhost:${info.amqp.port}`);
+        console.log(`  CA certificate:     ${info.caCertPath}`);
+        console.log(`  Create a device:    node dist/hub-cli.js device create my-device --data-dir '${info.dataDir}'`);
+        console.log('                      (or "IoT Hub: Create Device on Local Hub" in VS Code)');
+        return info;
+      } catch {
+        // being written; try again
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(`\nThe local hub did not report within ${timeoutMs / 1000} s; see the "IoT Hub Messaging" output channel in VS Code.`);
+  return undefined;
 }
 
 function hasDesktopCode() {
@@ -68,6 +103,10 @@ async function runCodeServer() {
     await page.locator('.sidebar .composite.title').filter({ hasText: /IoT Hub Messaging/i }).waitFor({ timeout: 20_000 });
     // Let extension activation and the view's first render settle.
     await page.locator('.statusbar').getByText('Activating Extensions').waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
+    // The status bar item turns to the radio-tower icon once the local hub listens.
+    await page.locator('.statusbar-item .codicon-radio-tower').first().waitFor({ state: 'visible', timeout: 60_000 })
+      .catch(() => console.error('the local hub did not show as running within 60 s'));
+    await reportLocalHub(profile.base, 5_000);
     await page.waitForTimeout(1500);
     await page.screenshot({ path: screenshot });
     console.log(`screenshot saved to ${screenshot}`);
@@ -76,14 +115,14 @@ async function runCodeServer() {
 
   console.log('\nVS Code (code-server) is running with the IoT Hub Messaging extension loaded.');
   console.log(`Open this URL in a browser on this machine:\n\n  ${url}\n`);
-  console.log('Press Ctrl-C to stop.');
+  console.log('Press Ctrl-C to stop. (The extension starts the local hub once the window opens.)');
+  void reportLocalHub(profile.base, Number.POSITIVE_INFINITY);
   await new Promise((resolve) => server.process.once('exit', resolve));
   console.error('code-server exited');
 }
 
 try {
   await build();
-  stopFns.push(await startServices());
   if (!screenshot && !argv.includes('--code-server') && hasDesktopCode()) await runDesktop();
   else await runCodeServer();
 } catch (e) {

@@ -1,7 +1,10 @@
 // Commands and the status bar item for the embedded local hub. The hub's owner connection string
 // is kept in SecretStorage (never in settings or logs) for the tree and send commands to use.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { LocalHubApiError, LocalHubClient } from '../../hub/client/localHubClient';
+import { deviceIdProblem } from '../../hub/registry/deviceId';
 import type { ExtensionRuntime } from '../runtime';
 import { LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './localHubProcess';
 
@@ -79,6 +82,41 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
     ];
     const pick = await vscode.window.showQuickPick(items, { title: 'Local IoT Hub', placeHolder: 'Select to copy' });
     if (pick) await vscode.env.clipboard.writeText(pick.copy);
+  }));
+
+  runtime.own(vscode.commands.registerCommand('iotHubMessaging.localHub.createDevice', async (deviceIdArg?: unknown) => {
+    let info;
+    try {
+      info = await hub.start();
+    } catch {
+      return; // start() already reported why
+    }
+    const deviceId = typeof deviceIdArg === 'string' ? deviceIdArg : await vscode.window.showInputBox({
+      title: 'Create Device on Local Hub',
+      prompt: 'Device id (case-sensitive, up to 128 characters)',
+      placeHolder: 'my-device',
+      validateInput: (v) => (v.length === 0 ? undefined : deviceIdProblem(v)),
+    });
+    if (!deviceId) return undefined;
+    const client = LocalHubClient.fromConnectionString(info.hubConnectionString, { ca: readFileSync(info.caCertPath) });
+    try {
+      const device = await client.createDevice({ deviceId });
+      const connectionString = info.deviceConnectionStringTemplate
+        .replace('{deviceId}', device.deviceId)
+        .replace('{key}', device.authentication.symmetricKey.primaryKey);
+      log.info(`Created device ${device.deviceId} on the local hub`);
+      const copy = 'Copy Connection String';
+      void vscode.window.showInformationMessage(`IoT Hub: device '${device.deviceId}' created on the local hub.`, copy).then(async (a) => {
+        if (a === copy) await vscode.env.clipboard.writeText(connectionString);
+      });
+      return device.deviceId;
+    } catch (e) {
+      const why = e instanceof LocalHubApiError || e instanceof Error ? e.message : String(e);
+      void vscode.window.showErrorMessage(`IoT Hub: could not create device '${deviceId}'. ${why}`);
+      return undefined;
+    } finally {
+      client.close();
+    }
   }));
 
   const trusted = vscode.workspace.isTrusted;

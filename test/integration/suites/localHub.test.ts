@@ -68,6 +68,23 @@ suite('local hub', () => {
     }
   }, { timeout: 30_000 });
 
+  test('Create Device registers a device; an invalid id is refused with the core rule', async () => {
+    const info = await runningInfo();
+    const id = `cmd-${Date.now()}`;
+    const created = await vscode.commands.executeCommand<string | undefined>('iotHubMessaging.localHub.createDevice', id);
+    assert.equal(created, id);
+    const client = clientFor(info);
+    try {
+      const device = await client.getDevice(id);
+      assert.equal(device.status, 'enabled');
+      const refused = await vscode.commands.executeCommand<string | undefined>('iotHubMessaging.localHub.createDevice', 'bad id/with space');
+      assert.equal(refused, undefined);
+      await assert.rejects(client.getDevice('bad id/with space'));
+    } finally {
+      client.close();
+    }
+  }, { timeout: 30_000 });
+
   test('stop ends the hub process; start brings it back on the same data dir with its devices', async () => {
     const runtime = await activateExtension();
     const before = await runningInfo();
