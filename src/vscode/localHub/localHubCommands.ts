@@ -1,9 +1,8 @@
 // Commands and the status bar item for the embedded local hub. The hub's owner connection string
 // is kept in SecretStorage (never in settings or logs) for the tree and send commands to use.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { LocalHubApiError, LocalHubClient } from '../../hub/client/localHubClient';
+import { LocalHubApiError } from '../../hub/client/localHubClient';
 import { deviceIdProblem } from '../../hub/registry/deviceId';
 import type { ExtensionRuntime } from '../runtime';
 import { LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './localHubProcess';
@@ -88,8 +87,9 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
     let info;
     try {
       info = await hub.start();
-    } catch {
-      return; // start() already reported why
+    } catch (e) {
+      void vscode.window.showErrorMessage(`IoT Hub: the local hub is not running. ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
     }
     const deviceId = typeof deviceIdArg === 'string' ? deviceIdArg : await vscode.window.showInputBox({
       title: 'Create Device on Local Hub',
@@ -98,7 +98,8 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
       validateInput: (v) => (v.length === 0 ? undefined : deviceIdProblem(v)),
     });
     if (!deviceId) return undefined;
-    const client = LocalHubClient.fromConnectionString(info.hubConnectionString, { ca: readFileSync(info.caCertPath) });
+    const client = hub.client();
+    if (!client) return undefined;
     try {
       const device = await client.createDevice({ deviceId });
       const connectionString = info.deviceConnectionStringTemplate
@@ -114,10 +115,20 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
       const why = e instanceof LocalHubApiError || e instanceof Error ? e.message : String(e);
       void vscode.window.showErrorMessage(`IoT Hub: could not create device '${deviceId}'. ${why}`);
       return undefined;
-    } finally {
-      client.close();
     }
   }));
+
+  // Device-id completion in message files lists the local hub's devices while it runs.
+  runtime.messageFiles.setDeviceIdSource(async () => {
+    const client = hub.client();
+    if (!client) return [];
+    const ids: string[] = [];
+    for await (const d of client.allDevices(1000)) {
+      ids.push(d.deviceId);
+      if (ids.length >= 5000) break; // completion lists beyond this are not useful
+    }
+    return ids;
+  });
 
   const trusted = vscode.workspace.isTrusted;
   const autoStart = vscode.workspace.getConfiguration('iotHubMessaging.localHub').get<boolean>('autoStart', true);

@@ -1,8 +1,10 @@
 // Runs the local hub as a child process (never inside the extension host) and tracks its state.
 // If another window already runs a hub on the same data dir, this window attaches to it.
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { readRunningHub } from '../../hub/client/connectionFile';
+import { LocalHubClient } from '../../hub/client/localHubClient';
 import type { ConnectionInfoJson } from '../../hub/localHub';
 import type { Log } from '../log';
 
@@ -42,7 +44,24 @@ export class LocalHubProcess implements vscode.Disposable {
 
   private set(status: LocalHubStatus): void {
     this.current = status;
+    if (this.api && (status.state !== 'running' || status.info.pid !== this.api.pid)) {
+      this.api.client.close();
+      this.api = undefined;
+    }
     this.changed.fire(status);
+  }
+
+  private api: { pid: number; client: LocalHubClient } | undefined;
+
+  /** A management API client for the running hub (one per hub process, pooled connections). */
+  client(): LocalHubClient | undefined {
+    if (this.current.state !== 'running') return undefined;
+    const { info } = this.current;
+    if (this.api?.pid !== info.pid) {
+      this.api?.client.close();
+      this.api = { pid: info.pid, client: LocalHubClient.fromConnectionString(info.hubConnectionString, { ca: readFileSync(info.caCertPath) }) };
+    }
+    return this.api.client;
   }
 
   start(): Promise<ConnectionInfoJson> {
@@ -128,6 +147,8 @@ export class LocalHubProcess implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.api?.client.close();
+    this.api = undefined;
     // SIGTERM lets the hub shut down cleanly on its own after the window closes.
     this.child?.kill('SIGTERM');
     this.child = undefined;

@@ -3,13 +3,13 @@
 // SecretStorage, and the hub answers the management API; stop ends the process, start brings it back
 // on the same data dir with its devices.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { LocalHubClient } from '../../../src/hub/client/localHubClient';
 import type { ConnectionInfoJson } from '../../../src/hub/localHub';
 import { LOCAL_HUB_SECRET_KEY } from '../../../src/vscode/localHub/localHubCommands';
-import { activateExtension, suite, test, waitFor } from '../framework';
+import { activateExtension, suite, test, waitFor, workspaceDir } from '../framework';
 
 async function runningInfo(): Promise<ConnectionInfoJson> {
   const runtime = await activateExtension();
@@ -84,6 +84,25 @@ suite('local hub', () => {
       client.close();
     }
   }, { timeout: 30_000 });
+
+  test('device-id completion in a message file lists the local hub\'s devices', async () => {
+    await runningInfo();
+    const id = `completion-${Date.now()}`;
+    assert.equal(await vscode.commands.executeCommand<string | undefined>('iotHubMessaging.localHub.createDevice', id), id);
+    const file = join(workspaceDir(), 'completion.iotmsg.json');
+    writeFileSync(file, '{\n  "direction": "d2c",\n  "deviceId": ""\n}\n');
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    await vscode.window.showTextDocument(doc);
+    const at = doc.positionAt(doc.getText().indexOf('""') + 1);
+    const labels = await waitFor(async () => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, at);
+      const all = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      return all.some((l) => l.includes(id)) && all;
+    }, { timeout: 30_000, message: `completion offering ${id}` });
+    assert.ok(labels.some((l) => l.includes(id)));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    rmSync(file);
+  }, { timeout: 45_000 });
 
   test('stop ends the hub process; start brings it back on the same data dir with its devices', async () => {
     const runtime = await activateExtension();
