@@ -10,10 +10,16 @@ import type { Job } from './hub/loadGenerator';
 import { cpuSeconds, rssMegabytes } from './hub/procStats';
 import { makePeerCertificates, startMosquitto, startPlainAedes, type Target } from './hub/targets';
 import { startHubTarget } from './hub/hubTarget';
+import { bundleScript } from './hub/bundle';
 
 const root = join(__dirname, '..');
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
+// --only=hub|aedes|mosquitto (repeatable): measure just those targets while iterating; no report file.
+// --loads=d2c,c2d,idle: run only some loads while iterating (with --only, no report file either).
+const loadsArg = process.argv.slice(2).find((a) => a.startsWith('--loads='));
+const loads = new Set(loadsArg === undefined ? ['d2c', 'c2d', 'idle'] : loadsArg.slice('--loads='.length).split(','));
+const only = process.argv.slice(2).filter((a) => a.startsWith('--only=')).map((a) => a.slice('--only='.length));
 const D2C_DEVICES = 100;
 const WINDOW = 10;
 const D2C_MS = quick ? 3_000 : 8_000;
@@ -22,9 +28,15 @@ const IDLE_DEVICES = quick ? 200 : 1_000;
 
 interface Figures { d2cPerSecond: number; d2cCpuMicrosPerMessage: number; c2dP50: number; c2dP99: number; idleRssMb: number; idleDevices: number; baselineRssMb: number }
 
+let generatorBundle: string | undefined;
+function generator(): string {
+  generatorBundle ??= bundleScript(root, 'bench/hub/loadGenerator.ts');
+  return generatorBundle;
+}
+
 function runGenerator(job: Job, onLine: (line: Record<string, unknown>) => void = () => {}): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/hub/loadGenerator.ts'), JSON.stringify(job)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [generator(), JSON.stringify(job)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let result: Record<string, number> | undefined;
     createInterface({ input: child.stdout }).on('line', (line) => {
       const msg = JSON.parse(line) as Record<string, unknown>;
@@ -41,17 +53,17 @@ async function measure(target: Target): Promise<Figures> {
   const devices = await target.credentials(D2C_DEVICES);
   let cpuStart = 0;
   let cpuEnd = 0;
-  const d2c = await runGenerator({ mode: 'd2c', url: target.url, ca: target.ca, devices, payloadBytes: 1024, windowPerDevice: WINDOW, durationMs: D2C_MS, warmupMs: 2_000 }, (l) => {
+  const d2c = !loads.has('d2c') ? { perSecond: NaN, acked: NaN } : await runGenerator({ mode: 'd2c', url: target.url, ca: target.ca, devices, payloadBytes: 1024, windowPerDevice: WINDOW, durationMs: D2C_MS, warmupMs: 2_000 }, (l) => {
     if (l['phase'] === 'measure-start') cpuStart = cpuSeconds(target.pid);
     if (l['phase'] === 'measure-end') cpuEnd = cpuSeconds(target.pid);
   });
   // 2. C2D end to end, one message at a time.
   const [c2dDevice] = await target.credentials(1);
-  const c2d = await runGenerator({ mode: 'c2d', url: target.url, ca: target.ca, device: c2dDevice!, count: C2D_COUNT, send: await target.c2dSender(c2dDevice!) });
+  const c2d = !loads.has('c2d') ? { p50: NaN, p99: NaN } : await runGenerator({ mode: 'c2d', url: target.url, ca: target.ca, device: c2dDevice!, count: C2D_COUNT, send: await target.c2dSender(c2dDevice!) });
   // 3. Resident memory with many connected idle devices.
   const idleDevices = await target.credentials(IDLE_DEVICES);
   let idleRssMb = NaN;
-  await runGenerator({ mode: 'idle', url: target.url, ca: target.ca, devices: idleDevices, holdMs: 6_000 }, (l) => {
+  if (loads.has('idle')) await runGenerator({ mode: 'idle', url: target.url, ca: target.ca, devices: idleDevices, holdMs: 6_000 }, (l) => {
     if (typeof l['connected'] === 'number') {
       setTimeout(() => { global.gc?.(); idleRssMb = rssMegabytes(target.pid); }, 3_000);
     }
@@ -66,11 +78,12 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'hub-bench-'));
   const certs = makePeerCertificates(join(work, 'certs'));
   const results: Array<{ name: string; figures: Figures }> = [];
-  const starters: Array<() => Promise<Target>> = [
-    () => startHubTarget(root, join(work, 'hub')),
-    () => startPlainAedes(root, certs),
-    ...(args.has('--no-mosquitto') ? [] : [() => startMosquitto(work, certs, 18883)]),
+  const all: Array<[string, () => Promise<Target>]> = [
+    ['hub', () => startHubTarget(root, join(work, 'hub'))],
+    ['aedes', () => startPlainAedes(root, certs)],
+    ...(args.has('--no-mosquitto') ? [] : [['mosquitto', () => startMosquitto(work, certs, 18883)] as [string, () => Promise<Target>]]),
   ];
+  const starters = all.filter(([name]) => only.length === 0 || only.includes(name)).map(([, start]) => start);
   try {
     for (const start of starters) {
       const target = await start();
@@ -86,6 +99,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  if (only.length > 0 || loadsArg !== undefined) return;
   report(results);
 }
 

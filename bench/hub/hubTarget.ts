@@ -1,27 +1,44 @@
-// The local hub as a benchmark target: its own process, SAS-authenticated devices, C2D sent
-// through the management API (HTTPS -> durable queue -> MQTT delivery).
-import { spawn } from 'node:child_process';
+// The local hub as a benchmark target: the shipped CLI bundle (`iot-hub-local start`, i.e.
+// dist/hub-cli.js) in its own process, devices registered through its REST API, C2D sent through
+// the management API (HTTPS -> durable queue -> MQTT delivery).
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSasToken, resourceUriForDevice, resourceUriForHub } from '../../src/core/auth/sas';
 import { parseHubConnectionString } from '../../src/core/auth/connectionString';
+import { LocalHubClient } from '../../src/hub/client/localHubClient';
 import { waitForLine, type Target } from './targets';
 
 export async function startHubTarget(root: string, dataDir: string, deviceCount = 1000): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/hub/hubServer.ts'), dataDir, String(deviceCount)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const ready = JSON.parse(await waitForLine(child, (l) => l.includes('"ready"'), 180_000)) as {
-    mqttUrl: string; apiUrl: string; ca: string; hostName: string; hubConnectionString: string; deviceKey: string;
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+  // HUB_BENCH_NODE_ARGS: extra Node flags for the hub process only (for example --cpu-prof when profiling).
+  const extra = (process.env['HUB_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...extra, join(root, 'dist/hub-cli.js'), 'start', '--data-dir', dataDir,
+    '--mqtt-port', '0', '--api-port', '0', '--amqp-port', 'off', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = JSON.parse(await waitForLine(child, (l) => l.startsWith('{'), 180_000)) as {
+    mqtt: { url: string }; api: { url: string }; caCertPath: string; hostName: string; hubConnectionString: string;
   };
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const client = LocalHubClient.fromConnectionString(ready.hubConnectionString, { ca: readFileSync(ready.caCertPath) });
+  try {
+    for (let i = 0; i < deviceCount; i += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, deviceCount - i) }, (_, j) =>
+        client.createDevice({ deviceId: `dev${i + j}`, primaryKey: key, secondaryKey: key })));
+    }
+  } finally {
+    client.close();
+  }
   const expires = Math.floor(Date.now() / 1000) + 3600;
   const owner = parseHubConnectionString(ready.hubConnectionString);
   return {
-    name: 'local hub (durable)', url: ready.mqttUrl, ca: ready.ca, pid: child.pid!,
+    name: 'local hub (durable)', url: ready.mqtt.url, ca: ready.caCertPath, pid: child.pid!,
     credentials: async (n) => Array.from({ length: n }, (_, i) => ({
       clientId: `dev${i}`,
       username: `${ready.hostName}/dev${i}/?api-version=2021-04-12`,
-      password: createSasToken({ resourceUri: resourceUriForDevice(ready.hostName, `dev${i}`), key: ready.deviceKey, expiresAtSeconds: expires }),
+      password: createSasToken({ resourceUri: resourceUriForDevice(ready.hostName, `dev${i}`), key, expiresAtSeconds: expires }),
     })),
     c2dSender: async () => ({
-      kind: 'hubApi', apiBase: ready.apiUrl,
+      kind: 'hubApi', apiBase: ready.api.url,
       authorization: createSasToken({ resourceUri: resourceUriForHub(owner.hostName), key: owner.sharedAccessKey, keyName: owner.sharedAccessKeyName, expiresAtSeconds: expires }),
     }),
     stop: () => new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { bundleScript } from './bundle';
 import type { C2dSender, Credential } from './loadGenerator';
 
 export interface Target {
@@ -51,7 +52,7 @@ function anonymous(count: number, prefix: string): Credential[] {
 }
 
 export async function startPlainAedes(root: string, certs: { ca: string; cert: string; key: string }): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/hub/plainAedes.ts'), certs.cert, certs.key, '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [bundleScript(root, 'bench/hub/plainAedes.ts'), certs.cert, certs.key, '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await waitForLine(child, (l) => l.includes('"ready"'));
   const port = (JSON.parse(line) as { port: number }).port;
   return {

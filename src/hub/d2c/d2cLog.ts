@@ -20,7 +20,7 @@ export interface D2cLogOptions {
   maxBatchBytes?: number;
   /** Zero-filled space reserved ahead of writes (default 8 MB; 0 disables). */
   preallocateBytes?: number;
-  /** Tail cache per partition (defaults 20,000 events / 32 MB). */
+  /** Tail cache per partition (defaults 8,192 events / 8 MB): enough for consumers that keep up; laggards read the file. */
   tailCacheEvents?: number;
   tailCacheBytes?: number;
 }
@@ -53,8 +53,8 @@ export class FileD2cLog implements D2cLog {
           segmentMaxAgeMs,
           maxBatchBytes: options.maxBatchBytes ?? 1024 * 1024,
           preallocateBytes: options.preallocateBytes ?? 8 * 1024 * 1024,
-          tailCacheEvents: options.tailCacheEvents ?? 20_000,
-          tailCacheBytes: options.tailCacheBytes ?? 32 * 1024 * 1024,
+          tailCacheEvents: options.tailCacheEvents ?? 8192,
+          tailCacheBytes: options.tailCacheBytes ?? 8 * 1024 * 1024,
         }));
       }
     } catch (e) {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Clock, D2cEvent, HubLogger } from '../contracts';
 import { HubStorageError, errorText } from '../state/storageError';
 import {
-  SEGMENT_HEADER_BYTES, checkFrame, decodeFrame, decodeSegmentHeader,
+  FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, checkFrame, decodeFrame, decodeSegmentHeader,
   encodeRecord, encodeSegmentHeader, peekFrame, type RecordMeta,
 } from './recordCodec';
 
@@ -91,8 +91,16 @@ export class PartitionLog {
   private failed: Error | undefined;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
-  /** Recently appended durable events, oldest first; cache[0] has sequence number cacheStart. */
-  private cache: D2cEvent[] = [];
+  /**
+   * Tail cache: the encoded frames of recently appended durable records, oldest first, as
+   * (arena, position, offset) in parallel arrays; entry 0 has sequence number cacheStart. Frames
+   * stay in the off-heap arenas they were encoded into and are decoded on read, so the cache adds
+   * no objects per event to the JS heap (decoded events kept for every append would be promoted to
+   * the old generation and dominate garbage collection under load).
+   */
+  private cacheArenas: ArrayBufferLike[] = [];
+  private cachePos: number[] = [];
+  private cacheOffsets: number[] = [];
   private cacheStart = 0;
   private cacheBytes = 0;
   private readonly listeners = new Set<(partition: number, lastSequenceNumber: number) => void>();
@@ -374,7 +382,7 @@ export class PartitionLog {
         seg.durableNextSeq = lastEvent.sequenceNumber + 1;
         seg.lastTime = lastEvent.enqueuedTime;
         seg.lastOffset = Number(lastEvent.offset);
-        for (const p of batch) this.addToCache(p.event);
+        for (const p of batch) this.addToCache(p);
         for (const p of batch) p.resolve(p.event);
         for (const l of this.listeners) {
           try {
@@ -453,17 +461,29 @@ export class PartitionLog {
     await syncDir(this.o.dir);
   }
 
-  private addToCache(event: D2cEvent): void {
-    if (this.cache.length === 0) this.cacheStart = event.sequenceNumber;
-    this.cache.push(event);
-    this.cacheBytes += event.body.length + 256;
-    if (this.cache.length > this.o.tailCacheEvents || this.cacheBytes > this.o.tailCacheBytes) {
+  private addToCache(p: PendingAppend): void {
+    if (this.cachePos.length === 0) this.cacheStart = p.event.sequenceNumber;
+    this.cacheArenas.push(p.frame.buffer);
+    this.cachePos.push(p.frame.byteOffset);
+    this.cacheOffsets.push(Number(p.event.offset));
+    this.cacheBytes += p.frame.length;
+    if (this.cachePos.length > this.o.tailCacheEvents || this.cacheBytes > this.o.tailCacheBytes) {
       // Drop the older half at once so trimming is amortised O(1) per append.
-      const drop = Math.ceil(this.cache.length / 2);
-      for (let i = 0; i < drop; i++) this.cacheBytes -= this.cache[i]!.body.length + 256;
-      this.cache.splice(0, drop);
-      this.cacheStart += drop;
+      this.dropFromCache(Math.ceil(this.cachePos.length / 2));
     }
+  }
+
+  private dropFromCache(count: number): void {
+    for (let i = 0; i < count; i++) this.cacheBytes -= this.cachedFrame(i).readUInt32LE(0) + FRAME_HEADER_BYTES;
+    this.cacheArenas.splice(0, count);
+    this.cachePos.splice(0, count);
+    this.cacheOffsets.splice(0, count);
+    this.cacheStart += count;
+  }
+
+  /** A view from the start of cached entry `i`'s frame to the end of its arena (no copy). */
+  private cachedFrame(i: number): Buffer {
+    return Buffer.from(this.cacheArenas[i]!, this.cachePos[i]!);
   }
 
   /** Resolves once no write is in flight or queued. */
@@ -516,16 +536,18 @@ export class PartitionLog {
     let from = Math.max(fromSeq, this.beginningSeq);
     const out: D2cEvent[] = [];
     if (from >= end) return out;
-    if (from < this.cacheStart || this.cache.length === 0) {
-      const diskEnd = this.cache.length === 0 ? end : Math.min(end, this.cacheStart);
+    if (from < this.cacheStart || this.cachePos.length === 0) {
+      const diskEnd = this.cachePos.length === 0 ? end : Math.min(end, this.cacheStart);
       await this.readFromDisk(from, diskEnd, out);
       from = diskEnd;
       if (out.length === 0 || out[out.length - 1]!.sequenceNumber !== diskEnd - 1) return out;
     }
+    // The cache may have been trimmed while the disk read awaited: the caller reads on from there.
+    if (from < this.cacheStart) return out;
     for (let s = from; s < end; s++) {
-      const e = this.cache[s - this.cacheStart];
-      if (e === undefined) break;
-      out.push(e);
+      const i = s - this.cacheStart;
+      if (i >= this.cachePos.length) break;
+      out.push(this.eventFromFrame(decodeFrame(this.cachedFrame(i), 0), this.cacheOffsets[i]!));
     }
     return out;
   }
@@ -619,10 +641,14 @@ export class PartitionLog {
   }
 
   private toEvent(seg: Segment, r: ReturnType<typeof decodeFrame>, pos: number): D2cEvent {
+    return this.eventFromFrame(r, seg.baseOffset + pos - SEGMENT_HEADER_BYTES);
+  }
+
+  private eventFromFrame(r: ReturnType<typeof decodeFrame>, offset: number): D2cEvent {
     const e: D2cEvent = {
       partition: this.o.partition,
       sequenceNumber: r.sequenceNumber,
-      offset: String(seg.baseOffset + pos - SEGMENT_HEADER_BYTES),
+      offset: String(offset),
       enqueuedTime: r.enqueuedTime,
       deviceId: r.deviceId,
       systemProperties: r.systemProperties,
@@ -705,11 +731,8 @@ export class PartitionLog {
       await fsp.unlink(seg.file).catch((e: unknown) => this.o.log.warn(`D2C retention could not delete ${seg.file}: ${errorText(e)}`));
     }
     const beginning = this.beginningSeq;
-    if (this.cache.length > 0 && this.cacheStart < beginning) {
-      const drop = Math.min(this.cache.length, beginning - this.cacheStart);
-      for (let i = 0; i < drop; i++) this.cacheBytes -= this.cache[i]!.body.length + 256;
-      this.cache.splice(0, drop);
-      this.cacheStart += drop;
+    if (this.cachePos.length > 0 && this.cacheStart < beginning) {
+      this.dropFromCache(Math.min(this.cachePos.length, beginning - this.cacheStart));
     }
     return removed;
   }

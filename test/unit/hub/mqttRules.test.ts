@@ -130,6 +130,88 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
     }
   });
 
+  void it('keeps reading while a commit is pending, and acknowledges in order once durable', async () => {
+    const d2c = t.hub.hubState.d2c;
+    const original = d2c.append.bind(d2c);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let started = 0;
+    d2c.append = async (input) => {
+      started++;
+      await gate;
+      return original(input);
+    };
+    const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
+    try {
+      const acks: number[] = [];
+      const all = Array.from({ length: 20 }, (_, i) => new Promise<void>((resolve, reject) =>
+        c.client.publish('devices/dev1/messages/events/', `m${i}`, { qos: 1 }, (err) => {
+          if (err) return reject(err);
+          acks.push(i);
+          resolve();
+        })));
+      await eventually(() => started === 20, 'every publish reaches the log while the first is uncommitted');
+      assert.deepEqual(acks, [], 'no PUBACK before the commit');
+      release();
+      await Promise.all(all);
+      assert.deepEqual(acks, Array.from({ length: 20 }, (_, i) => i), 'PUBACKs in publish order');
+    } finally {
+      release();
+      d2c.append = original;
+      await c.client.endAsync();
+    }
+  });
+
+  void it('stops reading a device that floods the log faster than it commits (backpressure)', async () => {
+    const d2c = t.hub.hubState.d2c;
+    const original = d2c.append.bind(d2c);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let started = 0;
+    d2c.append = async (input) => {
+      started++;
+      await gate;
+      return original(input);
+    };
+    const before = (await d2cOf(t, 'dev1')).length;
+    const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
+    try {
+      // 600 x 16 KB = 9.6 MB, over the 4 MB a connection may have uncommitted.
+      const body = Buffer.alloc(16 * 1024, 0x61);
+      const all = Array.from({ length: 600 }, () => c.client.publishAsync('devices/dev1/messages/events/', body, { qos: 1 }));
+      await eventually(() => started > 200, "the first messages reach the log");
+      await new Promise((r) => setTimeout(r, 500));
+      assert.ok(started < 300, `reading paused near the 4 MB bound (${started} messages handed to the log)`);
+      release();
+      await Promise.all(all);
+      assert.equal((await d2cOf(t, 'dev1')).length, before + 600, 'every message stored once the log caught up');
+    } finally {
+      release();
+      d2c.append = original;
+      await c.client.endAsync();
+    }
+  });
+
+  void it('drops the connection without a PUBACK when storing fails; the device may resend', async () => {
+    const d2c = t.hub.hubState.d2c;
+    const original = d2c.append.bind(d2c);
+    d2c.append = () => Promise.reject(new Error('disk full (test)'));
+    const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
+    try {
+      await expectDisconnectOnPublish(c, 'devices/dev1/messages/events/', 'lost?', 1);
+      assert.ok(t.logs.some((l) => l.includes('disk full (test)') && l.includes('without PUBACK')), 'the failure is logged');
+    } finally {
+      d2c.append = original;
+    }
+    const again = await connectRaw(t, deviceOpts(t, 'dev1', key));
+    await again.client.publishAsync('devices/dev1/messages/events/', 'resent', { qos: 1 });
+    await again.client.endAsync();
+  });
+
   void it('refuses publishing to another device, QoS 2, over-size and malformed bags by disconnecting', async () => {
     const before = (await d2cOf(t, 'dev1')).length;
     await expectDisconnectOnPublish(await connectRaw(t, deviceOpts(t, 'dev1', key)), 'devices/dev2/messages/events/', 'spoof', 1);
