@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Job } from './hub/loadGenerator';
 import { cpuSeconds, rssMegabytes } from './hub/procStats';
@@ -36,14 +36,20 @@ function generator(): string {
 
 function runGenerator(job: Job, onLine: (line: Record<string, unknown>) => void = () => {}): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [generator(), JSON.stringify(job)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const jobFile = join(mkdtempSync(join(tmpdir(), 'hub-bench-job-')), 'job.json');
+    writeFileSync(jobFile, JSON.stringify(job));
+    const child = spawn(process.execPath, [generator(), jobFile], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let result: Record<string, number> | undefined;
     createInterface({ input: child.stdout }).on('line', (line) => {
       const msg = JSON.parse(line) as Record<string, unknown>;
       if (msg['result']) result = msg['result'] as Record<string, number>;
       else onLine(msg);
     });
-    child.once('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`load generator exited with ${code}`))));
+    child.once('exit', (code) => {
+      rmSync(dirname(jobFile), { recursive: true, force: true });
+      if (code === 0 && result) resolve(result);
+      else reject(new Error(`load generator exited with ${code}`));
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 // The one load generator used against every target (local hub, plain aedes over TLS, mosquitto),
 // run in its own process so the broker's CPU can be measured separately.
-// Input: a JSON job on argv[2]; output: one JSON result line on stdout.
+// Input: a JSON job in the file named by argv[2] (1,000 SAS credentials exceed one argument's
+// 128 KB limit); output: one JSON result line on stdout.
 import mqtt from 'mqtt';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -144,7 +145,7 @@ async function runC2d(job: Extract<Job, { mode: 'c2d' }>): Promise<object> {
 }
 
 async function main(): Promise<void> {
-  const job = JSON.parse(process.argv[2]!) as Job;
+  const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Job;
   const result = job.mode === 'd2c' ? await runD2c(job) : job.mode === 'idle' ? await runIdle(job) : await runC2d(job);
   process.stdout.write(JSON.stringify({ result }) + '\n');
   process.exit(0);
