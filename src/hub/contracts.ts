@@ -193,6 +193,11 @@ export interface D2cLog {
   partitionFor(deviceId: string): number;
   /** Durably appends; resolves only once the record is on disk (group commit), so a PUBACK can follow. */
   append(input: D2cAppend): Promise<D2cEvent>;
+  /**
+   * The same durable append with no promise or event per message (the MQTT front door's hot
+   * path): `done` runs once the record is on disk, or with the error; always asynchronously.
+   */
+  appendThen(input: D2cAppend, done: (error: Error | undefined) => void): void;
   partitionInfo(partition: number): PartitionInfo;
   /** Next sequence number to deliver for a start position (may be lastEnqueued + 1). */
   resolveStart(partition: number, position: D2cStartPosition): Promise<number>;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Clock, ClockTimer, D2cAppend, D2cEvent, D2cLog, D2cStartPosition, HubLogger, PartitionInfo } from '../contracts';
 import { HubStorageError } from '../state/storageError';
 import { PartitionLog } from './partitionLog';
+import type { RecordMeta } from './recordCodec';
 import { partitionForDevice } from './partitioner';
 
 export interface D2cLogOptions {
@@ -26,6 +27,16 @@ export interface D2cLogOptions {
 }
 
 interface D2cMeta { version: 1; partitionCount: number }
+
+function recordMeta(input: D2cAppend): RecordMeta {
+  const meta: RecordMeta = {
+    deviceId: input.deviceId,
+    systemProperties: input.systemProperties,
+    applicationProperties: input.applicationProperties,
+  };
+  if (input.moduleId !== undefined) meta.moduleId = input.moduleId;
+  return meta;
+}
 
 export class FileD2cLog implements D2cLog {
   private retentionTimer: ClockTimer | undefined;
@@ -76,14 +87,11 @@ export class FileD2cLog implements D2cLog {
   }
 
   append(input: D2cAppend): Promise<D2cEvent> {
-    const partition = this.partitions[this.partitionFor(input.deviceId)]!;
-    const meta: Parameters<PartitionLog['append']>[0] = {
-      deviceId: input.deviceId,
-      systemProperties: input.systemProperties,
-      applicationProperties: input.applicationProperties,
-    };
-    if (input.moduleId !== undefined) meta.moduleId = input.moduleId;
-    return partition.append(meta, input.body);
+    return this.partitions[this.partitionFor(input.deviceId)]!.append(recordMeta(input), input.body);
+  }
+
+  appendThen(input: D2cAppend, done: (error: Error | undefined) => void): void {
+    this.partitions[this.partitionFor(input.deviceId)]!.appendThen(recordMeta(input), input.body, done);
   }
 
   partitionInfo(partition: number): PartitionInfo {

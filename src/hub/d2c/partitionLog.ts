@@ -69,9 +69,19 @@ interface Segment {
 interface PendingAppend {
   segment: Segment;
   frame: Buffer;
-  event: D2cEvent;
-  resolve: (event: D2cEvent) => void;
-  reject: (error: unknown) => void;
+  sequenceNumber: number;
+  enqueuedTime: number;
+  offset: number;
+  done: (error: Error | undefined) => void;
+}
+
+/** Where an accepted append went (known at once; durable only when its callback runs). */
+export interface AppendedRecord {
+  sequenceNumber: number;
+  enqueuedTime: number;
+  offset: number;
+  /** The body as stored (a view into the record's frame). */
+  body: Buffer;
 }
 
 function segmentFileName(baseSequenceNumber: number): string {
@@ -252,11 +262,41 @@ export class PartitionLog {
 
   // ------------------------------------------------------------------ appending
 
+  /** Durably appends; resolves with the event once its group commit is on disk. */
   append(meta: RecordMeta, body: Uint8Array): Promise<D2cEvent> {
-    if (this.closed) return Promise.reject(new Error('the D2C log is closed'));
-    if (this.failed !== undefined) return Promise.reject(this.failed);
-    if (body.length > MAX_BODY_BYTES) {
-      return Promise.reject(new RangeError(`A D2C body of ${body.length} bytes is larger than the log accepts (${MAX_BODY_BYTES}); IoT Hub's limit is 256 KB.`));
+    return new Promise<D2cEvent>((resolve, reject) => {
+      const r = this.appendThen(meta, body, (error) => {
+        if (error !== undefined) return reject(error);
+        const event: D2cEvent = {
+          partition: this.o.partition,
+          sequenceNumber: r!.sequenceNumber,
+          offset: String(r!.offset),
+          enqueuedTime: r!.enqueuedTime,
+          deviceId: meta.deviceId,
+          systemProperties: { ...meta.systemProperties, enqueuedTimeUtc: this.isoTime(r!.enqueuedTime) },
+          // The caller hands the property list over (the front doors build a fresh one per message).
+          applicationProperties: meta.applicationProperties,
+          body: r!.body,
+        };
+        if (meta.moduleId !== undefined) event.moduleId = meta.moduleId;
+        resolve(event);
+      });
+    });
+  }
+
+  /**
+   * The same append for the hot path (MQTT): no promise or event per message. `done` runs once
+   * the record's group commit is on disk, or with the error (asynchronously in every case).
+   * Returns where the record went, or undefined when it was refused.
+   */
+  appendThen(meta: RecordMeta, body: Uint8Array, done: (error: Error | undefined) => void): AppendedRecord | undefined {
+    const refusal = this.closed ? new Error('the D2C log is closed')
+      : this.failed ?? (body.length > MAX_BODY_BYTES
+        ? new RangeError(`A D2C body of ${body.length} bytes is larger than the log accepts (${MAX_BODY_BYTES}); IoT Hub's limit is 256 KB.`)
+        : undefined);
+    if (refusal !== undefined) {
+      queueMicrotask(() => done(refusal));
+      return undefined;
     }
     const now = this.o.clock.now();
     this.maybeRoll(now);
@@ -266,9 +306,12 @@ export class PartitionLog {
     const seq = this.nextSeq++;
     const seg = this.active;
     const offset = seg.baseOffset + this.writePos - SEGMENT_HEADER_BYTES;
-    const systemProperties = { ...meta.systemProperties, enqueuedTimeUtc: this.isoTime(enqueuedTime) };
-    const stored: RecordMeta = { deviceId: meta.deviceId, systemProperties, applicationProperties: meta.applicationProperties };
-    if (meta.moduleId !== undefined) stored.moduleId = meta.moduleId;
+    // enqueuedTimeUtc is the record's enqueuedTime field; a caller's own value is not kept.
+    let stored = meta;
+    if (meta.systemProperties.enqueuedTimeUtc !== undefined) {
+      const { enqueuedTimeUtc: _ignored, ...rest } = meta.systemProperties;
+      stored = { ...meta, systemProperties: rest };
+    }
     const { frame, body: storedBody } = encodeRecord(seq, enqueuedTime, stored, body, this.allocFrame);
     const i = seq - seg.baseSequenceNumber;
     if (i % INDEX_STRIDE === 0) {
@@ -277,22 +320,9 @@ export class PartitionLog {
     }
     if (seg.firstTime < 0) seg.firstTime = enqueuedTime;
     this.writePos += frame.length;
-    const event: D2cEvent = {
-      partition: this.o.partition,
-      sequenceNumber: seq,
-      offset: String(offset),
-      enqueuedTime,
-      deviceId: meta.deviceId,
-      systemProperties,
-      // The caller hands the property list over (the MQTT front door builds a fresh one per message).
-      applicationProperties: meta.applicationProperties,
-      body: storedBody,
-    };
-    if (meta.moduleId !== undefined) event.moduleId = meta.moduleId;
-    return new Promise<D2cEvent>((resolve, reject) => {
-      this.pending.push({ segment: seg, frame, event, resolve, reject });
-      this.scheduleFlush();
-    });
+    this.pending.push({ segment: seg, frame, sequenceNumber: seq, enqueuedTime, offset, done });
+    this.scheduleFlush();
+    return { sequenceNumber: seq, enqueuedTime, offset, body: storedBody };
   }
 
   private arena: Buffer = Buffer.alloc(0);
@@ -329,7 +359,7 @@ export class PartitionLog {
 
   private lastOffsetAssigned(): number {
     const last = this.pending[this.pending.length - 1];
-    if (last !== undefined) return Number(last.event.offset);
+    if (last !== undefined) return last.offset;
     return this.active.lastOffset >= 0 ? this.active.lastOffset : this.active.prevLastOffset;
   }
 
@@ -373,17 +403,17 @@ export class PartitionLog {
             this.failed = error;
             this.o.log.error(`D2C partition ${this.o.partition}: ${error.message}. Appends to this partition fail until the hub restarts.`);
           }
-          for (const p of batch) p.reject(error);
-          for (const p of this.pending.splice(0)) p.reject(error);
+          for (const p of batch) this.settle(p, error);
+          for (const p of this.pending.splice(0)) this.settle(p, error);
           continue;
         }
-        const lastEvent = batch[batch.length - 1]!.event;
+        const lastEvent = batch[batch.length - 1]!;
         seg.durableSize += bytes;
         seg.durableNextSeq = lastEvent.sequenceNumber + 1;
         seg.lastTime = lastEvent.enqueuedTime;
-        seg.lastOffset = Number(lastEvent.offset);
+        seg.lastOffset = lastEvent.offset;
         for (const p of batch) this.addToCache(p);
-        for (const p of batch) p.resolve(p.event);
+        for (const p of batch) this.settle(p, undefined);
         for (const l of this.listeners) {
           try {
             l(this.o.partition, lastEvent.sequenceNumber);
@@ -396,6 +426,15 @@ export class PartitionLog {
       this.flushing = false;
       const waiters = this.idleWaiters.splice(0);
       for (const w of waiters) w();
+    }
+  }
+
+  /** Runs an append's callback; one that throws must not strand the rest of the batch. */
+  private settle(p: PendingAppend, error: Error | undefined): void {
+    try {
+      p.done(error);
+    } catch (e) {
+      this.o.log.error(`D2C partition ${this.o.partition}: an append callback failed: ${errorText(e)}`);
     }
   }
 
@@ -462,10 +501,10 @@ export class PartitionLog {
   }
 
   private addToCache(p: PendingAppend): void {
-    if (this.cachePos.length === 0) this.cacheStart = p.event.sequenceNumber;
+    if (this.cachePos.length === 0) this.cacheStart = p.sequenceNumber;
     this.cacheArenas.push(p.frame.buffer);
     this.cachePos.push(p.frame.byteOffset);
-    this.cacheOffsets.push(Number(p.event.offset));
+    this.cacheOffsets.push(p.offset);
     this.cacheBytes += p.frame.length;
     if (this.cachePos.length > this.o.tailCacheEvents || this.cacheBytes > this.o.tailCacheBytes) {
       // Drop the older half at once so trimming is amortised O(1) per append.

@@ -4,8 +4,10 @@
 //   header: magic "IHD2SEG1" | f64 baseSequenceNumber | f64 baseOffset | f64 prevLastOffset
 //           | f64 prevLastTime | u32 crc32(first 40 bytes)          (little endian)
 // Record frame = u32 payloadLength | u32 crc32(payload) | payload
-//   payload: u8 version (1) | f64 sequenceNumber | f64 enqueuedTime | u32 metaLength
+//   payload: u8 version (2) | f64 sequenceNumber | f64 enqueuedTime | u32 metaLength
 //            | meta (UTF-8 JSON) | body bytes
+//   Version 2 leaves systemProperties.enqueuedTimeUtc out of the meta (it is the enqueuedTime
+//   field, so decoding restores it); version 1 records, which carry it, still decode.
 // A record's Event Hubs offset is `baseOffset + (filePosition - SEGMENT_HEADER_BYTES)`, so
 // offsets are byte positions that keep growing across segments.
 import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
@@ -15,7 +17,9 @@ export const SEGMENT_MAGIC = Buffer.from('IHD2SEG1', 'ascii');
 export const SEGMENT_HEADER_BYTES = 44;
 export const FRAME_HEADER_BYTES = 8;
 export const PAYLOAD_FIXED_BYTES = 21;
-export const RECORD_VERSION = 1;
+export const RECORD_VERSION = 2;
+/** Oldest record version still read. */
+export const OLDEST_RECORD_VERSION = 1;
 /** Larger than any legal record (256 KB D2C limit plus metadata); a bigger length means corruption. */
 export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
@@ -51,7 +55,7 @@ export function decodeSegmentHeader(buf: Buffer): SegmentHeader | undefined {
   };
 }
 
-/** What a record stores besides its sequence number, time and body. */
+/** What a record stores besides its sequence number, time and body (enqueuedTimeUtc is derived). */
 export interface RecordMeta {
   deviceId: string;
   moduleId?: string;
@@ -121,7 +125,8 @@ export function checkFrame(buf: Buffer, pos: number): FrameCheck {
   if (buf.length - pos < FRAME_HEADER_BYTES + len) return { ok: false, reason: 'incomplete record', needMore: FRAME_HEADER_BYTES + len };
   const payload = buf.subarray(pos + FRAME_HEADER_BYTES, pos + FRAME_HEADER_BYTES + len);
   if (crc32(payload) !== buf.readUInt32LE(pos + 4)) return { ok: false, reason: 'checksum mismatch' };
-  if (payload[0] !== RECORD_VERSION) return { ok: false, reason: `unknown record version ${payload[0] ?? '?'}` };
+  const version = payload[0] ?? 0;
+  if (version < OLDEST_RECORD_VERSION || version > RECORD_VERSION) return { ok: false, reason: `unknown record version ${payload[0] ?? '?'}` };
   const metaLen = payload.readUInt32LE(17);
   if (PAYLOAD_FIXED_BYTES + metaLen > len) return { ok: false, reason: 'invalid metadata length' };
   return { ok: true, frameLength: FRAME_HEADER_BYTES + len };
@@ -151,6 +156,7 @@ export function decodeFrame(buf: Buffer, pos: number): DecodedRecord {
     applicationProperties: meta[3].map(([name, value]) => ({ name, value })),
     body,
   };
+  meta[2].enqueuedTimeUtc ??= new Date(record.enqueuedTime).toISOString();
   if (meta[1] !== null) record.moduleId = meta[1];
   return record;
 }

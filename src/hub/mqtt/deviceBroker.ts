@@ -260,24 +260,23 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
         session.paused = true;
         (client as PausableClient).pause();
       }
-      hubState.d2c.append({ deviceId: id, systemProperties, applicationProperties: parsed.applicationProperties, body }).then(
-        () => {
-          committed(session, body.length);
-          const now = clock.now();
-          if (now - session.activityReportedAt >= 1000) {
-            session.activityReportedAt = now;
-            hubState.registry.recordActivity(id);
-          }
-          if (ackId !== undefined) queueAck(session, ackId);
-        },
-        (e: unknown) => {
-          committed(session, body.length);
+      const bytes = body.length;
+      hubState.d2c.appendThen({ deviceId: id, systemProperties, applicationProperties: parsed.applicationProperties, body }, (e) => {
+        committed(session, bytes);
+        if (e !== undefined) {
           // No PUBACK: the device keeps the message and retries on its next connection.
           log.error(`Device ${id}: storing a D2C message failed: ${errorText(e)}; disconnecting without PUBACK`);
           session.acks.length = 0;
           session.client.close();
-        },
-      );
+          return;
+        }
+        const now = clock.now();
+        if (now - session.activityReportedAt >= 1000) {
+          session.activityReportedAt = now;
+          hubState.registry.recordActivity(id);
+        }
+        if (ackId !== undefined) queueAck(session, ackId);
+      });
       callback(null);
     },
     authorizeSubscribe(client: Client, sub: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void) {

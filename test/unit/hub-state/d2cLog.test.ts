@@ -1,13 +1,15 @@
 // The D2C log on real files: append/read, start positions, partition info, restart, retention,
 // torn-tail recovery and corruption reporting.
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/hub/clock';
 import type { D2cEvent } from '../../../src/hub/contracts';
 import { FileD2cLog, type D2cLogOptions } from '../../../src/hub/d2c/d2cLog';
+import { crc32 } from '../../../src/hub/d2c/crc32';
 import { fnv1a32, partitionForDevice } from '../../../src/hub/d2c/partitioner';
+import { encodeRecord, encodeSegmentHeader, FRAME_HEADER_BYTES } from '../../../src/hub/d2c/recordCodec';
 import { HubStorageError } from '../../../src/hub/state/storageError';
 import { captureLogger, tempDir, text } from './helpers';
 
@@ -332,6 +334,31 @@ void describe('D2C log', () => {
       });
       writeFileSync(join(dir.path, 'meta.json'), '{oops');
       await assert.rejects(withLog({ dir: dir.path }, async () => undefined), /meta\.json is not valid/);
+    } finally {
+      dir.remove();
+    }
+  });
+  void it('reads records of the older format (version 1, enqueuedTimeUtc inside the metadata); stamps its own enqueued time', async () => {
+    const dir = tempDir();
+    try {
+      const partDir = join(dir.path, 'partition-0');
+      mkdirSync(partDir, { recursive: true });
+      writeFileSync(join(dir.path, 'meta.json'), JSON.stringify({ version: 1, partitionCount: 1 }));
+      // A version-1 record as an earlier hub wrote it.
+      const { frame } = encodeRecord(0, T0 - 1000, { deviceId: 'old', systemProperties: { messageId: 'v1', enqueuedTimeUtc: '2026-06-01T11:59:59.000Z' }, applicationProperties: [] }, Buffer.from('legacy'));
+      frame[FRAME_HEADER_BYTES] = 1;
+      frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
+      writeFileSync(join(partDir, `${'0'.padStart(20, '0')}.seg`), Buffer.concat([encodeSegmentHeader({ baseSequenceNumber: 0, baseOffset: 0, prevLastOffset: -1, prevLastTime: -1 }), frame]));
+      await withLog({ dir: dir.path }, async (log) => {
+        // A caller's enqueuedTimeUtc is not kept: the log stamps the time.
+        const fresh = await log.append({ deviceId: 'new', systemProperties: { messageId: 'v2', enqueuedTimeUtc: '1999-01-01T00:00:00.000Z' }, applicationProperties: [], body: Buffer.from('now') });
+        assert.equal(fresh.systemProperties.enqueuedTimeUtc, new Date(T0).toISOString());
+        const read = await log.read(0, 0, 10);
+        assert.deepEqual(read.map((e) => [e.systemProperties.messageId, e.systemProperties.enqueuedTimeUtc, text(e.body)]), [
+          ['v1', '2026-06-01T11:59:59.000Z', 'legacy'],
+          ['v2', new Date(T0).toISOString(), 'now'],
+        ]);
+      });
     } finally {
       dir.remove();
     }

@@ -99,17 +99,17 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
 
   void it('holds the PUBACK until the D2C message is durable', async () => {
     const d2c = t.hub.hubState.d2c;
-    const original = d2c.append.bind(d2c);
+    const original = d2c.appendThen.bind(d2c);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => {
       release = r;
     });
     let appended = false;
-    d2c.append = async (input) => {
-      await gate;
-      const e = await original(input);
-      appended = true;
-      return e;
+    d2c.appendThen = (input, done) => {
+      void gate.then(() => original(input, (e) => {
+        appended = e === undefined;
+        done(e);
+      }));
     };
     const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
     try {
@@ -125,23 +125,22 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
       await done;
       assert.equal(appended, true, 'the PUBACK came after the durable append');
     } finally {
-      d2c.append = original;
+      d2c.appendThen = original;
       await c.client.endAsync();
     }
   });
 
   void it('keeps reading while a commit is pending, and acknowledges in order once durable', async () => {
     const d2c = t.hub.hubState.d2c;
-    const original = d2c.append.bind(d2c);
+    const original = d2c.appendThen.bind(d2c);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => {
       release = r;
     });
     let started = 0;
-    d2c.append = async (input) => {
+    d2c.appendThen = (input, done) => {
       started++;
-      await gate;
-      return original(input);
+      void gate.then(() => original(input, done));
     };
     const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
     try {
@@ -159,23 +158,22 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
       assert.deepEqual(acks, Array.from({ length: 20 }, (_, i) => i), 'PUBACKs in publish order');
     } finally {
       release();
-      d2c.append = original;
+      d2c.appendThen = original;
       await c.client.endAsync();
     }
   });
 
   void it('stops reading a device that floods the log faster than it commits (backpressure)', async () => {
     const d2c = t.hub.hubState.d2c;
-    const original = d2c.append.bind(d2c);
+    const original = d2c.appendThen.bind(d2c);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => {
       release = r;
     });
     let started = 0;
-    d2c.append = async (input) => {
+    d2c.appendThen = (input, done) => {
       started++;
-      await gate;
-      return original(input);
+      void gate.then(() => original(input, done));
     };
     const before = (await d2cOf(t, 'dev1')).length;
     const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
@@ -191,21 +189,21 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
       assert.equal((await d2cOf(t, 'dev1')).length, before + 600, 'every message stored once the log caught up');
     } finally {
       release();
-      d2c.append = original;
+      d2c.appendThen = original;
       await c.client.endAsync();
     }
   });
 
   void it('drops the connection without a PUBACK when storing fails; the device may resend', async () => {
     const d2c = t.hub.hubState.d2c;
-    const original = d2c.append.bind(d2c);
-    d2c.append = () => Promise.reject(new Error('disk full (test)'));
+    const original = d2c.appendThen.bind(d2c);
+    d2c.appendThen = (_input, done) => queueMicrotask(() => done(new Error('disk full (test)')));
     const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
     try {
       await expectDisconnectOnPublish(c, 'devices/dev1/messages/events/', 'lost?', 1);
       assert.ok(t.logs.some((l) => l.includes('disk full (test)') && l.includes('without PUBACK')), 'the failure is logged');
     } finally {
-      d2c.append = original;
+      d2c.appendThen = original;
     }
     const again = await connectRaw(t, deviceOpts(t, 'dev1', key));
     await again.client.publishAsync('devices/dev1/messages/events/', 'resent', { qos: 1 });
