@@ -184,8 +184,17 @@ export interface D2cAppend {
   moduleId?: string;
   /** Sender's properties; the log stamps enqueuedTimeUtc and the caller stamps connection* properties. */
   systemProperties: SystemProperties;
+  /** Properties the front door stamps on every message of a connection, serialised once (they win over the sender's). */
+  stamp?: D2cStamp;
   applicationProperties: ApplicationProperty[];
   body: Uint8Array;
+}
+
+/** See createD2cStamp (src/hub/d2c/recordCodec.ts). */
+export interface D2cStamp {
+  readonly properties: Readonly<SystemProperties>;
+  /** The properties as JSON object members, without the braces. */
+  readonly json: string;
 }
 
 export interface D2cLog {

@@ -35,6 +35,7 @@ function recordMeta(input: D2cAppend): RecordMeta {
     applicationProperties: input.applicationProperties,
   };
   if (input.moduleId !== undefined) meta.moduleId = input.moduleId;
+  if (input.stamp !== undefined) meta.stamp = input.stamp;
   return meta;
 }
 

@@ -12,7 +12,7 @@ import type { Clock, D2cEvent, HubLogger } from '../contracts';
 import { HubStorageError, errorText } from '../state/storageError';
 import {
   FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, checkFrame, decodeFrame, decodeSegmentHeader,
-  encodeRecord, encodeSegmentHeader, peekFrame, type RecordMeta,
+  encodeRecord, encodeSegmentHeader, peekFrame, stampedProperties, type RecordMeta,
 } from './recordCodec';
 
 /** Every INDEX_STRIDE-th record's position and time are kept in memory (a sparse index). */
@@ -273,7 +273,7 @@ export class PartitionLog {
           offset: String(r!.offset),
           enqueuedTime: r!.enqueuedTime,
           deviceId: meta.deviceId,
-          systemProperties: { ...meta.systemProperties, enqueuedTimeUtc: this.isoTime(r!.enqueuedTime) },
+          systemProperties: { ...stampedProperties(meta), enqueuedTimeUtc: this.isoTime(r!.enqueuedTime) },
           // The caller hands the property list over (the front doors build a fresh one per message).
           applicationProperties: meta.applicationProperties,
           body: r!.body,

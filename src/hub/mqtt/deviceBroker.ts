@@ -13,9 +13,9 @@ import { Aedes, type Client, type ConnectPacket, type PublishPacket, type Subscr
 import type { Duplex } from 'node:stream';
 import { parseD2cTopic } from '../../core/codec/propertyBag';
 import { D2C_MAX_MESSAGE_BYTES } from '../../core/message/limits';
-import type { SystemProperties } from '../../core/message/model';
 import { computeSize } from '../../core/message/size';
-import type { Clock, ClockTimer, HubLogger, HubState } from '../contracts';
+import type { Clock, ClockTimer, D2cStamp, HubLogger, HubState } from '../contracts';
+import { createD2cStamp } from '../d2c/recordCodec';
 import { C2dDelivery } from './c2dDelivery';
 import { authenticateDevice, CONNACK, type ConnackRefusal } from './deviceAuth';
 import { guardFrameSizes } from './frameGuard';
@@ -40,6 +40,8 @@ interface DeviceSession {
   client: Client;
   deviceId: string;
   generationId: string;
+  /** connection* properties and message source, stamped on each of this connection's D2C messages. */
+  stamp: D2cStamp;
   expiresAtMs: number;
   expiryTimer?: ClockTimer;
   delivery: C2dDelivery;
@@ -186,6 +188,12 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
         client,
         deviceId,
         generationId: result.generationId,
+        stamp: createD2cStamp({
+          connectionDeviceId: deviceId,
+          connectionAuthMethod: SAS_AUTH_METHOD,
+          connectionAuthGenerationId: result.generationId,
+          messageSource: 'Telemetry',
+        }),
         expiresAtMs: result.expiresAtMs,
         delivery: new C2dDelivery({
           deviceId,
@@ -240,13 +248,6 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
       }
       // Never stored as retained: the events topic is hub-internal.
       packet.retain = false;
-      const systemProperties: SystemProperties = {
-        ...parsed.systemProperties,
-        connectionDeviceId: id,
-        connectionAuthMethod: SAS_AUTH_METHOD,
-        connectionAuthGenerationId: session.generationId,
-        messageSource: 'Telemetry',
-      };
       const ackId = packet.qos === 1 ? packet.messageId : undefined;
       // aedes would write the PUBACK as soon as this hook calls back, and it reads no more of the
       // socket until every packet of the current read has called back. Waiting for the commit
@@ -261,7 +262,7 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
         (client as PausableClient).pause();
       }
       const bytes = body.length;
-      hubState.d2c.appendThen({ deviceId: id, systemProperties, applicationProperties: parsed.applicationProperties, body }, (e) => {
+      hubState.d2c.appendThen({ deviceId: id, systemProperties: parsed.systemProperties, stamp: session.stamp, applicationProperties: parsed.applicationProperties, body }, (e) => {
         committed(session, bytes);
         if (e !== undefined) {
           // No PUBACK: the device keeps the message and retries on its next connection.

@@ -9,7 +9,8 @@ import type { D2cEvent } from '../../../src/hub/contracts';
 import { FileD2cLog, type D2cLogOptions } from '../../../src/hub/d2c/d2cLog';
 import { crc32 } from '../../../src/hub/d2c/crc32';
 import { fnv1a32, partitionForDevice } from '../../../src/hub/d2c/partitioner';
-import { encodeRecord, encodeSegmentHeader, FRAME_HEADER_BYTES } from '../../../src/hub/d2c/recordCodec';
+import { createD2cStamp, decodeFrame, encodeRecord, encodeSegmentHeader, FRAME_HEADER_BYTES } from '../../../src/hub/d2c/recordCodec';
+import type { SystemProperties } from '../../../src/core/message/model';
 import { HubStorageError } from '../../../src/hub/state/storageError';
 import { captureLogger, tempDir, text } from './helpers';
 
@@ -363,4 +364,19 @@ void describe('D2C log', () => {
       dir.remove();
     }
   });
+  void it('a connection stamp is serialised once and wins over what the sender set', () => {
+    const stamp = createD2cStamp({ connectionDeviceId: 'dev1', connectionAuthMethod: '{"scope":"device","type":"sas"}', messageSource: 'Telemetry' });
+    const decode = (systemProperties: SystemProperties): SystemProperties => {
+      const { frame } = encodeRecord(0, T0, { deviceId: 'dev1', systemProperties, stamp, applicationProperties: [{ name: 'a"b', value: 'ü' }] }, Buffer.from('x'));
+      const r = decodeFrame(frame, 0);
+      assert.deepEqual(r.applicationProperties, [{ name: 'a"b', value: 'ü' }]);
+      return r.systemProperties;
+    };
+    const stamped = { connectionDeviceId: 'dev1', connectionAuthMethod: '{"scope":"device","type":"sas"}', messageSource: 'Telemetry', enqueuedTimeUtc: new Date(T0).toISOString() };
+    assert.deepEqual(decode({}), stamped);
+    assert.deepEqual(decode({ messageId: 'm"1', contentType: 'application/json' }), { messageId: 'm"1', contentType: 'application/json', ...stamped });
+    // A sender claiming another identity is overridden.
+    assert.deepEqual(decode({ messageId: 'm', connectionDeviceId: 'spoof' }), { messageId: 'm', ...stamped });
+  });
+
 });
