@@ -13,7 +13,7 @@ import type { Clock, D2cEvent, HubLogger } from '../contracts';
 import { HubStorageError, errorText } from '../state/storageError';
 import {
   FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, checkFrame, decodeFrame, decodeSegmentHeader,
-  encodeRecord, encodeSegmentHeader, peekFrame, stampedProperties, type RecordMeta,
+  encodeSegmentHeader, peekFrame, prepareRecord, stampedProperties, writeRecord, type RecordMeta,
 } from './recordCodec';
 
 /** Every INDEX_STRIDE-th record's position and time are kept in memory (a sparse index). */
@@ -69,21 +69,18 @@ interface Segment {
 
 interface PendingAppend {
   segment: Segment;
-  frame: Buffer;
+  /** The frame is arena[start, start + length); the body is its last bodyLength bytes. */
+  arena: Buffer;
+  start: number;
+  length: number;
+  bodyLength: number;
   sequenceNumber: number;
   enqueuedTime: number;
   offset: number;
   done: (error: Error | undefined) => void;
 }
 
-/** Where an accepted append went (known at once; durable only when its callback runs). */
-export interface AppendedRecord {
-  sequenceNumber: number;
-  enqueuedTime: number;
-  offset: number;
-  /** The body as stored (a view into the record's frame). */
-  body: Buffer;
-}
+
 
 /**
  * Segments are written with O_DSYNC: each write returns once durable, like write + fdatasync but
@@ -277,6 +274,7 @@ export class PartitionLog {
     return new Promise<D2cEvent>((resolve, reject) => {
       const r = this.appendThen(meta, body, (error) => {
         if (error !== undefined) return reject(error);
+        const end = r!.start + r!.length;
         const event: D2cEvent = {
           partition: this.o.partition,
           sequenceNumber: r!.sequenceNumber,
@@ -286,7 +284,7 @@ export class PartitionLog {
           systemProperties: { ...stampedProperties(meta), enqueuedTimeUtc: this.isoTime(r!.enqueuedTime) },
           // The caller hands the property list over (the front doors build a fresh one per message).
           applicationProperties: meta.applicationProperties,
-          body: r!.body,
+          body: r!.arena.subarray(end - r!.bodyLength, end),
         };
         if (meta.moduleId !== undefined) event.moduleId = meta.moduleId;
         resolve(event);
@@ -297,9 +295,10 @@ export class PartitionLog {
   /**
    * The same append for the hot path (MQTT): no promise or event per message. `done` runs once
    * the record's group commit is on disk, or with the error (asynchronously in every case).
-   * Returns where the record went, or undefined when it was refused.
+   * Returns where the record went (the queued entry itself: nothing is allocated to say so), or
+   * undefined when it was refused.
    */
-  appendThen(meta: RecordMeta, body: Uint8Array, done: (error: Error | undefined) => void): AppendedRecord | undefined {
+  appendThen(meta: RecordMeta, body: Uint8Array, done: (error: Error | undefined) => void): Readonly<PendingAppend> | undefined {
     const refusal = this.closed ? new Error('the D2C log is closed')
       : this.failed ?? (body.length > MAX_BODY_BYTES
         ? new RangeError(`A D2C body of ${body.length} bytes is larger than the log accepts (${MAX_BODY_BYTES}); IoT Hub's limit is 256 KB.`)
@@ -322,34 +321,34 @@ export class PartitionLog {
       const { enqueuedTimeUtc: _ignored, ...rest } = meta.systemProperties;
       stored = { ...meta, systemProperties: rest };
     }
-    const { frame, body: storedBody } = encodeRecord(seq, enqueuedTime, stored, body, this.allocFrame);
+    const prepared = prepareRecord(stored, body);
+    const length = prepared.frameLength;
+    if (this.arenaPos + length > this.arena.length) {
+      this.arena = Buffer.allocUnsafeSlow(Math.max(ARENA_BYTES, length));
+      this.arenaPos = 0;
+    }
+    const start = this.arenaPos;
+    this.arenaPos += length;
+    writeRecord(this.arena, start, seq, enqueuedTime, prepared, body);
     const i = seq - seg.baseSequenceNumber;
     if (i % INDEX_STRIDE === 0) {
       seg.indexPos.push(this.writePos);
       seg.indexTime.push(enqueuedTime);
     }
     if (seg.firstTime < 0) seg.firstTime = enqueuedTime;
-    this.writePos += frame.length;
-    this.pending.push({ segment: seg, frame, sequenceNumber: seq, enqueuedTime, offset, done });
+    this.writePos += length;
+    const entry: PendingAppend = { segment: seg, arena: this.arena, start, length, bodyLength: body.length, sequenceNumber: seq, enqueuedTime, offset, done };
+    this.pending.push(entry);
     this.scheduleFlush();
-    return { sequenceNumber: seq, enqueuedTime, offset, body: storedBody };
+    return entry;
   }
 
+  /** Frames are written into 1 MB arenas; consecutive frames are adjacent, so a batch is one slice. */
   private arena: Buffer = Buffer.alloc(0);
   private arenaPos = 0;
   private lastIsoTime = -1;
   private lastIso = '';
 
-  /** Carves frames out of 1 MB arenas; consecutive frames are adjacent, so a batch is one slice. */
-  private readonly allocFrame = (bytes: number): Buffer => {
-    if (this.arenaPos + bytes > this.arena.length) {
-      this.arena = Buffer.allocUnsafeSlow(Math.max(ARENA_BYTES, bytes));
-      this.arenaPos = 0;
-    }
-    const frame = this.arena.subarray(this.arenaPos, this.arenaPos + bytes);
-    this.arenaPos += bytes;
-    return frame;
-  };
 
   private isoTime(ms: number): string {
     if (ms !== this.lastIsoTime) {
@@ -399,7 +398,7 @@ export class PartitionLog {
         let bytes = 0;
         let n = 0;
         while (n < this.pending.length && this.pending[n]!.segment === seg && (n === 0 || bytes < this.o.maxBatchBytes)) {
-          bytes += this.pending[n]!.frame.length;
+          bytes += this.pending[n]!.length;
           n++;
         }
         const batch = this.pending.splice(0, n);
@@ -452,7 +451,7 @@ export class PartitionLog {
     if (!seg.created) await this.ensureCreated(seg);
     const handle = seg.writeHandle ??= await fsp.open(seg.file, WRITE_FLAGS);
     if (this.o.preallocateBytes > 0 && seg.durableSize + bytes > seg.allocatedSize) await this.preallocate(seg, handle, seg.durableSize + bytes);
-    const data = contiguous(batch) ?? Buffer.concat(batch.map((p) => p.frame), bytes);
+    const data = contiguous(batch) ?? Buffer.concat(batch.map((p) => p.arena.subarray(p.start, p.start + p.length)), bytes);
     let written = 0;
     while (written < data.length) {
       const r = await handle.write(data, written, data.length - written, seg.durableSize + written);
@@ -512,10 +511,10 @@ export class PartitionLog {
 
   private addToCache(p: PendingAppend): void {
     if (this.cachePos.length === 0) this.cacheStart = p.sequenceNumber;
-    this.cacheArenas.push(p.frame.buffer);
-    this.cachePos.push(p.frame.byteOffset);
+    this.cacheArenas.push(p.arena.buffer);
+    this.cachePos.push(p.arena.byteOffset + p.start);
     this.cacheOffsets.push(p.offset);
-    this.cacheBytes += p.frame.length;
+    this.cacheBytes += p.length;
     if (this.cachePos.length > this.o.tailCacheEvents || this.cacheBytes > this.o.tailCacheBytes) {
       // Drop the older half at once so trimming is amortised O(1) per append.
       this.dropFromCache(Math.ceil(this.cachePos.length / 2));
@@ -815,14 +814,14 @@ async function lastNonZeroByte(handle: fsp.FileHandle, from: number, size: numbe
 
 /** The batch as one slice of its arena when its frames are adjacent (the usual case). */
 function contiguous(batch: PendingAppend[]): Buffer | undefined {
-  const first = batch[0]!.frame;
-  let end = first.byteOffset + first.length;
+  const first = batch[0]!;
+  let end = first.start + first.length;
   for (let i = 1; i < batch.length; i++) {
-    const f = batch[i]!.frame;
-    if (f.buffer !== first.buffer || f.byteOffset !== end) return undefined;
-    end += f.length;
+    const p = batch[i]!;
+    if (p.arena !== first.arena || p.start !== end) return undefined;
+    end += p.length;
   }
-  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+  return first.arena.subarray(first.start, end);
 }
 
 async function syncDir(dir: string): Promise<void> {

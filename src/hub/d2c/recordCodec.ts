@@ -103,30 +103,42 @@ function metaJsonText(meta: RecordMeta): string {
   return `[${JSON.stringify(meta.deviceId)},${meta.moduleId === undefined ? 'null' : JSON.stringify(meta.moduleId)},${sys},${JSON.stringify(pairs)}]`;
 }
 
-/**
- * Encodes one record. `alloc` supplies the frame's memory (the partition log carves frames out of
- * a large arena so that a batch is usually one contiguous slice: no per-record allocation and no
- * copy when writing).
- */
-export function encodeRecord(
-  sequenceNumber: number, enqueuedTime: number, meta: RecordMeta, body: Uint8Array,
-  alloc: (bytes: number) => Buffer = (n) => Buffer.allocUnsafe(n),
-): EncodedRecord {
+/** Encodes one record into a fresh buffer. */
+export function encodeRecord(sequenceNumber: number, enqueuedTime: number, meta: RecordMeta, body: Uint8Array): EncodedRecord {
+  const prepared = prepareRecord(meta, body);
+  const frame = Buffer.allocUnsafe(prepared.frameLength);
+  writeRecord(frame, 0, sequenceNumber, enqueuedTime, prepared, body);
+  return { frame, body: frame.subarray(prepared.frameLength - body.length) };
+}
+
+/** A record's metadata serialised and its frame size known, before choosing where it goes. */
+export interface PreparedRecord {
+  metaText: string;
+  metaBytes: number;
+  frameLength: number;
+}
+
+export function prepareRecord(meta: RecordMeta, body: Uint8Array): PreparedRecord {
   const metaText = metaJsonText(meta);
   const metaBytes = Buffer.byteLength(metaText, 'utf8');
-  const payloadLength = PAYLOAD_FIXED_BYTES + metaBytes + body.length;
-  const frame = alloc(FRAME_HEADER_BYTES + payloadLength);
-  frame.writeUInt32LE(payloadLength, 0);
-  const p = FRAME_HEADER_BYTES;
-  frame.writeUInt8(RECORD_VERSION, p);
-  frame.writeDoubleLE(sequenceNumber, p + 1);
-  frame.writeDoubleLE(enqueuedTime, p + 9);
-  frame.writeUInt32LE(metaBytes, p + 17);
-  frame.write(metaText, p + PAYLOAD_FIXED_BYTES, metaBytes, 'utf8');
-  const bodyStart = p + PAYLOAD_FIXED_BYTES + metaBytes;
-  frame.set(body, bodyStart);
-  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
-  return { frame, body: frame.subarray(bodyStart) };
+  return { metaText, metaBytes, frameLength: FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES + metaBytes + body.length };
+}
+
+/**
+ * Writes a prepared record's frame at `pos` of `target` (the partition log writes straight into
+ * its 1 MB arenas, so a batch is usually one contiguous slice: no per-record buffer or copy).
+ */
+export function writeRecord(target: Buffer, pos: number, sequenceNumber: number, enqueuedTime: number, r: PreparedRecord, body: Uint8Array): void {
+  const payloadLength = r.frameLength - FRAME_HEADER_BYTES;
+  target.writeUInt32LE(payloadLength, pos);
+  const p = pos + FRAME_HEADER_BYTES;
+  target[p] = RECORD_VERSION;
+  target.writeDoubleLE(sequenceNumber, p + 1);
+  target.writeDoubleLE(enqueuedTime, p + 9);
+  target.writeUInt32LE(r.metaBytes, p + 17);
+  target.write(r.metaText, p + PAYLOAD_FIXED_BYTES, r.metaBytes, 'utf8');
+  target.set(body, p + PAYLOAD_FIXED_BYTES + r.metaBytes);
+  target.writeUInt32LE(crc32(target.subarray(p, p + payloadLength)), pos + 4);
 }
 
 export interface DecodedRecord extends RecordMeta {

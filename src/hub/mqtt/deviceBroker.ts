@@ -84,6 +84,7 @@ function errorText(e: unknown): string {
 }
 
 const DEVICEBOUND_FILTER = /^devices\/(.+)\/messages\/devicebound\/#$/;
+const D2C_TOPIC = /^devices\/[^/]+\/messages\/events(?:\/|$)/;
 
 export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<DeviceBroker> {
   const { hubState, clock, log } = options;
@@ -297,6 +298,19 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
       return null;
     },
   });
+
+  // Telemetry is never routed to MQTT subscribers (authorizeForward refuses everything and no
+  // device may subscribe to an events topic), so it skips aedes' topic matching: that was pure
+  // overhead on every D2C message. Everything else still goes through aedes' emitter.
+  const mq = (aedes as unknown as { mq: { emit(packet: { topic: string }, cb?: (error?: Error) => void): unknown } }).mq;
+  const emit = mq.emit.bind(mq);
+  mq.emit = (packet, cb) => {
+    if (D2C_TOPIC.test(packet.topic)) {
+      cb?.();
+      return mq;
+    }
+    return emit(packet, cb);
+  };
 
   aedes.on('clientReady', (client) => {
     const session = sessions.get(client);
