@@ -2,6 +2,8 @@
 // groups. Device and consumer-group commands talk to the running hub through its management API
 // (found via DATA_DIR/connection.json) and open the data dir directly when no hub is running.
 // Exit codes: 0 success, 1 failure, 2 usage error.
+// Must stay the first import: it sets the wasm compiler before SQLite's module is compiled.
+import './wasmTier';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
