@@ -155,11 +155,14 @@ export function verifySasToken(token: string, options: VerifySasOptions): SasVer
     const got = parsed.keyName === undefined ? 'no policy name (skn)' : `the policy '${parsed.keyName}'`;
     return { ok: false, reason: 'wrong-key-name', message: `The SAS token names ${got}; expected the policy '${options.requireKeyName}'.` };
   }
+  // Buffer.from(.., 'base64') skips characters outside the alphabet, so only the exact canonical
+  // encoding of a 32-byte HMAC is let through; anything else could verify with junk around it.
   const given = Buffer.from(parsed.signature, 'base64');
+  const canonical = given.length === 32 && given.toString('base64') === parsed.signature;
   const stringToSign = `${parsed.rawResourceUri}\n${parsed.fields['se'] ?? ''}`;
   let keyIndex = -1;
   options.keys.forEach((key, i) => {
-    if (key.length === 0 || keyIndex >= 0) return;
+    if (!canonical || key.length === 0 || keyIndex >= 0) return;
     const computed = sign(key, stringToSign);
     if (computed.length === given.length && timingSafeEqual(computed, given)) keyIndex = i;
   });

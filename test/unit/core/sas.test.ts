@@ -95,6 +95,33 @@ test('an edited token fails: changed expiry or resource', () => {
   assert.equal((verifySasToken(otherDevice, { keys: [KEY], now: NOW }) as { reason: string }).reason, 'bad-signature');
 });
 
+test('only the canonical base64 of the 32-byte HMAC verifies: junk, unpadded, base64url or non-canonical last char fail', () => {
+  const token = createSasToken({ resourceUri: resourceUriForDevice(HOST, 'dev1'), key: KEY, expiresAtSeconds: LATER });
+  const rawSig = parseSasToken(token).fields['sig'] ?? '';
+  const sig = decodeURIComponent(rawSig);
+  assert.equal(sig.length, 44);
+  // 43 chars carry 258 bits for 256: the last data char's low 2 bits are padding, so flipping one keeps the bytes.
+  const last = sig.charAt(42);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const sloppyLast = alphabet.charAt(alphabet.indexOf(last) ^ 1);
+  const variants = [
+    `%21%21${rawSig}%2E%2E`,
+    `${rawSig}%21`,
+    encodeUriComponentStrict(sig.replace(/=+$/, '')),
+    encodeUriComponentStrict(sig.replace(/\+/g, '-').replace(/\//g, '_')),
+    encodeUriComponentStrict(`${sig.slice(0, 42)}${sloppyLast}=`),
+    encodeUriComponentStrict(`${sig.slice(0, 20)}.${sig.slice(20)}`),
+  ];
+  for (const v of variants) {
+    if (v === rawSig) continue; // base64url of a signature with no + or / is the same string
+    const forged = token.replace(`sig=${rawSig}`, `sig=${v}`);
+    assert.notEqual(forged, token);
+    const r = verifySasToken(forged, { keys: [KEY], now: NOW });
+    assert.equal(r.ok ? 'ok' : r.reason, 'bad-signature', v);
+  }
+  assert.ok(verifySasToken(token, { keys: [KEY], now: NOW }).ok);
+});
+
 test('the sr is signed as sent: a differently-encoded but equal sr does not verify', () => {
   // Signing over the encoded form is what the SDK does; re-encoding on our side would accept forgeries of form only.
   const token = createSasToken({ resourceUri: resourceUriForDevice(HOST, 'dev1'), key: KEY, expiresAtSeconds: LATER });
