@@ -422,9 +422,21 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-// Run when executed (the bundle or tsx), not when imported by tests.
-const entry = process.argv[1] ?? '';
-if (/(?:hub-cli\.js|cli[\\/]main\.ts)$/.test(entry)) {
+/**
+ * True when this module is the program (the bundle, tsx, or npm's bin symlink `iot-hub-local`),
+ * false when imported by tests. argv[1] is the path as launched, e.g. the symlink, so compare real paths.
+ */
+function isMainModule(): boolean {
+  const launched = process.argv[1];
+  if (launched === undefined) return false;
+  try {
+    return fs.realpathSync(launched) === fs.realpathSync(__filename);
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // Servers are closed by now; exit promptly even if a stray handle (e.g. a keep-alive socket) lingers.
