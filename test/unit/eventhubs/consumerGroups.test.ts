@@ -1,8 +1,30 @@
-// Consumer groups read independently; an unknown consumer group is a clear error for the client.
+// Consumer groups read independently; an unknown consumer group is a clear error for the client;
+// groups created through the management API and through the CLI on a running hub are readable.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { earliestEventPosition, type ReceivedEventData } from '@azure/event-hubs';
-import { collect, startTestHub, waitFor, type TestHub } from './helpers';
+import { EventHubConsumerClient, earliestEventPosition, type ReceivedEventData } from '@azure/event-hubs';
+import { LocalHubClient } from '../../../src/hub/client/localHubClient';
+import { startLocalHub, type LocalHub } from '../../../src/hub/localHub';
+import { captureLogger, collect, startTestHub, waitFor, type TestHub } from './helpers';
+
+const root = join(import.meta.dirname, '../../..');
+
+/** The real CLI entry point (tsx), as a separate process like a user's shell runs it. */
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/hub/cli/main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 const text = (e: ReceivedEventData): string => Buffer.from(e.body as Uint8Array).toString('utf8');
 
@@ -58,5 +80,52 @@ void describe('Event Hubs endpoint: consumer groups', () => {
     assert.match(err.message, /consumer group "nope" does not exist \(existing: \$Default, analytics\)/);
     // The endpoint still serves the other groups.
     assert.deepEqual(await hub.client('analytics').getPartitionIds(), ['0', '1']);
+  });
+});
+
+void describe('Event Hubs endpoint: consumer groups created on a running hub', () => {
+  let dir: string;
+  let hub: LocalHub;
+  let api: LocalHubClient;
+  const log = captureLogger();
+  const consumers: EventHubConsumerClient[] = [];
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'eventhubs-cg-'));
+    hub = await startLocalHub({ dataDir: dir, mqttPort: 0, apiPort: 0, amqpPort: 0, log });
+    api = LocalHubClient.fromConnectionString(hub.connectionInfo.hubConnectionString, { ca: readFileSync(hub.connectionInfo.caCertPath, 'utf8') });
+  });
+  after(async () => {
+    for (const c of consumers) await c.close().catch(() => undefined);
+    api.close();
+    await hub.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const consumer = (group: string): EventHubConsumerClient => {
+    const c = new EventHubConsumerClient(group, hub.connectionInfo.eventHubsConnectionString()!, { retryOptions: { maxRetries: 1, retryDelayInMs: 200, timeoutInMs: 10_000 } });
+    consumers.push(c);
+    return c;
+  };
+
+  void test('a group from LocalHubClient.createConsumerGroup and one from `consumer-group create` both read an event', async () => {
+    await api.createConsumerGroup('api-cg');
+    // The CLI finds the running hub through connection.json and goes through its management API.
+    const created = await cli(['consumer-group', 'create', 'cli-cg', '--data-dir', dir]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual((await api.listConsumerGroups()).sort(), ['$Default', 'api-cg', 'cli-cg'].sort());
+
+    const event = await hub.hubState.d2c.append({
+      deviceId: 'cg-live-dev', systemProperties: {}, applicationProperties: [], body: new TextEncoder().encode('to every group'),
+    });
+    for (const group of ['api-cg', 'cli-cg']) {
+      const client = consumer(group);
+      const r = await collect((h, o) => client.subscribe(h, o), 1, { startPosition: earliestEventPosition });
+      await r.subscription.close();
+      assert.deepEqual(r.errors, [], `${group}: ${r.errors.map((e) => e.message).join('; ')}`);
+      assert.deepEqual(r.events.map(text), ['to every group'], group);
+      assert.equal(r.partitions[0], String(event.partition), group);
+      assert.equal(r.events[0]!.sequenceNumber, event.sequenceNumber, group);
+    }
+    assert.ok(log.lines.some((l) => l.message.includes('/consumergroups/api-cg/partitions/')), log.text());
+    assert.ok(log.lines.some((l) => l.message.includes('/consumergroups/cli-cg/partitions/')), log.text());
   });
 });
