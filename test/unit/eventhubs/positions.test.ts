@@ -84,6 +84,30 @@ void describe('Event Hubs endpoint: start positions', () => {
     assert.deepEqual(by('3'), []);
   });
 
+  void test('offset, inclusive and exclusive, all partitions (a per-partition map)', async () => {
+    const client = hub.client();
+    const of = (p: number, seq: number): string => [...batchA, ...batchB].find((e) => e.partition === p && e.sequenceNumber === seq)!.offset;
+    const start = {
+      '0': { offset: of(0, 2), isInclusive: true }, // 2..5
+      '1': { offset: of(1, 2) }, // exclusive: 3..5
+      '2': { offset: of(2, 5) }, // exclusive of the last event: nothing
+      '3': { offset: of(3, 5), isInclusive: true }, // just the last event
+    };
+    const r = await collect((h, o) => client.subscribe(h, o), 4 + 3 + 0 + 1, { startPosition: start });
+    await settle();
+    await r.subscription.close();
+    assert.deepEqual(r.errors, []);
+    const by = (p: string): ReceivedEventData[] => r.events.filter((_, i) => r.partitions[i] === p);
+    assert.deepEqual(by('0').map((e) => e.sequenceNumber), [2, 3, 4, 5]);
+    assert.equal(by('0')[0]!.offset, of(0, 2));
+    assert.deepEqual(by('1').map((e) => e.sequenceNumber), [3, 4, 5]);
+    assert.deepEqual(by('2').map((e) => e.sequenceNumber), []);
+    assert.deepEqual(by('3').map((e) => e.sequenceNumber), [5]);
+    assert.equal(by('3')[0]!.offset, of(3, 5));
+    assert.equal(r.events.length, 8);
+    r.events.forEach((e, i) => assert.ok(text(e).includes(` ${r.partitions[i]!} `), `${text(e)} on partition ${r.partitions[i]!}`));
+  });
+
   void test('enqueued time: only events enqueued after it', async () => {
     const client = hub.client();
     const r = await collect((h, o) => client.subscribe(h, o), 12, { startPosition: { enqueuedOn: new Date(between) } });
@@ -110,5 +134,24 @@ void describe('Event Hubs endpoint: start positions', () => {
     await got.subscription.close();
     assert.deepEqual(got.events.map(text).sort(), ['C 0', 'C 1', 'C 2', 'C 3']);
     assert.deepEqual(got.events.map((e) => e.sequenceNumber), got.events.map(() => 6));
+  });
+
+  void test('latest, one partition: only its new events, none of another partition', async () => {
+    const client = hub.client();
+    // The earlier 'latest' test appended one event per partition: each now holds sequence numbers 0..6.
+    const attached = (): number => hub.log.lines.filter((l) => l.message.includes('receiver on pos-hub/consumergroups/$default/partitions/1 ') && l.message.includes('@latest')).length;
+    const before = attached();
+    const r = collect((h, o) => client.subscribe('1', h, o), 2, { startPosition: latestEventPosition });
+    await waitFor(() => attached() > before, 10_000, 'a latest receiver on partition 1');
+    const wanted = [await hub.append(devices[1]![0]!, 'D 1 a'), await hub.append(devices[3]![0]!, 'D 3 a'), await hub.append(devices[1]![1]!, 'D 1 b'), await hub.append(devices[3]![1]!, 'D 3 b')]
+      .filter((e) => e.partition === 1);
+    const got = await r;
+    await settle();
+    await got.subscription.close();
+    assert.deepEqual(got.errors, []);
+    assert.deepEqual(got.events.map(text), ['D 1 a', 'D 1 b']);
+    assert.ok(got.partitions.every((p) => p === '1'));
+    assert.deepEqual(got.events.map((e) => e.sequenceNumber), wanted.map((e) => e.sequenceNumber));
+    assert.deepEqual(got.events.map((e) => e.sequenceNumber), [7, 8]);
   });
 });
