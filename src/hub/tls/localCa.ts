@@ -1,8 +1,10 @@
 // The local hub's TLS material: a private certificate authority generated on first start and kept
 // in the data dir (so a device or tool told to trust `ca.pem` once keeps trusting it across
 // restarts), and a server certificate signed by it that is valid only for the loopback names
-// localhost, 127.0.0.1 and ::1. node-forge builds the certificates (pure JS, no openssl binary);
-// RSA keys come from Node's crypto, which is much faster than forge's JS key generation.
+// localhost, 127.0.0.1 and ::1. The CA itself carries critical Name Constraints for those names, so
+// its key (readable by anyone who can read the data dir) cannot vouch for any other site to a
+// machine that trusts ca.pem. node-forge builds the certificates (pure JS, no openssl binary); RSA
+// keys come from Node's crypto, which is much faster than forge's JS key generation.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,6 +32,39 @@ export interface TlsMaterial {
   caCertPem: string;
   serverCertPem: string;
   serverKeyPem: string;
+}
+
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
+const GENERAL_NAME_DNS = 2;
+const GENERAL_NAME_IP = 7;
+
+/**
+ * DER of NameConstraints (RFC 5280 4.2.1.10) permitting only the server's names; forge cannot encode
+ * it itself. An IP subtree is address followed by mask: all ones, i.e. exactly that host.
+ */
+function nameConstraintsDer(): string {
+  const { asn1 } = forge;
+  const subtree = (tag: number, bytes: string): forge.asn1.Asn1 =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, false, bytes)]);
+  const ipSubtree = (ip: string): forge.asn1.Asn1 => {
+    // forge has bytesFromIP (its own subjectAltName `ip` uses it) but @types/node-forge omits it.
+    const address = (forge.util as unknown as { bytesFromIP(ip: string): string }).bytesFromIP(ip);
+    return subtree(GENERAL_NAME_IP, address + '\xff'.repeat(address.length));
+  };
+  const permitted = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [
+    ...SERVER_DNS_NAMES.map((name) => subtree(GENERAL_NAME_DNS, name)),
+    ...SERVER_IP_ADDRESSES.map(ipSubtree),
+  ]);
+  return asn1.toDer(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [permitted])).getBytes();
+}
+
+const NAME_CONSTRAINTS = nameConstraintsDer();
+
+/** True when the CA has exactly our critical Name Constraints (CAs from before they existed do not). */
+function caHasNameConstraints(caCertPem: string): boolean {
+  const extensions = forge.pki.certificateFromPem(caCertPem).extensions as Array<{ id?: string; critical?: boolean; value?: unknown }>;
+  const ext = extensions.find((e) => e.id === NAME_CONSTRAINTS_OID);
+  return ext?.critical === true && ext.value === NAME_CONSTRAINTS;
 }
 
 function newRsaKeyPem(): { publicPem: string; privatePem: string } {
@@ -79,6 +114,7 @@ function createCa(dir: string, hubName: string): { certPem: string; keyPem: stri
   cert.setExtensions([
     { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { id: NAME_CONSTRAINTS_OID, critical: true, value: NAME_CONSTRAINTS },
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keys.privatePem), forge.md.sha256.create());
@@ -144,7 +180,8 @@ function serverCertUsable(certPem: string, caCertPem: string, now: number): bool
 
 /**
  * Loads the CA and server certificate from `DATA_DIR/tls`, creating whatever is missing (or
- * renewing the server certificate when it no longer matches the CA or is about to expire).
+ * renewing the server certificate when it no longer matches the CA or is about to expire). A CA
+ * without our Name Constraints (made by an older version) is replaced, and so is its server certificate.
  * Private keys are written with mode 0600 and re-restricted on every start.
  */
 export function ensureTlsMaterial(dataDir: string, hubName: string, log: HubLogger): TlsMaterial {
@@ -155,6 +192,10 @@ export function ensureTlsMaterial(dataDir: string, hubName: string, log: HubLogg
   if (caCertPem === undefined || caKeyPem === undefined) {
     log.info(`Creating the local hub's certificate authority in ${dir}`);
     ({ certPem: caCertPem, keyPem: caKeyPem } = createCa(dir, hubName));
+  } else if (!caHasNameConstraints(caCertPem)) {
+    // The server certificate is reissued below: the old one no longer verifies with the new CA.
+    ({ certPem: caCertPem, keyPem: caKeyPem } = createCa(dir, hubName));
+    log.info(`Replaced the local hub's certificate authority in ${dir} with one restricted to localhost, 127.0.0.1 and ::1 (Name Constraints); devices and tools that trusted the old CA must trust the new ${path.join(dir, CA_CERT)}`);
   } else {
     fs.chmodSync(path.join(dir, CA_KEY), 0o600);
   }
