@@ -43,7 +43,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 }
 
 /** D2C over HTTPS: system properties from `iothub-*` headers, application properties from `iothub-app-*`. */
-function d2cFromHeaders(headers: IncomingHttpHeaders): { systemProperties: SystemProperties; applicationProperties: ApplicationProperty[] } {
+function d2cFromHeaders(headers: IncomingHttpHeaders, rawHeaders: readonly string[]): { systemProperties: SystemProperties; applicationProperties: ApplicationProperty[] } {
   const s: SystemProperties = {};
   const set = (key: keyof SystemProperties, ...names: string[]): void => {
     for (const n of names) {
@@ -62,9 +62,11 @@ function d2cFromHeaders(headers: IncomingHttpHeaders): { systemProperties: Syste
   set('contentEncoding', 'iothub-contentencoding', 'content-encoding');
   set('creationTimeUtc', 'iothub-creation-time-utc');
   set('expiryTimeUtc', 'iothub-expiry');
+  // From the raw headers: `headers` has the names lower-cased, and a property keeps its case.
   const app: ApplicationProperty[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith('iothub-app-') && value !== undefined) app.push({ name: name.slice('iothub-app-'.length), value: Array.isArray(value) ? value.join(',') : value });
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    if (name.toLowerCase().startsWith('iothub-app-')) app.push({ name: name.slice('iothub-app-'.length), value: rawHeaders[i + 1] ?? '' });
   }
   // Node lower-cases header names; content-type defaults from clients are not the message's.
   if (s.contentType === 'application/octet-stream') delete s.contentType;
@@ -108,7 +110,7 @@ export function addDeviceRoutes(router: Router, hub: HubState): void {
     const device = hub.registry.get(deviceId);
     if (device === undefined) throw apiError('DeviceNotFound', 404, `Device "${deviceId}" is not registered in this hub.`);
     const body = await readBody(ctx.req, D2C_MAX_MESSAGE_BYTES + 1);
-    const props = d2cFromHeaders(ctx.req.headers);
+    const props = d2cFromHeaders(ctx.req.headers, ctx.req.rawHeaders);
     const message = { direction: 'd2c' as const, ...props, body };
     const size = computeSize(message, 'd2c');
     if (size.total > D2C_MAX_MESSAGE_BYTES) {
