@@ -229,6 +229,12 @@ export interface C2dQueues {
   depth(deviceId: string): number;
   purge(deviceId: string): Promise<number>;
   readonly events: EventedBy<QueueEvent>;
+  /**
+   * Called synchronously when a sent message is in the queue and its write is queued, before the
+   * commit: a connected device's delivery can start while the sender's acknowledgement waits for
+   * durability (`events` report only committed changes). Returns an unsubscribe function.
+   */
+  onDeliverable(listener: (deviceId: string) => void): () => void;
 }
 
 export interface FeedbackStore {

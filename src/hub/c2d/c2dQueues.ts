@@ -74,6 +74,7 @@ export class SqliteC2dQueues implements C2dQueues {
   private timer: ClockTimer | undefined;
   private timerDue = Infinity;
   private closed = false;
+  private readonly deliverableListeners = new Set<(deviceId: string) => void>();
   private readonly defaultTtlMs: number;
   private readonly lockTimeoutMs: number;
   private readonly maxDeliveryCount: number;
@@ -189,13 +190,34 @@ export class SqliteC2dQueues implements C2dQueues {
     q.messages.set(seq, msg);
     this.pushDeadline(expiryTime, deviceId, seq);
     changes.push({ kind: 'insert', msg });
+    // apply() queues the insert synchronously, so a delivery started now writes its lock after it.
+    const applied = this.apply(changes);
+    this.notifyDeliverable(deviceId);
     try {
-      await this.apply(changes);
+      await applied;
     } catch (e) {
+      // Not accepted (the store failed): the message leaves the queue even if a device already
+      // received it; the sender was told it failed (at-least-once: it may resend).
       if (q.messages.get(seq) === msg) q.messages.delete(seq);
+      if (msg.lockToken !== undefined) q.byLock.delete(msg.lockToken);
       throw e;
     }
     return snapshot(msg);
+  }
+
+  onDeliverable(listener: (deviceId: string) => void): () => void {
+    this.deliverableListeners.add(listener);
+    return () => this.deliverableListeners.delete(listener);
+  }
+
+  private notifyDeliverable(deviceId: string): void {
+    for (const l of this.deliverableListeners) {
+      try {
+        l(deviceId);
+      } catch (e) {
+        this.log.error(`A C2D delivery listener failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
   }
 
   async receive(deviceId: string, lockTimeoutMs?: number): Promise<C2dMessage | undefined> {

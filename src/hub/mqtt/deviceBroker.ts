@@ -358,6 +358,9 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
       session.delivery.kick();
     }
   });
+  // A new message is delivered to a connected device at once, while its commit is in flight: the
+  // sender's acknowledgement still waits for durability, the device need not.
+  const unsubscribeDeliverable = hubState.c2d.onDeliverable((deviceId) => current.get(deviceId)?.delivery.kick());
   const unsubscribeRegistry = hubState.registry.events.subscribe((event) => {
     // A disabled or deleted device loses its connection, as in IoT Hub.
     const id = event.type === 'deviceDeleted' ? event.deviceId : event.type === 'deviceUpdated' && event.device.status === 'disabled' ? event.device.deviceId : undefined;
@@ -384,6 +387,7 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
     },
     async close(): Promise<void> {
       unsubscribeQueue();
+      unsubscribeDeliverable();
       unsubscribeRegistry();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       // Disconnect handlers abandon what devices still held; wait for those writes.

@@ -63,6 +63,30 @@ void describe('C2D queues', () => {
     assert.deepEqual(events.filter((e) => e.type === 'c2dEnqueued').map((e) => e.type === 'c2dEnqueued' && e.depth), [1, 2, 1]);
   });
 
+  void it('announces a sent message as deliverable before its commit, and a delivery started then is written after the insert', async () => {
+    const seen: string[] = [];
+    let locked: Promise<unknown> | undefined;
+    const off = hub.c2d.onDeliverable((deviceId) => {
+      seen.push(deviceId);
+      assert.equal(events.length, 0, 'no committed event yet');
+      locked = hub.c2d.receive(deviceId);
+    });
+    const sent = await send('d1', { messageId: 'early' });
+    off();
+    assert.deepEqual(seen, ['d1']);
+    const delivered = await locked as { messageId?: string; state: string; lockToken?: string } | undefined;
+    assert.equal(delivered?.messageId, 'early');
+    assert.equal(delivered?.state, 'Invisible');
+    assert.equal(sent.sequenceNumber, 1);
+    // The insert and the lock reached the database in that order: the message survives a restart.
+    await hub.close();
+    hub = await openHubState({ dataDir: dir.path, clock, log: captureLogger(), c2dMaxDeliveryCount: 3, feedbackBatchMs: 500 });
+    const [back] = hub.c2d.peek('d1');
+    assert.equal(back?.messageId, 'early');
+    assert.equal(back?.state, 'Enqueued', 'a lock does not survive a restart');
+    assert.equal(back?.deliveryCount, 1);
+  });
+
   void it('receive locks the oldest message; complete removes it with Success feedback (ack positive)', async () => {
     await send('d1', { messageId: 'm1', ack: 'positive' }, 'first');
     await send('d1', { messageId: 'm2' }, 'second');
