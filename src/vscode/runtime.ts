@@ -6,6 +6,7 @@ import { registerLocalHub } from './localHub/localHubCommands';
 import type { LocalHubProcess } from './localHub/localHubProcess';
 import { MessageFilesLanguage } from './language/messageFilesClient';
 import { Log } from './log';
+import { registerSendCommands } from './send/sendCommands';
 
 export class ExtensionRuntime implements vscode.Disposable {
   readonly log: Log;
@@ -13,7 +14,7 @@ export class ExtensionRuntime implements vscode.Disposable {
   readonly messageFiles: MessageFilesLanguage;
   /** Message inspector panels; the tree and the monitor call `inspector.show(message, source)`. */
   readonly inspector: InspectorPanels;
-  /** The embedded local hub (a child process); the tree and send commands read its status and connection. */
+  /** The embedded local hub (a child process); the tree and the send commands read its status and connection. */
   readonly localHub: LocalHubProcess;
   /** Milliseconds spent in activate(), reported by the integration suite. */
   readonly activationMs: number;
@@ -26,6 +27,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     this.messageFiles = this.own(new MessageFilesLanguage(context, this.log));
     this.inspector = registerInspector(this);
     this.localHub = registerLocalHub(this);
+    registerSendCommands(this);
     this.activationMs = performance.now() - started;
     this.log.info(`activated in ${this.activationMs.toFixed(1)} ms`);
   }

@@ -11,11 +11,12 @@ import { isWebviewToHost } from '../../inspector/protocol';
 import { fromWire } from '../../inspector/wire';
 import { setDirection } from '../../inspector/edits';
 import type { Log } from '../log';
+import { describeSent, SEND_C2D_COMMAND, SEND_D2C_COMMAND, type SendOutcome } from '../send/sendCommands';
 
 export const INSPECTOR_VIEW_TYPE = 'iotHubMessaging.inspector';
 export const SEND_COMMANDS: Readonly<Record<Direction, string>> = {
-  d2c: 'iotHubMessaging.sendD2c',
-  c2d: 'iotHubMessaging.sendC2d',
+  d2c: SEND_D2C_COMMAND,
+  c2d: SEND_C2D_COMMAND,
 };
 export const SEND_UNAVAILABLE = 'Sending arrives with the send commands (IoT Hub: Send D2C / Send C2D); until then, save the message as a file.';
 
@@ -139,8 +140,11 @@ export class InspectorPanel implements vscode.Disposable {
         { modal: true }, 'Send Anyway');
       if (choice !== 'Send Anyway') return { detail: 'Not sent.' };
     }
-    await vscode.commands.executeCommand(command, message);
-    return { detail: `Handed to ${as.toUpperCase()} send.` };
+    const outcome = await vscode.commands.executeCommand<SendOutcome | undefined>(command, message);
+    // The command has told the user already (notification); the panel's status line says it too.
+    if (outcome?.status === 'failed') throw new Error(outcome.error);
+    if (outcome?.status !== 'sent') return { detail: 'Not sent.' };
+    return { detail: `Sent: ${describeSent(outcome.sent)}` };
   }
 
   private async saveAsFile(message: IotMessage): Promise<{ path?: string }> {

@@ -1,12 +1,10 @@
 // The language client for *.iotmsg.json files: starts the language server (its own process, IPC)
-// the first time such a file is open, answers its device-id request, and owns the "send from
-// file" commands the code lenses run. All language logic lives in src/language (no vscode there).
+// the first time such a file is open and answers its device-id request. The "send from file"
+// commands its code lenses run live with the other send commands (src/vscode/send). All language
+// logic lives in src/language (no vscode there).
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import {
-  DEVICE_IDS_REQUEST, type DeviceIdsParams, type DeviceIdsResult, type LanguageServerInitOptions, type SendFromFileArgs,
-} from '../../language/protocol';
-import { SEND_C2D_COMMAND, SEND_D2C_COMMAND } from '../../language/rules/codeLenses';
+import { DEVICE_IDS_REQUEST, type DeviceIdsParams, type DeviceIdsResult, type LanguageServerInitOptions } from '../../language/protocol';
 import type { Log } from '../log';
 
 export const MESSAGE_FILE_PATTERN = '**/*.iotmsg.json';
@@ -14,7 +12,7 @@ export const LINT_WORKSPACE_COMMAND = 'iotHubMessaging.lintWorkspace';
 /** Opening a document is how its diagnostics reach the Problems view; beyond this many, use the CLI. */
 const LINT_WORKSPACE_MAX_FILES = 500;
 
-/** Where device ids for completion come from; the hub client supplies one once it exists. */
+/** Where device ids for completion come from (the local hub's registry, see localHubCommands.ts). */
 export type DeviceIdSource = () => Promise<string[]>;
 
 export class MessageFilesLanguage implements vscode.Disposable {
@@ -25,8 +23,6 @@ export class MessageFilesLanguage implements vscode.Disposable {
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: Log) {
     this.disposables.push(
-      vscode.commands.registerCommand(SEND_D2C_COMMAND, (args?: SendFromFileArgs) => this.sendNotYet('D2C', args)),
-      vscode.commands.registerCommand(SEND_C2D_COMMAND, (args?: SendFromFileArgs) => this.sendNotYet('C2D', args)),
       vscode.commands.registerCommand(LINT_WORKSPACE_COMMAND, () => this.lintWorkspace()),
       // Lazy: no server process until a message file is open.
       vscode.workspace.onDidOpenTextDocument((doc) => this.startIfMessageFile(doc)),
@@ -102,15 +98,6 @@ export class MessageFilesLanguage implements vscode.Disposable {
     const more = files.length > checked.length ? ` (the first ${checked.length}; run "iot-hub-msg lint" for all)` : '';
     this.log.info(`checked ${checked.length} message files${more}`);
     return checked.length;
-  }
-
-  private sendNotYet(direction: 'D2C' | 'C2D', args: SendFromFileArgs | undefined): void {
-    const where = args ? ` (message ${args.messageIndex + 1} of ${vscode.Uri.parse(args.uri).path.split('/').pop() ?? args.uri})` : '';
-    this.log.info(`send ${direction} from file requested${where}; the send commands are not available yet`);
-    // Not awaited: the notification stays until dismissed, the command is done now.
-    void vscode.window.showInformationMessage(
-      `Sending ${direction} from a message file${where} arrives with the send commands; this build can lint and check the file only.`,
-    );
   }
 
   dispose(): void {

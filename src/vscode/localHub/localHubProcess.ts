@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { readRunningHub } from '../../hub/client/connectionFile';
 import { LocalHubClient } from '../../hub/client/localHubClient';
+import { LocalHubSender, type MessageSender } from '../../hub/client/messageSender';
 import type { ConnectionInfoJson } from '../../hub/localHub';
 import type { Log } from '../log';
 
@@ -44,24 +45,38 @@ export class LocalHubProcess implements vscode.Disposable {
 
   private set(status: LocalHubStatus): void {
     this.current = status;
-    if (this.api && (status.state !== 'running' || status.info.pid !== this.api.pid)) {
-      this.api.client.close();
-      this.api = undefined;
-    }
+    if (this.api && (status.state !== 'running' || status.info.pid !== this.api.pid)) this.closeApi();
     this.changed.fire(status);
   }
 
-  private api: { pid: number; client: LocalHubClient } | undefined;
+  private api: { pid: number; client: LocalHubClient; sender: LocalHubSender } | undefined;
 
   /** A management API client for the running hub (one per hub process, pooled connections). */
   client(): LocalHubClient | undefined {
+    return this.connection()?.client;
+  }
+
+  /** Sends D2C (as the device, over HTTPS) and C2D through the running hub; undefined when it is not running. */
+  sender(): MessageSender | undefined {
+    return this.connection()?.sender;
+  }
+
+  private connection(): { client: LocalHubClient; sender: LocalHubSender } | undefined {
     if (this.current.state !== 'running') return undefined;
     const { info } = this.current;
     if (this.api?.pid !== info.pid) {
-      this.api?.client.close();
-      this.api = { pid: info.pid, client: LocalHubClient.fromConnectionString(info.hubConnectionString, { ca: readFileSync(info.caCertPath) }) };
+      this.closeApi();
+      const ca = readFileSync(info.caCertPath);
+      const client = LocalHubClient.fromConnectionString(info.hubConnectionString, { ca });
+      this.api = { pid: info.pid, client, sender: new LocalHubSender(client, { ca }) };
     }
-    return this.api.client;
+    return this.api;
+  }
+
+  private closeApi(): void {
+    this.api?.sender.close();
+    this.api?.client.close();
+    this.api = undefined;
   }
 
   start(): Promise<ConnectionInfoJson> {
@@ -147,8 +162,7 @@ export class LocalHubProcess implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.api?.client.close();
-    this.api = undefined;
+    this.closeApi();
     // SIGTERM lets the hub shut down cleanly on its own after the window closes.
     this.child?.kill('SIGTERM');
     this.child = undefined;

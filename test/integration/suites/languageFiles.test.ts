@@ -5,7 +5,9 @@ import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { SendOutcome } from '../../../src/vscode/send/sendCommands';
 import { activateExtension, after, suite, test, waitFor, workspaceDir } from '../framework';
+import { hubClient, runningHubInfo } from '../localHubHelpers';
 
 const SOURCE = 'iot-hub-msg';
 
@@ -109,7 +111,7 @@ suite('language: message files', () => {
     assert.deepEqual([d.range.start.character, d.range.end.character], [late.indexOf('"sometimes"'), late.indexOf('"sometimes"') + 11]);
   }, { timeout: 45_000 });
 
-  test('hover shows the size against the C2D limit; code lenses offer sending', async () => {
+  test('hover shows the size against the C2D limit; code lenses send the message', async () => {
     const doc = await open('commands.iotmsg.json');
     const at = doc.positionAt(doc.getText().indexOf('"target"'));
     const hovers = await waitFor(async () => {
@@ -122,7 +124,26 @@ suite('language: message files', () => {
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri))
       .filter((l) => /^iotHubMessaging\.send(D2c|C2d)FromFile$/.test(l.command?.command ?? ''));
     assert.deepEqual(lenses.map((l) => l.command?.title), ['Send C2D to thermostat-01', 'Send C2D to thermostat-01']);
-    // Until the send commands exist the lens says so instead of pretending to send.
-    await vscode.commands.executeCommand(lenses[0]!.command!.command, ...(lenses[0]!.command!.arguments ?? []));
-  }, { timeout: 45_000 });
+    // Invoked, a lens sends that message of the file: thermostat-01 is not on the local hub
+    // (yet), so the outcome names the device; once created, the same lens queues the message.
+    const lens = lenses[0]!.command!;
+    assert.deepEqual(lens.arguments, [{ uri: doc.uri.toString(), messageIndex: 0 }]);
+    const info = await runningHubInfo();
+    const client = hubClient(info);
+    try {
+      await client.deleteDevice('thermostat-01').catch(() => undefined);
+      const missing = await vscode.commands.executeCommand<SendOutcome>(lens.command, ...(lens.arguments ?? []));
+      assert.deepEqual(missing, { status: 'failed', kind: 'device-not-found', error: "Device 'thermostat-01' is not registered on the hub." });
+      await client.createDevice({ deviceId: 'thermostat-01' });
+      const outcome = await vscode.commands.executeCommand<SendOutcome>(lens.command, ...(lens.arguments ?? []));
+      assert.equal(outcome.status, 'sent', JSON.stringify(outcome));
+      const queued = (await client.peekQueue('thermostat-01')).find((m) => m.messageId === 'set-point-0001');
+      assert.ok(queued, 'the lens\'s message is in the queue');
+      assert.equal(queued.systemProperties.ack, 'full');
+      assert.equal(Buffer.from(queued.bodyBase64, 'base64').toString(), '{"target":20.0}');
+      await client.deleteDevice('thermostat-01');
+    } finally {
+      client.close();
+    }
+  }, { timeout: 60_000 });
 });

@@ -1,0 +1,225 @@
+// The send commands: D2C as a device and C2D to a device, from the palette (pick a device, then a
+// message file's message or a quick body), from the inspector (an IotMessage argument) and from
+// the message files' code lenses ({uri, messageIndex}). Thin: they find the message and the
+// device, hand both to the hub's MessageSender (src/hub/client) and tell the user what happened.
+import * as vscode from 'vscode';
+import { C2D_MAX_QUEUE_DEPTH } from '../../core/message/limits';
+import { createMessage, type Direction, type IotMessage } from '../../core/message/model';
+import { toSendError, type SendErrorKind, type SentMessage } from '../../hub/client/messageSender';
+import type { SendFromFileArgs } from '../../language/protocol';
+import { SEND_C2D_COMMAND as SEND_C2D_FROM_FILE, SEND_D2C_COMMAND as SEND_D2C_FROM_FILE } from '../../language/rules/codeLenses';
+import { parseMessageFile } from '../../language/rules/messageFile';
+import { sendableMessage } from '../../language/rules/sendableMessage';
+import type { LocalHubProcess } from '../localHub/localHubProcess';
+import type { Log } from '../log';
+import type { ExtensionRuntime } from '../runtime';
+
+export const SEND_D2C_COMMAND = 'iotHubMessaging.sendD2c';
+export const SEND_C2D_COMMAND = 'iotHubMessaging.sendC2d';
+const MESSAGE_FILE_GLOB = '**/*.iotmsg.json';
+/** The palette lists messages from at most this many files (the active one comes first). */
+const PICK_MAX_FILES = 200;
+
+export type SendFailure = SendErrorKind | 'not-running' | 'no-message';
+
+/** What every send command returns (the inspector and the tests read it). */
+export type SendOutcome =
+  | { status: 'sent'; sent: SentMessage }
+  | { status: 'cancelled' }
+  | { status: 'failed'; kind: SendFailure; error: string };
+
+export function registerSendCommands(runtime: ExtensionRuntime): void {
+  const sending = new Sending(runtime.localHub, runtime.log);
+  runtime.own(vscode.commands.registerCommand(SEND_D2C_COMMAND, (arg?: unknown) => sending.send('d2c', isIotMessage(arg) ? arg : undefined)));
+  runtime.own(vscode.commands.registerCommand(SEND_C2D_COMMAND, (arg?: unknown) => sending.send('c2d', isIotMessage(arg) ? arg : undefined)));
+  runtime.own(vscode.commands.registerCommand(SEND_D2C_FROM_FILE, (arg?: unknown) => sending.sendFromFile('d2c', arg)));
+  runtime.own(vscode.commands.registerCommand(SEND_C2D_FROM_FILE, (arg?: unknown) => sending.sendFromFile('c2d', arg)));
+}
+
+function isIotMessage(x: unknown): x is IotMessage {
+  return typeof x === 'object' && x !== null && 'systemProperties' in x && 'applicationProperties' in x
+    && (x as { body?: unknown }).body instanceof Uint8Array;
+}
+
+function isSendFromFileArgs(x: unknown): x is SendFromFileArgs {
+  return typeof x === 'object' && x !== null && typeof (x as SendFromFileArgs).uri === 'string'
+    && Number.isInteger((x as SendFromFileArgs).messageIndex);
+}
+
+/** One line for the notification and the inspector's status line. */
+export function describeSent(sent: SentMessage): string {
+  const what = sent.direction === 'c2d'
+    ? `C2D message '${sent.messageId}' queued for '${sent.deviceId}' (${sent.sizeBytes.toLocaleString('en-US')} bytes${sent.queueDepth !== undefined ? `; queue depth ${sent.queueDepth} of ${C2D_MAX_QUEUE_DEPTH}` : ''}).`
+    : `D2C message '${sent.messageId}' sent as '${sent.deviceId}' (${sent.sizeBytes.toLocaleString('en-US')} bytes).`;
+  const assigned = sent.messageIdAssigned ? ' It had no message id, so it was given this one.' : '';
+  const left = sent.notCarried.length > 0 ? ` Left out (not sendable on this path): ${sent.notCarried.join(', ')}.` : '';
+  return what + assigned + left;
+}
+
+class Sending {
+  constructor(private readonly hub: LocalHubProcess, private readonly log: Log) {}
+
+  async send(direction: Direction, given: IotMessage | undefined, source?: string): Promise<SendOutcome> {
+    const DIR = direction.toUpperCase();
+    if (this.hub.status.state === 'starting') await this.hub.start().catch(() => undefined);
+    const sender = this.hub.sender();
+    if (!sender) return this.fail(direction, given?.deviceId, 'not-running', `The local hub is ${this.hub.status.state}; start it to send.`);
+    let deviceId = given?.deviceId;
+    try {
+      if (deviceId === undefined || deviceId === '') deviceId = await this.pickDevice(direction);
+      if (deviceId === undefined) return { status: 'cancelled' };
+      const picked = given ?? await this.pickMessage(direction);
+      if (picked === undefined) return { status: 'cancelled' };
+      if ('error' in picked) return this.fail(direction, deviceId, 'no-message', picked.error);
+      // The command says the direction; the device is the one given or picked.
+      const message: IotMessage = { ...picked, direction, deviceId };
+      const sent = direction === 'd2c' ? await sender.sendD2c(deviceId, message) : await sender.sendC2d(deviceId, message);
+      this.log.info(`sent ${DIR} ${direction === 'd2c' ? 'as' : 'to'} ${deviceId}${source ? ` from ${source}` : ''}: message id ${sent.messageId}${sent.messageIdAssigned ? ' (assigned)' : ''}, ${sent.sizeBytes} bytes${sent.queueDepth !== undefined ? `, queue depth ${sent.queueDepth}` : ''}`);
+      void vscode.window.showInformationMessage(`IoT Hub: ${describeSent(sent)}`);
+      return { status: 'sent', sent };
+    } catch (e) {
+      const error = toSendError(e, direction, deviceId ?? '', this.hub.status.state === 'running' ? this.hub.status.info.api.url : 'the local hub');
+      return this.fail(direction, deviceId, error.kind, error.message);
+    }
+  }
+
+  /** From a code lens ({uri, messageIndex}), an explorer/editor Uri, or the active editor. */
+  async sendFromFile(direction: Direction, arg: unknown): Promise<SendOutcome> {
+    let uri: vscode.Uri | undefined;
+    let index: number | undefined;
+    if (isSendFromFileArgs(arg)) {
+      uri = vscode.Uri.parse(arg.uri);
+      index = arg.messageIndex;
+    } else if (arg instanceof vscode.Uri) {
+      uri = arg;
+    } else {
+      const doc = vscode.window.activeTextEditor?.document;
+      if (doc?.uri.path.endsWith('.iotmsg.json')) uri = doc.uri;
+    }
+    if (!uri) return this.fail(direction, undefined, 'no-message', 'Open a message file (*.iotmsg.json) first, or use the Send code lens above a message.');
+    const name = vscode.workspace.asRelativePath(uri);
+    let text: string;
+    try {
+      // The document, not the disk: what the editor shows, unsaved edits included.
+      text = (await vscode.workspace.openTextDocument(uri)).getText();
+    } catch (e) {
+      return this.fail(direction, undefined, 'no-message', `Cannot read ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (index === undefined) {
+      index = await this.pickMessageOfFile(text, direction);
+      if (index === undefined) return { status: 'cancelled' };
+    }
+    const r = sendableMessage(text, index);
+    if (!r.ok) return this.fail(direction, undefined, 'no-message', `Cannot send from ${name}: ${r.error}`);
+    const source = `${name}${r.file.isArray ? ` message ${index + 1}` : ''}`;
+    return this.send(direction, r.message, source);
+  }
+
+  private fail(direction: Direction, deviceId: string | undefined, kind: SendFailure, error: string): SendOutcome {
+    const DIR = direction.toUpperCase();
+    const who = deviceId ? ` ${direction === 'd2c' ? 'as' : 'to'} '${deviceId}'` : '';
+    this.log.warn(`send ${DIR}${who} failed (${kind}): ${error}`);
+    const actions: Record<string, () => Thenable<unknown>> = {};
+    if (kind === 'not-running') actions['Start Local Hub'] = () => vscode.commands.executeCommand('iotHubMessaging.localHub.start');
+    else if (kind === 'unreachable') actions['Restart Local Hub'] = () => vscode.commands.executeCommand('iotHubMessaging.localHub.restart');
+    else if (kind === 'device-not-found' && deviceId) actions['Create Device'] = () => vscode.commands.executeCommand('iotHubMessaging.localHub.createDevice', deviceId);
+    actions['Show Log'] = () => { this.log.show(); return Promise.resolve(); };
+    // Not awaited: the command is done; the notification stays until the user acts on it.
+    void vscode.window.showErrorMessage(`IoT Hub: ${DIR} message${who} not sent. ${error}`, ...Object.keys(actions)).then((a) => {
+      if (a !== undefined) void actions[a]?.();
+    });
+    return { status: 'failed', kind, error };
+  }
+
+  private async pickDevice(direction: Direction): Promise<string | undefined> {
+    const client = this.hub.client();
+    if (!client) return undefined;
+    type Item = vscode.QuickPickItem & { deviceId?: string; create?: boolean };
+    const items: Item[] = [];
+    for await (const d of client.allDevices(1000)) {
+      const about = [d.status === 'disabled' ? 'disabled' : undefined, d.connectionState === 'Connected' ? 'connected' : undefined,
+        d.cloudToDeviceMessageCount > 0 ? `${d.cloudToDeviceMessageCount} C2D queued` : undefined].filter(Boolean).join(' \u00b7 ');
+      items.push({ label: d.deviceId, description: about, deviceId: d.deviceId });
+      if (items.length >= 5000) break; // a pick list beyond this is not useful
+    }
+    items.push({ label: '$(add) Create Device on Local Hub...', create: true, alwaysShow: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: direction === 'd2c' ? 'Send D2C: as which device?' : 'Send C2D: to which device?',
+      placeHolder: items.length > 1 ? 'Device on the local hub' : 'The local hub has no devices yet',
+      matchOnDescription: true,
+    });
+    if (!pick) return undefined;
+    if (pick.create) return vscode.commands.executeCommand<string | undefined>('iotHubMessaging.localHub.createDevice');
+    return pick.deviceId;
+  }
+
+  /** The palette's second step: a message of a workspace message file, or a quick body. */
+  private async pickMessage(direction: Direction): Promise<IotMessage | { error: string } | undefined> {
+    type Item = vscode.QuickPickItem & { quick?: boolean; uri?: vscode.Uri; index?: number };
+    const items: Item[] = [{ label: '$(edit) Type a body...', description: 'JSON or text', quick: true, alwaysShow: true }];
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const files = (await vscode.workspace.findFiles(MESSAGE_FILE_GLOB, '**/node_modules/**', PICK_MAX_FILES))
+      .sort((a, b) => Number(b.toString() === active?.toString()) - Number(a.toString() === active?.toString()) || a.path.localeCompare(b.path));
+    for (const uri of files) {
+      const file = parseMessageFile(await readText(uri));
+      const fromFile = file.messages.filter((m) => m.direction === undefined || m.direction === direction);
+      if (fromFile.length > 0) items.push({ label: vscode.workspace.asRelativePath(uri), kind: vscode.QuickPickItemKind.Separator });
+      for (const m of fromFile) {
+        items.push({
+          label: m.message.systemProperties.messageId || `Message ${m.index + 1}`,
+          description: `${vscode.workspace.asRelativePath(uri)}${file.isArray ? ` #${m.index + 1}` : ''}`,
+          ...(m.message.deviceId ? { detail: `written for ${m.message.deviceId}` } : {}),
+          uri, index: m.index,
+        });
+      }
+    }
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `Send ${direction.toUpperCase()}: which message?`,
+      placeHolder: 'A message from a message file, or type a body',
+      matchOnDescription: true,
+    });
+    if (!pick) return undefined;
+    if (pick.uri && pick.index !== undefined) {
+      const r = sendableMessage(await readText(pick.uri), pick.index);
+      return r.ok ? r.message : { error: `Cannot send from ${vscode.workspace.asRelativePath(pick.uri)}: ${r.error}` };
+    }
+    const body = await vscode.window.showInputBox({
+      title: `Send ${direction.toUpperCase()}: message body`,
+      prompt: 'JSON is sent as application/json (UTF-8); anything else as text/plain.',
+      value: '{"hello": "world"}',
+      ignoreFocusOut: true,
+    });
+    if (body === undefined) return undefined;
+    return createMessage({
+      systemProperties: isJson(body) ? { contentType: 'application/json', contentEncoding: 'utf-8' } : { contentType: 'text/plain' },
+      body,
+    });
+  }
+
+  private async pickMessageOfFile(text: string, direction: Direction): Promise<number | undefined> {
+    const file = parseMessageFile(text);
+    if (file.messages.length <= 1) return file.messages[0]?.index ?? 0;
+    const pick = await vscode.window.showQuickPick(file.messages.map((m) => ({
+      label: `Message ${m.index + 1}`,
+      description: [m.direction?.toUpperCase(), m.message.deviceId, m.message.systemProperties.messageId].filter(Boolean).join(' \u00b7 '),
+      index: m.index,
+    })), { title: `Send ${direction.toUpperCase()}: which message?` });
+    return pick?.index;
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An open document's text (unsaved edits included), else the file on disk. */
+async function readText(uri: vscode.Uri): Promise<string> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open) return open.getText();
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
