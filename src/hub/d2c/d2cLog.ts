@@ -21,10 +21,17 @@ export interface D2cLogOptions {
   maxBatchBytes?: number;
   /** Zero-filled space reserved ahead of writes (default 8 MB; 0 disables). */
   preallocateBytes?: number;
-  /** Tail cache per partition (defaults 8,192 events / 8 MB): enough for consumers that keep up; laggards read the file. */
+  /**
+   * Tail cache per partition (defaults 2,048 events / 2 MB, events at most 10 s old): enough for
+   * consumers that keep up; laggards read the file, which the OS page cache holds anyway.
+   */
   tailCacheEvents?: number;
   tailCacheBytes?: number;
+  tailCacheMaxAgeMs?: number;
 }
+
+/** How often cached events older than tailCacheMaxAgeMs are dropped. */
+const CACHE_TRIM_INTERVAL_MS = 5_000;
 
 interface D2cMeta { version: 1; partitionCount: number }
 
@@ -41,6 +48,7 @@ function recordMeta(input: D2cAppend): RecordMeta {
 
 export class FileD2cLog implements D2cLog {
   private retentionTimer: ClockTimer | undefined;
+  private cacheTrimTimer: ClockTimer | undefined;
   private retentionRunning: Promise<void> | undefined;
   private closed = false;
 
@@ -65,8 +73,8 @@ export class FileD2cLog implements D2cLog {
           segmentMaxAgeMs,
           maxBatchBytes: options.maxBatchBytes ?? 1024 * 1024,
           preallocateBytes: options.preallocateBytes ?? 8 * 1024 * 1024,
-          tailCacheEvents: options.tailCacheEvents ?? 8192,
-          tailCacheBytes: options.tailCacheBytes ?? 8 * 1024 * 1024,
+          tailCacheEvents: options.tailCacheEvents ?? 2048,
+          tailCacheBytes: options.tailCacheBytes ?? 2 * 1024 * 1024,
         }));
       }
     } catch (e) {
@@ -76,6 +84,7 @@ export class FileD2cLog implements D2cLog {
     const log = new FileD2cLog(partitions, { ...options, partitionCount });
     await log.runRetention();
     log.scheduleRetention();
+    log.scheduleCacheTrim();
     return log;
   }
 
@@ -159,6 +168,7 @@ export class FileD2cLog implements D2cLog {
     if (this.closed) return;
     this.closed = true;
     if (this.retentionTimer !== undefined) this.o.clock.clearTimeout(this.retentionTimer);
+    if (this.cacheTrimTimer !== undefined) this.o.clock.clearTimeout(this.cacheTrimTimer);
     await this.retentionRunning;
     for (const p of this.partitions) await p.close();
   }
@@ -169,6 +179,28 @@ export class FileD2cLog implements D2cLog {
       throw new RangeError(`Partition ${partition} does not exist (the hub has partitions 0..${this.partitions.length - 1}).`);
     }
     return p;
+  }
+
+  /** Drops cached events older than the cache's maximum age now (also runs on a timer). */
+  trimTailCache(): number {
+    const cutoff = this.o.clock.now() - (this.o.tailCacheMaxAgeMs ?? 10_000);
+    let dropped = 0;
+    for (const p of this.partitions) dropped += p.trimCache(cutoff);
+    return dropped;
+  }
+
+  /** Events held in the tail caches, all partitions (for tests and stats). */
+  get cachedEvents(): number {
+    return this.partitions.reduce((n, p) => n + p.cachedEvents, 0);
+  }
+
+  private scheduleCacheTrim(): void {
+    if (this.closed) return;
+    this.cacheTrimTimer = this.o.clock.setTimeout(() => {
+      this.cacheTrimTimer = undefined;
+      this.trimTailCache();
+      this.scheduleCacheTrim();
+    }, CACHE_TRIM_INTERVAL_MS);
   }
 
   private retentionIntervalMs(): number {

@@ -529,6 +529,27 @@ export class PartitionLog {
     this.cacheStart += count;
   }
 
+  /**
+   * Drops cached events enqueued before `cutoffTime`: the cache serves consumers that keep up, and
+   * an idle hub should not hold its last few megabytes of telemetry (laggards read the file). Once
+   * nothing is cached or pending, the write arena is released too. Returns the events dropped.
+   */
+  trimCache(cutoffTime: number): number {
+    let n = 0;
+    // A frame's payload starts with u8 version, f64 sequence number, f64 enqueued time.
+    while (n < this.cachePos.length && this.cachedFrame(n).readDoubleLE(FRAME_HEADER_BYTES + 9) < cutoffTime) n++;
+    if (n > 0) this.dropFromCache(n);
+    if (this.cachePos.length === 0 && this.pending.length === 0 && this.arena.length > 0) {
+      this.arena = Buffer.alloc(0);
+      this.arenaPos = 0;
+    }
+    return n;
+  }
+
+  get cachedEvents(): number {
+    return this.cachePos.length;
+  }
+
   /** A view from the start of cached entry `i`'s frame to the end of its arena (no copy). */
   private cachedFrame(i: number): Buffer {
     return Buffer.from(this.cacheArenas[i]!, this.cachePos[i]!);

@@ -170,6 +170,33 @@ void describe('D2C log', () => {
     }
   });
 
+  void it('the tail cache drops events older than its maximum age on a timer; they are then read from the file', async () => {
+    const dir = tempDir();
+    const clock = new ManualClock(T0);
+    try {
+      await withLog({ dir: dir.path, clock, tailCacheMaxAgeMs: 10_000 }, async (log) => {
+        const old = [];
+        for (let i = 0; i < 5; i++) old.push(await append(log, 'd', `old-${i}`));
+        clock.advance(6_000);
+        const fresh = await append(log, 'd', 'fresh');
+        assert.equal(log.cachedEvents, 6);
+        clock.advance(5_000); // the trim timer (every 5 s) runs at T0 + 10 s: nothing is 10 s old yet
+        assert.equal(log.cachedEvents, 6);
+        clock.advance(5_000); // T0 + 15 s: the five old events are past 10 s, the fresh one is not
+        assert.equal(log.cachedEvents, 1);
+        clock.advance(10_000);
+        assert.equal(log.cachedEvents, 0);
+        const all = await log.read(0, 0, 10);
+        assert.deepEqual(all.map((e) => [e.sequenceNumber, e.offset, text(e.body)]), [...old, fresh].map((e) => [e.sequenceNumber, e.offset, text(e.body)]));
+        const next = await append(log, 'd', 'after trim');
+        assert.equal(next.sequenceNumber, 6);
+        assert.deepEqual((await log.read(0, 5, 10)).map((e) => text(e.body)), ['fresh', 'after trim']);
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
   void it('applies retention by deleting whole old segments; sequence numbers continue', async () => {
     const dir = tempDir();
     const clock = new ManualClock(T0);
