@@ -109,15 +109,27 @@ void describe('core rules at exact ranges', () => {
 void describe('file rules', () => {
   const codes = (text: string): string[] => diags(text).map((d) => d.code);
   void it('IOT901 malformed JSON, comments and trailing commas', () => {
-    assert.deepEqual(codes('{"direction": "d2c",}').includes('IOT901'), true);
-    assert.deepEqual(codes('// hi\n{"direction": "d2c"}'), ['IOT901']);
+    // A trailing comma: the error sits on the `}` where a property name was expected.
+    const trailing = '{"direction": "d2c",}';
+    const t = diags(trailing).filter((x) => x.code === 'IOT901');
+    assert.deepEqual(t.map((x) => [x.start, x.end, trailing.slice(x.start, x.end)]), [[20, 21, '}']]);
+    assert.equal(t[0]?.message, 'Property name expected (in double quotes).');
+    const comment = '// hi\n{"direction": "d2c"}';
+    assert.deepEqual(diags(comment).map((x) => [x.code, comment.slice(x.start, x.end)]), [['IOT901', '// hi']]);
     const d = diags('{"direction": "d2c" "x": 1}').find((x) => x.code === 'IOT901');
     assert.equal(d?.message, 'Comma expected.');
   });
   void it('IOT902 not a message: empty file, scalar, empty array, non-object item', () => {
-    assert.deepEqual(codes(''), ['IOT902']);
-    assert.deepEqual(codes('42'), ['IOT902']);
-    assert.deepEqual(codes('[]'), ['IOT902']);
+    const ranges = (text: string): Array<[string, number, number, string]> =>
+      diags(text).map((x) => [x.code, x.start, x.end, text.slice(x.start, x.end)]);
+    assert.deepEqual(ranges(''), [['IOT902', 0, 0, '']]);
+    // A scalar or an empty array: the whole value, not the surrounding whitespace.
+    assert.deepEqual(ranges('42'), [['IOT902', 0, 2, '42']]);
+    assert.deepEqual(ranges('  "x"\n'), [['IOT902', 2, 5, '"x"']]);
+    assert.deepEqual(ranges('[]'), [['IOT902', 0, 2, '[]']]);
+    assert.deepEqual(ranges('\n[ \n ]'), [['IOT902', 1, 6, '[ \n ]']]);
+    assert.match(diags('42')[0]?.message ?? '', /holds a number/);
+    assert.match(diags('[]')[0]?.message ?? '', /array is empty/);
     const text = '[{"direction":"d2c"}, "x"]';
     const d = diags(text).find((x) => x.code === 'IOT902');
     assert.equal(d && text.slice(d.start, d.end), '"x"');
@@ -125,6 +137,11 @@ void describe('file rules', () => {
   });
   void it('IOT903 / IOT904 direction missing or unknown', () => {
     assert.deepEqual(codes('{"deviceId": "a"}'), ['IOT903']);
+    // Missing direction sits on the message's opening brace (for each message of an array).
+    assert.deepEqual(underlined('{"deviceId": "a"}', 'IOT903'), ['{']);
+    const two = '[\n  {"direction": "d2c"},\n  {"deviceId": "b"}\n]';
+    const missing = diags(two).filter((x) => x.code === 'IOT903');
+    assert.deepEqual(missing.map((x) => [x.start, x.end, x.messageIndex]), [[two.lastIndexOf('{'), two.lastIndexOf('{') + 1, 1]]);
     const text = '{"direction": "up"}';
     assert.deepEqual(underlined(text, 'IOT904'), ['"up"']);
   });
