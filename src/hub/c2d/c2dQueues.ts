@@ -382,7 +382,8 @@ export class SqliteC2dQueues implements C2dQueues {
     if (changes.length === 0) return;
     const feedbackRows: { id: number; record: FeedbackRecord }[] = [];
     const now = this.clock.now();
-    const snapshots = changes.map((c) => ({ change: c, snap: snapshot(c.msg) }));
+    // Depth as of this change (by the time the commit lands, later changes may have moved on).
+    const snapshots = changes.map((c) => ({ change: c, snap: snapshot(c.msg), depth: this.queues.get(c.msg.deviceId)?.messages.size ?? 0 }));
     await this.store.write((db) => {
       for (const { change: c, snap: m } of snapshots) {
         if (c.kind === 'insert') {
@@ -412,8 +413,7 @@ export class SqliteC2dQueues implements C2dQueues {
     });
     for (const f of feedbackRows) this.feedback.committed(f.id, f.record);
     if (suppressStateEvents) return;
-    for (const { change: c, snap } of snapshots) {
-      const depth = this.queues.get(c.msg.deviceId)?.messages.size ?? 0;
+    for (const { change: c, snap, depth } of snapshots) {
       if (c.kind === 'insert') this.events.emit({ type: 'c2dEnqueued', deviceId: c.msg.deviceId, message: snap, depth });
       else this.events.emit({ type: 'c2dStateChanged', deviceId: c.msg.deviceId, message: snap, depth });
     }

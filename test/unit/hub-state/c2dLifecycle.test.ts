@@ -87,6 +87,15 @@ void describe('C2D queues', () => {
     assert.equal(back?.deliveryCount, 1);
   });
 
+  void it('each event carries the queue depth as of its own change, even when the next change came before the commit', async () => {
+    await send('d1', { messageId: 'a' });
+    const locked = await hub.c2d.receive('d1');
+    // Completed in the same turn as the receive: both changes commit together.
+    await hub.c2d.complete('d1', locked!.lockToken!);
+    const changed = events.filter((e) => e.type === 'c2dStateChanged');
+    assert.deepEqual(changed.map((e) => e.type === 'c2dStateChanged' && [e.message.state, e.depth]), [['Invisible', 1], ['Completed', 0]]);
+  });
+
   void it('receive locks the oldest message; complete removes it with Success feedback (ack positive)', async () => {
     await send('d1', { messageId: 'm1', ack: 'positive' }, 'first');
     await send('d1', { messageId: 'm2' }, 'second');
