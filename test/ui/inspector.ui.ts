@@ -1,29 +1,15 @@
 // The inspector in the real workbench: open a message with an invalid property character and an
 // over-size body, find the flags in the webview's DOM, fix the property and watch the flag go;
-// screenshots in light, dark and high-contrast themes (test-results/ui/inspector-*.png).
+// screenshots in light, dark and high-contrast themes with the flagged character in view
+// (test-results/ui/inspector-*.png).
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { uiTest, type UiHarness } from './harness';
+import { hideBottomPanel, inspectorFrame } from './inspectorFrame';
 
 const FILE = 'inspector-oversize.iotmsg.json';
-
-/** The inspector's document frame, found by content (its heading names the message) in any frame. */
-async function inspectorFrame(h: UiHarness, messageId: string, timeout = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const f of h.page.frames()) {
-      if (f.isDetached()) continue;
-      const heading = await f.evaluate(() => document.querySelector('#inspector h1')?.textContent ?? '').catch(() => '');
-      if (heading.includes(messageId)) return f;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`no inspector frame for ${messageId}; frames: ${h.page.frames().map((f) => `${f.name() || '(unnamed)'} ${f.url().slice(0, 80)}`).join(' | ')}`);
-    }
-    await h.page.waitForTimeout(250);
-  }
-}
 
 async function openOversizeMessage(h: UiHarness): Promise<Frame> {
   // C2D (64 KB limit) with a 70,000-byte body and a space in a property name.
@@ -60,9 +46,24 @@ uiTest('inspector: flags in the DOM, edit removes the flag, screenshots in light
   assert.equal(await frame.locator('[data-testid="problem-list"] li[data-rule="message-too-large"]').count(), 1);
   assert.equal(await frame.locator('[data-testid="problem-list"] li[data-rule="invalid-character"]').count(), 1);
 
+  // The screenshots must show the flagged character in place: nothing may cover the webview (an
+  // earlier test leaves the Output panel open), and the application property table is scrolled
+  // into the middle of the panel.
+  await hideBottomPanel(h);
   for (const [theme, name] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast'], ['Default High Contrast Light', 'high-contrast-light']] as const) {
     await h.setTheme(theme);
     await h.page.waitForTimeout(500);
+    await hideBottomPanel(h);
+    await mark.first().evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    const box = await mark.first().evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return { top: r.top, bottom: r.bottom, height: window.innerHeight };
+    });
+    assert.ok(box.top >= 0 && box.bottom <= box.height, `the flagged character is in view (${JSON.stringify(box)})`);
+    // The webview's own viewport is not the page's: check the panel's frame is on screen too.
+    const frameBox = await (await frame.frameElement()).boundingBox();
+    const viewport = h.page.viewportSize();
+    assert.ok(frameBox && viewport && frameBox.y + box.bottom <= viewport.height, 'the webview is not covered at the flag');
     console.log(`    screenshot: ${await h.screenshot(`inspector-${name}`)}`);
   }
 

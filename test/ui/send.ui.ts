@@ -1,0 +1,56 @@
+// Sending in the real workbench, the way a user does it: create a device from the palette, open
+// a message file, click "Send as C2D" in the inspector (its status line and a notification name
+// the message id and the queue depth), then click the file's own "Send C2D to ..." code lens.
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { uiTest } from './harness';
+import { hideBottomPanel, inspectorFrame } from './inspectorFrame';
+
+const DEVICE = `ui-send-${Date.now()}`;
+const FILE = 'ui-send.iotmsg.json';
+
+uiTest('send: the inspector\'s Send as C2D and the file\'s code lens queue the message on the local hub', async (h) => {
+  await h.runCommand('IoT Hub: Create Device on Local Hub').catch(async () => {
+    // Right after the workbench starts, the extension's commands may not be in the palette yet.
+    await h.page.waitForTimeout(3_000);
+    await h.runCommand('IoT Hub: Create Device on Local Hub');
+  });
+  const input = h.page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(DEVICE);
+  await input.press('Enter');
+  const created = h.page.locator('.notifications-toasts').getByText(`device '${DEVICE}' created on the local hub`);
+  await created.waitFor({ state: 'visible', timeout: 45_000 });
+
+  writeFileSync(join(h.workspaceDir, FILE), `${JSON.stringify({
+    direction: 'c2d',
+    deviceId: DEVICE,
+    systemProperties: { messageId: 'ui-send-1', ack: 'full', ttl: '10m', contentType: 'application/json' },
+    applicationProperties: { command: 'set-point' },
+    body: { target: 20.5 },
+  }, null, 2)}\n`);
+  await h.openFile(FILE);
+  await h.runCommand('IoT Hub: Inspect Message File');
+  const frame = await inspectorFrame(h, 'ui-send-1');
+  const send = frame.locator('[data-testid="send-c2d"]');
+  await send.waitFor({ state: 'visible', timeout: 20_000 });
+  assert.equal(await frame.locator('[data-testid="send-note"]').count(), 0, 'no "sending arrives later" note');
+  assert.equal(await send.getAttribute('disabled'), null, 'Send as C2D is enabled');
+  await send.click();
+  const status = frame.locator('[data-testid="status"]');
+  await status.filter({ hasText: /^Sent: / }).waitFor({ timeout: 20_000 });
+  assert.match(await status.innerText(), new RegExp(`^Sent: C2D message 'ui-send-1' queued for '${DEVICE}' \\(\\d+ bytes; queue depth 1 of 50\\)\\.$`));
+  const toast = h.page.locator('.notifications-toasts').getByText(`C2D message 'ui-send-1' queued for '${DEVICE}'`);
+  await toast.first().waitFor({ state: 'visible', timeout: 10_000 });
+  await hideBottomPanel(h);
+  console.log(`    screenshot: ${await h.screenshot('send-inspector')}`);
+
+  // The file's code lens sends the same message again: now two in the queue.
+  await h.page.locator('.tabs-container .tab').filter({ hasText: FILE }).first().click();
+  const lens = h.page.locator('.codelens-decoration a').filter({ hasText: `Send C2D to ${DEVICE}` });
+  await lens.first().waitFor({ state: 'visible', timeout: 30_000 });
+  await lens.first().click();
+  await h.page.locator('.notifications-toasts').getByText(/queue depth 2 of 50/).first().waitFor({ state: 'visible', timeout: 20_000 });
+  console.log(`    screenshot: ${await h.screenshot('send-code-lens')}`);
+}, { timeout: 120_000 });
