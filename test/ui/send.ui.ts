@@ -54,3 +54,29 @@ uiTest('send: the inspector\'s Send as C2D and the file\'s code lens queue the m
   await h.page.locator('.notifications-toasts').getByText(/queue depth 2 of 50/).first().waitFor({ state: 'visible', timeout: 20_000 });
   console.log(`    screenshot: ${await h.screenshot('send-code-lens')}`);
 }, { timeout: 120_000 });
+
+uiTest('send: from the palette, pick "Create Device...", then type a body; the notification names the assigned id', async (h) => {
+  const device = `ui-palette-${Date.now()}`;
+  await h.runCommand('IoT Hub: Send C2D Message to Device...').catch(async () => {
+    await h.page.waitForTimeout(3_000);
+    await h.runCommand('IoT Hub: Send C2D Message to Device...');
+  });
+  const quick = h.page.locator('.quick-input-widget');
+  const input = quick.locator('.quick-input-box input');
+  const row = (text: string | RegExp) => quick.locator('.monaco-list-row').filter({ hasText: text }).first();
+  await row('Create Device on Local Hub...').click({ timeout: 30_000 });
+  // Create Device's own input box: the new id.
+  await quick.locator('.quick-input-title').filter({ hasText: 'Create Device on Local Hub' }).waitFor({ timeout: 10_000 });
+  await input.fill(device);
+  await input.press('Enter');
+  // Then which message: a workspace message file's message, or a typed body.
+  await row('Type a body...').click({ timeout: 30_000 });
+  await quick.locator('.quick-input-title').filter({ hasText: 'Send C2D: message body' }).waitFor({ timeout: 10_000 });
+  assert.equal(await input.inputValue(), '{"hello": "world"}');
+  await input.fill('{"from": "palette"}');
+  await input.press('Enter');
+  const toast = h.page.locator('.notifications-toasts').getByText(new RegExp(`C2D message '[0-9a-f-]{36}' queued for '${device}'`));
+  await toast.first().waitFor({ state: 'visible', timeout: 20_000 });
+  assert.match(await toast.first().innerText(), /queue depth 1 of 50\)\. It had no message id, so it was given this one\./);
+  console.log(`    screenshot: ${await h.screenshot('send-palette')}`);
+}, { timeout: 90_000 });
