@@ -20,6 +20,20 @@ const entries = [
   { in: 'test/integration/index.ts', out: 'dist/test/integration.js', platform: 'node' },
 ];
 
+/** Resolves exactly `debug` (not its subpaths) to the hub's stand-in, src/hub/cli/quietDebug.ts. */
+const quietDebugPlugin = {
+  name: 'quiet-debug',
+  setup(build) {
+    build.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'quiet-debug' }));
+    // CommonJS callers (mqtt-packet, rhea) require('debug') and expect the function itself.
+    build.onLoad({ filter: /.*/, namespace: 'quiet-debug' }, () => ({
+      contents: `module.exports = require(${JSON.stringify(join(root, 'src/hub/cli/quietDebug.ts'))}).default;`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 const contexts = [];
 for (const e of entries) {
   if (!existsSync(join(root, e.in))) continue;
@@ -37,6 +51,8 @@ for (const e of entries) {
     external: ['vscode', ...(isTest ? ['playwright-core'] : [])],
     // jsonc-parser's "main" is a UMD build whose dynamic require('./impl/...') esbuild cannot follow.
     alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
+    // The hub process: mqtt-packet's per-packet debug() calls become no-ops unless DEBUG is set.
+    plugins: e.in === 'src/hub/cli/main.ts' ? [quietDebugPlugin] : [],
     logLevel: 'warning',
     ...(e.banner ? { banner: { js: e.banner } } : {}),
   };
