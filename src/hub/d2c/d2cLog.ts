@@ -51,6 +51,7 @@ export class FileD2cLog implements D2cLog {
   private cacheTrimTimer: ClockTimer | undefined;
   private retentionRunning: Promise<void> | undefined;
   private closed = false;
+  private readonly partitionOf = new Map<string, number>();
 
   private constructor(
     private readonly partitions: PartitionLog[],
@@ -93,7 +94,14 @@ export class FileD2cLog implements D2cLog {
   }
 
   partitionFor(deviceId: string): number {
-    return partitionForDevice(deviceId, this.partitions.length);
+    // Memoised: hashing encodes the id to bytes, once per message otherwise (the D2C hot path).
+    let p = this.partitionOf.get(deviceId);
+    if (p === undefined) {
+      if (this.partitionOf.size >= 100_000) this.partitionOf.clear();
+      p = partitionForDevice(deviceId, this.partitions.length);
+      this.partitionOf.set(deviceId, p);
+    }
+    return p;
   }
 
   append(input: D2cAppend): Promise<D2cEvent> {

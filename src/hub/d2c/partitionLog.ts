@@ -118,6 +118,8 @@ export class PartitionLog {
   private cacheArenas: ArrayBufferLike[] = [];
   private cachePos: number[] = [];
   private cacheOffsets: number[] = [];
+  /** Frame lengths (trimming needs them; reading them from the frames made a Buffer per entry). */
+  private cacheLengths: number[] = [];
   private cacheStart = 0;
   private cacheBytes = 0;
   private readonly listeners = new Set<(partition: number, lastSequenceNumber: number) => void>();
@@ -514,6 +516,7 @@ export class PartitionLog {
     this.cacheArenas.push(p.arena.buffer);
     this.cachePos.push(p.arena.byteOffset + p.start);
     this.cacheOffsets.push(p.offset);
+    this.cacheLengths.push(p.length);
     this.cacheBytes += p.length;
     if (this.cachePos.length > this.o.tailCacheEvents || this.cacheBytes > this.o.tailCacheBytes) {
       // Drop the older half at once so trimming is amortised O(1) per append.
@@ -522,10 +525,11 @@ export class PartitionLog {
   }
 
   private dropFromCache(count: number): void {
-    for (let i = 0; i < count; i++) this.cacheBytes -= this.cachedFrame(i).readUInt32LE(0) + FRAME_HEADER_BYTES;
+    for (let i = 0; i < count; i++) this.cacheBytes -= this.cacheLengths[i]!;
     this.cacheArenas.splice(0, count);
     this.cachePos.splice(0, count);
     this.cacheOffsets.splice(0, count);
+    this.cacheLengths.splice(0, count);
     this.cacheStart += count;
   }
 

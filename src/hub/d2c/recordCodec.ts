@@ -88,7 +88,25 @@ export function stampedProperties(meta: RecordMeta): SystemProperties {
   return meta.stamp === undefined ? meta.systemProperties : { ...meta.systemProperties, ...meta.stamp.properties };
 }
 
+/**
+ * The last metadata text per system-properties object. The MQTT front door reuses one parsed
+ * property bag while a connection keeps publishing to the same topic (the common case: devices
+ * repeat their bag), so the JSON is built once per bag instead of once per message. Entries are
+ * checked for the same device, module, stamp and application properties; the objects are never
+ * mutated once parsed.
+ */
+const metaTextCache = new WeakMap<SystemProperties, { meta: RecordMeta; text: string }>();
+
 function metaJsonText(meta: RecordMeta): string {
+  const hit = metaTextCache.get(meta.systemProperties);
+  if (hit !== undefined && hit.meta.applicationProperties === meta.applicationProperties && hit.meta.stamp === meta.stamp
+    && hit.meta.deviceId === meta.deviceId && hit.meta.moduleId === meta.moduleId) return hit.text;
+  const text = buildMetaJsonText(meta);
+  metaTextCache.set(meta.systemProperties, { meta: { deviceId: meta.deviceId, ...(meta.moduleId !== undefined ? { moduleId: meta.moduleId } : {}), ...(meta.stamp !== undefined ? { stamp: meta.stamp } : {}), systemProperties: meta.systemProperties, applicationProperties: meta.applicationProperties }, text });
+  return text;
+}
+
+function buildMetaJsonText(meta: RecordMeta): string {
   const pairs = meta.applicationProperties.map((p): [string, string] => [p.name, p.value]);
   const stamp = meta.stamp;
   const own = meta.systemProperties;
@@ -138,7 +156,8 @@ export function writeRecord(target: Buffer, pos: number, sequenceNumber: number,
   target.writeUInt32LE(r.metaBytes, p + 17);
   target.write(r.metaText, p + PAYLOAD_FIXED_BYTES, r.metaBytes, 'utf8');
   target.set(body, p + PAYLOAD_FIXED_BYTES + r.metaBytes);
-  target.writeUInt32LE(crc32(target.subarray(p, p + payloadLength)), pos + 4);
+  // A plain Uint8Array view: Buffer#subarray's FastBuffer construction showed in D2C profiles.
+  target.writeUInt32LE(crc32(new Uint8Array(target.buffer, target.byteOffset + p, payloadLength)), pos + 4);
 }
 
 export interface DecodedRecord extends RecordMeta {

@@ -59,6 +59,11 @@ interface DeviceSession {
   paused: boolean;
   /** Packet ids of committed QoS 1 publishes whose PUBACK is about to be written. */
   acks: number[];
+  /**
+   * The last D2C topic this connection published to, its parsed bag and the bytes its properties
+   * add to a message's size: devices usually repeat their bag, so it is parsed once, not per message.
+   */
+  lastTopic?: { topic: string; parsed: ReturnType<typeof parseD2cTopic>; propertyBytes: number };
 }
 
 export interface DeviceBrokerOptions {
@@ -83,6 +88,7 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+const EMPTY = new Uint8Array(0);
 const DEVICEBOUND_FILTER = /^devices\/(.+)\/messages\/devicebound\/#$/;
 const D2C_TOPIC = /^devices\/[^/]+\/messages\/events(?:\/|$)/;
 
@@ -229,22 +235,30 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
         log.warn(`Device ${id}: QoS 2 publish is not supported by IoT Hub; disconnecting`);
         return callback(new Error('QoS 2 not supported'));
       }
-      let parsed;
-      try {
-        parsed = parseD2cTopic(packet.topic);
-      } catch (e) {
-        log.warn(`Device ${id}: rejected publish to '${packet.topic.slice(0, 200)}': ${errorText(e)}; disconnecting`);
-        return callback(new Error('bad topic'));
+      let last = session.lastTopic;
+      if (last === undefined || last.topic !== packet.topic) {
+        let parsed;
+        try {
+          parsed = parseD2cTopic(packet.topic);
+        } catch (e) {
+          log.warn(`Device ${id}: rejected publish to '${packet.topic.slice(0, 200)}': ${errorText(e)}; disconnecting`);
+          return callback(new Error('bad topic'));
+        }
+        if (parsed.deviceId !== id || parsed.moduleId !== undefined) {
+          log.warn(`Device ${id}: may publish only to devices/${id}/messages/events/, not '${packet.topic.slice(0, 200)}'; disconnecting`);
+          return callback(new Error('not authorized for topic'));
+        }
+        const propertyBytes = computeSize({ systemProperties: parsed.systemProperties, applicationProperties: parsed.applicationProperties, body: EMPTY }, 'd2c').total;
+        last = { topic: packet.topic, parsed, propertyBytes };
+        session.lastTopic = last;
       }
-      if (parsed.deviceId !== id || parsed.moduleId !== undefined) {
-        log.warn(`Device ${id}: may publish only to devices/${id}/messages/events/, not '${packet.topic.slice(0, 200)}'; disconnecting`);
-        return callback(new Error('not authorized for topic'));
-      }
+      const { parsed } = last;
       // No copy of the payload: the log encodes it straight into its own write buffer.
       const body = packet.payload as Buffer;
-      const size = computeSize({ systemProperties: parsed.systemProperties, applicationProperties: parsed.applicationProperties, body }, 'd2c');
-      if (size.total > D2C_MAX_MESSAGE_BYTES) {
-        log.warn(`Device ${id}: D2C message of ${size.total} bytes exceeds IoT Hub's ${D2C_MAX_MESSAGE_BYTES}-byte limit; disconnecting`);
+      // The core's size rule: body bytes plus the bytes of the property values and names.
+      const total = last.propertyBytes + body.length;
+      if (total > D2C_MAX_MESSAGE_BYTES) {
+        log.warn(`Device ${id}: D2C message of ${total} bytes exceeds IoT Hub's ${D2C_MAX_MESSAGE_BYTES}-byte limit; disconnecting`);
         return callback(new Error('message too large'));
       }
       // Never stored as retained: the events topic is hub-internal.

@@ -227,6 +227,19 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
     assert.equal((await d2cOf(t, 'dev1')).length, before + 1);
   });
 
+  void it('a connection that changes its bag between messages gets each message stored with its own properties; the size limit holds on a repeated topic', async () => {
+    const before = (await d2cOf(t, 'dev1')).length;
+    const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
+    const topics = ['devices/dev1/messages/events/%24.mid=a&k=1', 'devices/dev1/messages/events/%24.mid=a&k=1', 'devices/dev1/messages/events/%24.ct=text%2Fplain&k=2', 'devices/dev1/messages/events/'];
+    for (const topic of topics) await c.client.publishAsync(topic, 'x', { qos: 1 });
+    const stored = (await d2cOf(t, 'dev1')).slice(before);
+    assert.deepEqual(stored.map((e) => [e.systemProperties.messageId, e.systemProperties.contentType, e.applicationProperties.map((p) => `${p.name}=${p.value}`)]),
+      [['a', undefined, ['k=1']], ['a', undefined, ['k=1']], [undefined, 'text/plain', ['k=2']], [undefined, undefined, []]]);
+    // Same topic as the last accepted message, but body + properties now one byte over 256 KB.
+    await expectDisconnectOnPublish(c, 'devices/dev1/messages/events/', Buffer.alloc(256 * 1024 + 1), 1);
+    assert.equal((await d2cOf(t, 'dev1')).length, before + 4);
+  });
+
   void it("subscribes only to its own devicebound topic (QoS 2 granted as 1); another's is refused", async () => {
     const c = await connectRaw(t, deviceOpts(t, 'dev1', key));
     try {
