@@ -3,7 +3,7 @@
 // bench/results/hub.md. Loads: durable D2C throughput, C2D end-to-end latency, idle memory.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Job } from './hub/loadGenerator';
@@ -13,6 +13,7 @@ import { startHubTarget } from './hub/hubTarget';
 import { bundleScript } from './hub/bundle';
 
 const root = join(__dirname, '..');
+const loadStart = loadavg()[0]!;
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 // --only=hub|aedes|mosquitto (repeatable): measure just those targets while iterating; no report file.
@@ -162,7 +163,8 @@ function report(results: Measured[]): void {
     '# Local hub benchmark', '',
     `Measured ${new Date().toISOString()} on ${cpus().length} cores (${cpu}), ${f(totalmem() / 2 ** 30)} GiB, Node ${process.version}, by \`npm run bench:hub\`${quick ? ' (--quick)' : ''}.`,
     `Same load generator (MQTT.js, its own process) for every target; the hub is the shipped CLI bundle, the peers and the generator esbuild bundles, all under plain Node. D2C: ${D2C_DEVICES} devices, QoS 1, 1 KB, ${WINDOW} in flight per device, ${D2C_MS / 1000} s after a 2 s warm-up, ${D2C_ROUNDS} rounds alternating between the targets (median shown); the hub sends each PUBACK only once the message is on disk (group commit).`,
-    `C2D: one device, one message at a time, ${C2D_COUNT} messages after 50 warm-up (hub: HTTPS management API send -> durable queue -> MQTT delivery; peers: an MQTT publish by a service client). Memory: ${IDLE_DEVICES} idle TLS devices connected, broker RSS 3 s after the last connect.`, '',
+    `C2D: one device, one message at a time, ${C2D_COUNT} messages after 50 warm-up, latency = send -> device receipt (hub: HTTPS management API send -> queue -> MQTT delivery, which starts while the queue's commit is in flight; the HTTP 201, awaited before the next send, comes once the message is durable; peers: an MQTT publish by a service client). Memory: ${IDLE_DEVICES} idle TLS devices connected after the D2C and C2D loads, broker RSS 3 s after the last connect.`,
+    `Load average (1 min) ${loadStart.toFixed(2)} at the start and ${loadavg()[0]!.toFixed(2)} at the end: this machine is shared, so absolute figures move between runs; the ratios compare targets measured in the same run.`, '',
     '| target | D2C msg/s | broker CPU µs/msg | C2D p50 ms | C2D p99 ms | RSS MB idle devices |',
     '|---|---:|---:|---:|---:|---:|',
     ...rows, '',
