@@ -116,6 +116,11 @@ export class LocalHubClient {
     this.agent.destroy();
   }
 
+  /** The hub's host name without the port (what device SAS tokens name as their resource). */
+  get hostName(): string {
+    return this.hostname;
+  }
+
   private authorization(): string {
     const now = Date.now();
     if (this.token === undefined || now >= this.token.renewAt) {
@@ -138,7 +143,7 @@ export class LocalHubClient {
     };
   }
 
-  private send(method: string, path: string, body?: Buffer | string, headers: Record<string, string | number> = {}): Promise<Reply> {
+  private send(method: string, path: string, body?: Uint8Array | string, headers: Record<string, string | number> = {}): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       const h = { ...headers };
       if (body !== undefined) h['content-length'] = Buffer.byteLength(body);
@@ -148,7 +153,8 @@ export class LocalHubClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       });
-      req.setTimeout(this.options.timeoutMs ?? 30_000, () => req.destroy(new Error(`The local hub did not answer ${method} ${path} within ${this.options.timeoutMs ?? 30_000} ms.`)));
+      req.setTimeout(this.options.timeoutMs ?? 30_000, () => req.destroy(Object.assign(
+        new Error(`The local hub did not answer ${method} ${path} within ${this.options.timeoutMs ?? 30_000} ms.`), { code: 'ETIMEDOUT' })));
       req.on('error', reject);
       req.end(body);
     });
@@ -164,8 +170,8 @@ export class LocalHubClient {
     return { value: (text.length > 0 ? JSON.parse(text) : undefined) as T, headers: reply.headers };
   }
 
-  private async noContent(method: string, path: string, headers: Record<string, string> = {}): Promise<void> {
-    const reply = await this.send(method, path, undefined, headers);
+  private async noContent(method: string, path: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<void> {
+    const reply = await this.send(method, path, body, headers);
     if (reply.status >= 400) throw parseError(reply);
   }
 
@@ -226,6 +232,16 @@ export class LocalHubClient {
   /** IoT Hub's purge: removes every queued C2D message of the device. */
   async purgeQueue(deviceId: string): Promise<PurgeResult> {
     return (await this.json<PurgeResult>('DELETE', `/devices/${encodeURIComponent(deviceId)}/commands`)).value;
+  }
+
+  // ------------------------------------------------------------ D2C (device side, IoT Hub's HTTPS API)
+
+  /**
+   * Sends one D2C message as the device (`POST /devices/{id}/messages/events`), authorised by the
+   * device's own SAS token instead of this client's policy; `headers` carry the properties.
+   */
+  async sendDeviceEvent(deviceId: string, body: Uint8Array, headers: Record<string, string>, deviceToken: string): Promise<void> {
+    await this.noContent('POST', `/devices/${encodeURIComponent(deviceId)}/messages/events`, { ...headers, authorization: deviceToken }, body);
   }
 
   // ------------------------------------------------------------ C2D (service side, /local/)

@@ -6,13 +6,10 @@
 // a SAS token made from the device's own key. Not MQTT: IoT Hub allows one MQTT connection per
 // device, and a second one would kick the real device off.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { Agent, request } from 'node:https';
 import { createSasToken, resourceUriForDevice } from '../../core/auth/sas';
 import { APP_PROPERTY_ALLOWED, describeCharacter, findInvalidRanges, isAllowedPropertyChar } from '../../core/message/charset';
 import { SENDER_SYSTEM_PROPERTIES, type Direction, type IotMessage, type SystemProperties, type SystemPropertyName } from '../../core/message/model';
 import { computeSize } from '../../core/message/size';
-import { API_VERSION, type ApiErrorJson } from '../http/jsonShapes';
 import { LocalHubApiError, type LocalHubClient } from './localHubClient';
 
 /** What a send did, for the user and the log (never a key or token). */
@@ -64,10 +61,6 @@ export class MessageSendError extends Error {
 }
 
 export interface LocalHubSenderOptions {
-  /** PEM of the hub's CA (DATA_DIR/tls/ca.pem), for the device-facing D2C requests. */
-  ca?: string | Buffer;
-  /** Per-request timeout (default 30 s). */
-  timeoutMs?: number;
   /** Message id for a message that has none (default: a random UUID). */
   newMessageId?: () => string;
 }
@@ -91,23 +84,8 @@ const DEVICE_TOKEN_TTL_SECONDS = 300;
 
 /** Sends through the local hub: C2D via its management API, D2C via its device-facing HTTPS API. */
 export class LocalHubSender implements MessageSender {
-  private readonly agent: Agent;
-  private readonly hostname: string;
-  private readonly port: number;
-
-  constructor(private readonly client: LocalHubClient, private readonly options: LocalHubSenderOptions = {}) {
-    const m = /^(.*?)(?::(\d+))?$/.exec(client.host);
-    this.hostname = m?.[1] ?? client.host;
-    this.port = m?.[2] !== undefined ? Number(m[2]) : 443;
-    const agentOptions: ConstructorParameters<typeof Agent>[0] = { keepAlive: true, maxSockets: 4 };
-    if (options.ca !== undefined) agentOptions.ca = options.ca;
-    this.agent = new Agent(agentOptions);
-  }
-
-  /** Releases the pooled D2C connections (the client stays with its owner). */
-  close(): void {
-    this.agent.destroy();
-  }
+  /** The client (its connection pool, CA and timeout) stays with its owner. */
+  constructor(private readonly client: LocalHubClient, private readonly options: LocalHubSenderOptions = {}) {}
 
   async sendC2d(deviceId: string, message: IotMessage): Promise<SentMessage> {
     rejectModule(message);
@@ -142,12 +120,12 @@ export class LocalHubSender implements MessageSender {
     const headers = d2cHeaders(systemProperties, message);
     const device = await this.mapErrors(deviceId, 'd2c', () => this.client.getDevice(deviceId));
     const key = device.authentication.symmetricKey.primaryKey || device.authentication.symmetricKey.secondaryKey;
-    headers['authorization'] = createSasToken({
-      resourceUri: resourceUriForDevice(this.hostname, deviceId),
+    const token = createSasToken({
+      resourceUri: resourceUriForDevice(this.client.hostName, deviceId),
       key,
       expiresAtSeconds: Math.floor(Date.now() / 1000) + DEVICE_TOKEN_TTL_SECONDS,
     });
-    await this.mapErrors(deviceId, 'd2c', () => this.post(`/devices/${encodeURIComponent(deviceId)}/messages/events?api-version=${API_VERSION}`, headers, message.body));
+    await this.mapErrors(deviceId, 'd2c', () => this.client.sendDeviceEvent(deviceId, message.body, headers, token));
     return {
       direction: 'd2c',
       deviceId,
@@ -171,28 +149,6 @@ export class LocalHubSender implements MessageSender {
     const messageIdAssigned = systemProperties.messageId === undefined || systemProperties.messageId === '';
     if (messageIdAssigned) systemProperties.messageId = (this.options.newMessageId ?? randomUUID)();
     return { systemProperties, messageIdAssigned, notCarried };
-  }
-
-  private post(path: string, headers: Record<string, string>, body: Uint8Array): Promise<void> {
-    const timeoutMs = this.options.timeoutMs ?? 30_000;
-    return new Promise<void>((resolve, reject) => {
-      const req = request({
-        method: 'POST', hostname: this.hostname, port: this.port, path, agent: this.agent,
-        headers: { ...headers, 'content-length': body.byteLength },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 400) reject(apiErrorOf(status, res.headers, Buffer.concat(chunks)));
-          else resolve();
-        });
-        res.on('error', reject);
-      });
-      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
-      req.end(body);
-    });
   }
 
   private async mapErrors<T>(deviceId: string, direction: Direction, run: () => Promise<T>): Promise<T> {
@@ -241,30 +197,6 @@ function d2cHeaders(sys: SystemProperties, message: IotMessage): Record<string, 
     headers[`iothub-app-${name}`] = value;
   }
   return headers;
-}
-
-function header(headers: IncomingMessage['headers'], name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/** IoT Hub's REST error shape: `{ Message: "ErrorCode:Name;text", errorCode }` plus `iothub-errorcode`. */
-function apiErrorOf(status: number, headers: IncomingMessage['headers'], body: Buffer): LocalHubApiError {
-  let text = `HTTP ${status}`;
-  let code = header(headers, 'iothub-errorcode');
-  let number: number | undefined;
-  try {
-    const json = JSON.parse(body.toString('utf8')) as Partial<ApiErrorJson>;
-    if (typeof json.Message === 'string') {
-      const m = /^ErrorCode:([^;]*);(.*)$/s.exec(json.Message);
-      text = m?.[2] ?? json.Message;
-      code ??= m?.[1];
-    }
-    if (typeof json.errorCode === 'number') number = json.errorCode;
-  } catch {
-    if (body.length > 0) text = body.toString('utf8').slice(0, 500);
-  }
-  return new LocalHubApiError(text, status, code, number);
 }
 
 /** Turns what the hub or the network said into a MessageSendError a user can act on. */

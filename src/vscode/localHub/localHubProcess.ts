@@ -68,13 +68,12 @@ export class LocalHubProcess implements vscode.Disposable {
       this.closeApi();
       const ca = readFileSync(info.caCertPath);
       const client = LocalHubClient.fromConnectionString(info.hubConnectionString, { ca });
-      this.api = { pid: info.pid, client, sender: new LocalHubSender(client, { ca }) };
+      this.api = { pid: info.pid, client, sender: new LocalHubSender(client) };
     }
     return this.api;
   }
 
   private closeApi(): void {
-    this.api?.sender.close();
     this.api?.client.close();
     this.api = undefined;
   }

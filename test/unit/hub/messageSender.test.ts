@@ -31,7 +31,7 @@ void describe('LocalHubSender', () => {
   before(async () => {
     t = await startTestHub();
     client = LocalHubClient.fromConnectionString(t.hub.connectionInfo.hubConnectionString, { ca: t.ca });
-    sender = new LocalHubSender(client, { ca: t.ca });
+    sender = new LocalHubSender(client);
     d2c = [];
     const sub = client.tailD2c({ from: 'earliest' }, (e) => d2c.push(e));
     await sub.ready;
@@ -39,7 +39,6 @@ void describe('LocalHubSender', () => {
   });
   after(async () => {
     tail.close();
-    sender.close();
     client.close();
     await t.close();
   });
@@ -183,14 +182,13 @@ void describe('LocalHubSender', () => {
 
   void it('a hub that is gone: unreachable, naming the host', async () => {
     const other = await startTestHub();
-    const c = LocalHubClient.fromConnectionString(other.hub.connectionInfo.hubConnectionString, { ca: other.ca });
-    const s = new LocalHubSender(c, { ca: other.ca, timeoutMs: 5_000 });
+    const c = LocalHubClient.fromConnectionString(other.hub.connectionInfo.hubConnectionString, { ca: other.ca, timeoutMs: 5_000 });
+    const s = new LocalHubSender(c);
     await other.close();
     try {
       await refused(s.sendC2d('x', createMessage({ body: 'x' })), 'unreachable', /did not answer \(ECONNREFUSED\)\. Is it running\?/);
       await refused(s.sendD2c('x', createMessage({ body: 'x' })), 'unreachable', /localhost:\d+ did not answer/);
     } finally {
-      s.close();
       c.close();
     }
   });
