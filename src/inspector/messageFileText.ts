@@ -58,7 +58,8 @@ function bodyLiteral(body: Uint8Array): string {
   return `{ "base64": ${JSON.stringify(bytesToBase64(body))} }`;
 }
 
-function isJson(text: string): boolean {
+/** True when `text` parses as JSON. */
+export function isJson(text: string): boolean {
   try {
     JSON.parse(text);
     return true;

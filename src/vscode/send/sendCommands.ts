@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { C2D_MAX_QUEUE_DEPTH } from '../../core/message/limits';
 import { createMessage, type Direction, type IotMessage } from '../../core/message/model';
 import { toSendError, type SendErrorKind, type SentMessage } from '../../hub/client/messageSender';
+import { isJson } from '../../inspector/messageFileText';
 import type { SendFromFileArgs } from '../../language/protocol';
 import { SEND_C2D_COMMAND as SEND_C2D_FROM_FILE, SEND_D2C_COMMAND as SEND_D2C_FROM_FILE } from '../../language/rules/codeLenses';
 import { parseMessageFile } from '../../language/rules/messageFile';
@@ -205,15 +206,6 @@ class Sending {
       index: m.index,
     })), { title: `Send ${direction.toUpperCase()}: which message?` });
     return pick?.index;
-  }
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -1,7 +1,6 @@
 // Consumer groups read independently; an unknown consumer group is a clear error for the client;
 // groups created through the management API and through the CLI on a running hub are readable.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,22 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { EventHubConsumerClient, earliestEventPosition, type ReceivedEventData } from '@azure/event-hubs';
 import { LocalHubClient } from '../../../src/hub/client/localHubClient';
 import { startLocalHub, type LocalHub } from '../../../src/hub/localHub';
+import { runHubCli as cli } from '../hub/testHub';
 import { captureLogger, collect, startTestHub, waitFor, type TestHub } from './helpers';
 
-const root = join(import.meta.dirname, '../../..');
-
-/** The real CLI entry point (tsx), as a separate process like a user's shell runs it. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/hub/cli/main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const text = (e: ReceivedEventData): string => Buffer.from(e.body as Uint8Array).toString('utf8');
 

@@ -1,7 +1,6 @@
 // startLocalHub as a program: TLS material (local CA, loopback-only certificate, key modes, reuse
 // across restarts), connection.json, loopback binding, the Event Hubs hook, and the CLI.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,21 +10,8 @@ import { after, describe, it } from 'node:test';
 import { parseDeviceConnectionString, parseHubConnectionString } from '../../../src/core/auth/connectionString';
 import { main as cliMain } from '../../../src/hub/cli/main';
 import { CONNECTION_FILE_NAME, startLocalHub, type ConnectionInfoJson } from '../../../src/hub/localHub';
-import { memoryLogger } from './testHub';
+import { memoryLogger, runHubCli as cli } from './testHub';
 
-const root = join(import.meta.dirname, '../../..');
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/hub/cli/main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The CLI in-process (same code as the bin, without a tsx start-up per call), capturing its output. */
 async function cliIn(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,4 +1,5 @@
 // Shared fixture for the hub front-door tests: a real local hub on ephemeral ports in a temp dir.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,21 @@ export interface TestHub {
   /** A device SAS token (password) signed with the device's primary key. */
   deviceToken(deviceId: string, key: string, ttlSeconds?: number): string;
   close(): Promise<void>;
+}
+
+const repoRoot = join(import.meta.dirname, '../../..');
+
+/** The real hub CLI entry point (tsx), as a separate process like a user's shell runs it. */
+export function runHubCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/hub/cli/main.ts'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 export function memoryLogger(lines: string[], echo = process.env['HUB_TEST_LOG'] === '1'): HubLogger {
