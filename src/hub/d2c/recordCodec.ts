@@ -95,14 +95,18 @@ export function stampedProperties(meta: RecordMeta): SystemProperties {
  * checked for the same device, module, stamp and application properties; the objects are never
  * mutated once parsed.
  */
-const metaTextCache = new WeakMap<SystemProperties, { meta: RecordMeta; text: string }>();
+const metaTextCache = new WeakMap<SystemProperties, { from: Omit<RecordMeta, 'systemProperties'>; text: string }>();
 
 function metaJsonText(meta: RecordMeta): string {
   const hit = metaTextCache.get(meta.systemProperties);
-  if (hit !== undefined && hit.meta.applicationProperties === meta.applicationProperties && hit.meta.stamp === meta.stamp
-    && hit.meta.deviceId === meta.deviceId && hit.meta.moduleId === meta.moduleId) return hit.text;
+  if (hit !== undefined && hit.from.applicationProperties === meta.applicationProperties && hit.from.stamp === meta.stamp
+    && hit.from.deviceId === meta.deviceId && hit.from.moduleId === meta.moduleId) return hit.text;
   const text = buildMetaJsonText(meta);
-  metaTextCache.set(meta.systemProperties, { meta: { deviceId: meta.deviceId, ...(meta.moduleId !== undefined ? { moduleId: meta.moduleId } : {}), ...(meta.stamp !== undefined ? { stamp: meta.stamp } : {}), systemProperties: meta.systemProperties, applicationProperties: meta.applicationProperties }, text });
+  // Only the compared fields: the caller's object may also hold the message body.
+  const from: Omit<RecordMeta, 'systemProperties'> = { deviceId: meta.deviceId, applicationProperties: meta.applicationProperties };
+  if (meta.moduleId !== undefined) from.moduleId = meta.moduleId;
+  if (meta.stamp !== undefined) from.stamp = meta.stamp;
+  metaTextCache.set(meta.systemProperties, { from, text });
   return text;
 }
 
