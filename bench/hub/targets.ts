@@ -52,7 +52,9 @@ function anonymous(count: number, prefix: string): Credential[] {
 }
 
 export async function startPlainAedes(root: string, certs: { ca: string; cert: string; key: string }): Promise<Target> {
-  const child = spawn(process.execPath, [bundleScript(root, 'bench/hub/plainAedes.ts'), certs.cert, certs.key, '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  // AEDES_BENCH_NODE_ARGS: extra Node flags for the peer (for example --cpu-prof, to compare with the hub's profile).
+  const extra = (process.env['AEDES_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...extra, bundleScript(root, 'bench/hub/plainAedes.ts'), certs.cert, certs.key, '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await waitForLine(child, (l) => l.includes('"ready"'));
   const port = (JSON.parse(line) as { port: number }).port;
   return {

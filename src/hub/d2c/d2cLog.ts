@@ -202,6 +202,14 @@ export class FileD2cLog implements D2cLog {
     return this.partitions.reduce((n, p) => n + p.cachedEvents, 0);
   }
 
+  /** Write arenas allocated and spare, all partitions (for tests and stats). */
+  get arenaStats(): { allocated: number; spare: number } {
+    return this.partitions.reduce((a, p) => {
+      const s = p.arenaStats;
+      return { allocated: a.allocated + s.allocated, spare: a.spare + s.spare };
+    }, { allocated: 0, spare: 0 });
+  }
+
   private scheduleCacheTrim(): void {
     if (this.closed) return;
     this.cacheTrimTimer = this.o.clock.setTimeout(() => {

@@ -15,6 +15,7 @@ import {
   FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, checkFrame, decodeFrame, decodeSegmentHeader,
   encodeSegmentHeader, peekFrame, prepareRecord, stampedProperties, writeRecord, type RecordMeta,
 } from './recordCodec';
+import { ArenaPool, type Arena } from './arenaPool';
 
 /** Every INDEX_STRIDE-th record's position and time are kept in memory (a sparse index). */
 const INDEX_STRIDE = 64;
@@ -69,8 +70,8 @@ interface Segment {
 
 interface PendingAppend {
   segment: Segment;
-  /** The frame is arena[start, start + length); the body is its last bodyLength bytes. */
-  arena: Buffer;
+  /** The frame is arena.buf[start, start + length); the body is its last bodyLength bytes. */
+  arena: Arena;
   start: number;
   length: number;
   bodyLength: number;
@@ -115,7 +116,7 @@ export class PartitionLog {
    * no objects per event to the JS heap (decoded events kept for every append would be promoted to
    * the old generation and dominate garbage collection under load).
    */
-  private cacheArenas: ArrayBufferLike[] = [];
+  private cacheArenas: Arena[] = [];
   private cachePos: number[] = [];
   private cacheOffsets: number[] = [];
   /** Frame lengths (trimming needs them; reading them from the frames made a Buffer per entry). */
@@ -286,7 +287,8 @@ export class PartitionLog {
           systemProperties: { ...stampedProperties(meta), enqueuedTimeUtc: this.isoTime(r!.enqueuedTime) },
           // The caller hands the property list over (the front doors build a fresh one per message).
           applicationProperties: meta.applicationProperties,
-          body: r!.arena.subarray(end - r!.bodyLength, end),
+          // A copy: the arena is reused once the cache lets go of this frame.
+          body: Buffer.from(r!.arena.buf.subarray(end - r!.bodyLength, end)),
         };
         if (meta.moduleId !== undefined) event.moduleId = meta.moduleId;
         resolve(event);
@@ -325,13 +327,17 @@ export class PartitionLog {
     }
     const prepared = prepareRecord(stored, body);
     const length = prepared.frameLength;
-    if (this.arenaPos + length > this.arena.length) {
-      this.arena = Buffer.allocUnsafeSlow(Math.max(ARENA_BYTES, length));
+    if (this.arenaPos + length > this.arena.buf.length) {
+      const full = this.arena;
+      this.arena = this.arenas.take(length);
       this.arenaPos = 0;
+      if (full.refs === 0 && full !== NO_ARENA) this.arenas.give(full);
     }
+    const arena = this.arena;
+    arena.refs++;
     const start = this.arenaPos;
     this.arenaPos += length;
-    writeRecord(this.arena, start, seq, enqueuedTime, prepared, body);
+    writeRecord(arena.buf, start, seq, enqueuedTime, prepared, body);
     const i = seq - seg.baseSequenceNumber;
     if (i % INDEX_STRIDE === 0) {
       seg.indexPos.push(this.writePos);
@@ -339,15 +345,17 @@ export class PartitionLog {
     }
     if (seg.firstTime < 0) seg.firstTime = enqueuedTime;
     this.writePos += length;
-    const entry: PendingAppend = { segment: seg, arena: this.arena, start, length, bodyLength: body.length, sequenceNumber: seq, enqueuedTime, offset, done };
+    const entry: PendingAppend = { segment: seg, arena, start, length, bodyLength: body.length, sequenceNumber: seq, enqueuedTime, offset, done };
     this.pending.push(entry);
     this.scheduleFlush();
     return entry;
   }
 
   /** Frames are written into 1 MB arenas; consecutive frames are adjacent, so a batch is one slice. */
-  private arena: Buffer = Buffer.alloc(0);
+  private arena: Arena = NO_ARENA;
   private arenaPos = 0;
+  /** Two spares: the cache frees about half its 2 MB at a time, and the current arena is the third. */
+  private readonly arenas = new ArenaPool(ARENA_BYTES, 2);
   private lastIsoTime = -1;
   private lastIso = '';
 
@@ -414,8 +422,10 @@ export class PartitionLog {
             this.failed = error;
             this.o.log.error(`D2C partition ${this.o.partition}: ${error.message}. Appends to this partition fail until the hub restarts.`);
           }
-          for (const p of batch) this.settle(p, error);
-          for (const p of this.pending.splice(0)) this.settle(p, error);
+          for (const p of [...batch, ...this.pending.splice(0)]) {
+            this.unref(p.arena);
+            this.settle(p, error);
+          }
           continue;
         }
         const lastEvent = batch[batch.length - 1]!;
@@ -453,7 +463,7 @@ export class PartitionLog {
     if (!seg.created) await this.ensureCreated(seg);
     const handle = seg.writeHandle ??= await fsp.open(seg.file, WRITE_FLAGS);
     if (this.o.preallocateBytes > 0 && seg.durableSize + bytes > seg.allocatedSize) await this.preallocate(seg, handle, seg.durableSize + bytes);
-    const data = contiguous(batch) ?? Buffer.concat(batch.map((p) => p.arena.subarray(p.start, p.start + p.length)), bytes);
+    const data = contiguous(batch) ?? Buffer.concat(batch.map((p) => p.arena.buf.subarray(p.start, p.start + p.length)), bytes);
     let written = 0;
     while (written < data.length) {
       const r = await handle.write(data, written, data.length - written, seg.durableSize + written);
@@ -513,8 +523,9 @@ export class PartitionLog {
 
   private addToCache(p: PendingAppend): void {
     if (this.cachePos.length === 0) this.cacheStart = p.sequenceNumber;
-    this.cacheArenas.push(p.arena.buffer);
-    this.cachePos.push(p.arena.byteOffset + p.start);
+    // The pending append's reference to its arena passes to the cache entry.
+    this.cacheArenas.push(p.arena);
+    this.cachePos.push(p.start);
     this.cacheOffsets.push(p.offset);
     this.cacheLengths.push(p.length);
     this.cacheBytes += p.length;
@@ -525,7 +536,10 @@ export class PartitionLog {
   }
 
   private dropFromCache(count: number): void {
-    for (let i = 0; i < count; i++) this.cacheBytes -= this.cacheLengths[i]!;
+    for (let i = 0; i < count; i++) {
+      this.cacheBytes -= this.cacheLengths[i]!;
+      this.unref(this.cacheArenas[i]!);
+    }
     this.cacheArenas.splice(0, count);
     this.cachePos.splice(0, count);
     this.cacheOffsets.splice(0, count);
@@ -543,9 +557,10 @@ export class PartitionLog {
     // A frame's payload starts with u8 version, f64 sequence number, f64 enqueued time.
     while (n < this.cachePos.length && this.cachedFrame(n).readDoubleLE(FRAME_HEADER_BYTES + 9) < cutoffTime) n++;
     if (n > 0) this.dropFromCache(n);
-    if (this.cachePos.length === 0 && this.pending.length === 0 && this.arena.length > 0) {
-      this.arena = Buffer.alloc(0);
+    if (this.cachePos.length === 0 && this.pending.length === 0 && this.arena !== NO_ARENA) {
+      this.arena = NO_ARENA;
       this.arenaPos = 0;
+      this.arenas.clear();
     }
     return n;
   }
@@ -556,7 +571,19 @@ export class PartitionLog {
 
   /** A view from the start of cached entry `i`'s frame to the end of its arena (no copy). */
   private cachedFrame(i: number): Buffer {
-    return Buffer.from(this.cacheArenas[i]!, this.cachePos[i]!);
+    const buf = this.cacheArenas[i]!.buf;
+    return Buffer.from(buf.buffer, buf.byteOffset + this.cachePos[i]!);
+  }
+
+  /** A frame left the cache (or was never written): its arena is reusable once nothing else refers to it. */
+  private unref(arena: Arena): void {
+    arena.refs--;
+    if (arena.refs === 0 && arena !== this.arena) this.arenas.give(arena);
+  }
+
+  /** Write arenas allocated so far and spares held for reuse (for tests and stats). */
+  get arenaStats(): { allocated: number; spare: number } {
+    return { allocated: this.arenas.allocated, spare: this.arenas.spare };
   }
 
   /** Resolves once no write is in flight or queued. */
@@ -823,6 +850,8 @@ export class PartitionLog {
 }
 
 const ZEROS = Buffer.alloc(1024 * 1024);
+/** "No arena yet": zero bytes, so the first append takes a real one. */
+const NO_ARENA: Arena = { buf: Buffer.alloc(0), refs: 0 };
 
 /** Index of the last non-zero byte in [from, size), or from - 1 when that range is all zeros. */
 async function lastNonZeroByte(handle: fsp.FileHandle, from: number, size: number): Promise<number> {
@@ -846,7 +875,7 @@ function contiguous(batch: PendingAppend[]): Buffer | undefined {
     if (p.arena !== first.arena || p.start !== end) return undefined;
     end += p.length;
   }
-  return first.arena.subarray(first.start, end);
+  return first.arena.buf.subarray(first.start, end);
 }
 
 async function syncDir(dir: string): Promise<void> {
