@@ -26,13 +26,6 @@ export interface D2cLogOptions {
    * less than one per partition, as each commit then carries more records.
    */
   concurrentWrites?: number;
-  /**
-   * Under load, a write waits this long (default 1 ms) before taking its batch, so commits carry
-   * more records: measured with the D2C benchmark's load, ~55 ms less kernel CPU per second at
-   * ~45k messages/s (half the writes, each about twice as big), for about 1 ms more commit latency.
-   * A partition whose previous write held fewer than 32 records never waits.
-   */
-  coalesceMs?: number;
   /** Zero-filled space reserved ahead of writes (default 8 MB; 0 disables). */
   preallocateBytes?: number;
   /**
@@ -89,7 +82,6 @@ export class FileD2cLog implements D2cLog {
           segmentMaxAgeMs,
           maxBatchBytes: options.maxBatchBytes ?? 1024 * 1024,
           writeSlots,
-          coalesceMs: options.coalesceMs ?? 1,
           preallocateBytes: options.preallocateBytes ?? 8 * 1024 * 1024,
           tailCacheEvents: options.tailCacheEvents ?? 2048,
           tailCacheBytes: options.tailCacheBytes ?? 2 * 1024 * 1024,

@@ -26,8 +26,6 @@ const READ_CHUNK_BYTES = 256 * 1024;
 const MAX_RECORD_FRAME_BYTES = 512 * 1024;
 const MAX_BODY_BYTES = 300 * 1024;
 const ARENA_BYTES = 1024 * 1024;
-const COALESCE_MIN_RECORDS = 32;
-const COALESCE_UNTIL_RECORDS = 256;
 
 export interface PartitionLogOptions {
   partition: number;
@@ -40,8 +38,6 @@ export interface PartitionLogOptions {
   maxBatchBytes: number;
   /** Shared by a log's partitions: a write waits for a slot (and its batch grows meanwhile). */
   writeSlots?: WriteSlots;
-  /** Wait before a write under load so that it carries more records (0 disables; see shouldCoalesce). */
-  coalesceMs: number;
   /**
    * Zero-filled space reserved ahead of the write position (0 disables). Overwriting allocated,
    * initialised blocks lets fdatasync skip the file-size metadata: measured ~0.47 ms per sync
@@ -113,8 +109,6 @@ export class PartitionLog {
   private lastAssignedTime = 0;
   private pending: PendingAppend[] = [];
   private flushing = false;
-  /** Records in this partition's previous write (tells a loaded partition from a quiet one). */
-  private lastBatchRecords = 0;
   private flushScheduled = false;
   private failed: Error | undefined;
   private closed = false;
@@ -416,7 +410,6 @@ export class PartitionLog {
         // Under load the slot is taken by another partition's write: this batch grows meanwhile.
         const slots = this.o.writeSlots;
         if (slots !== undefined) await slots.acquire();
-        if (this.shouldCoalesce()) await new Promise((r) => setTimeout(r, this.o.coalesceMs));
         // Take at most maxBatchBytes, all for the same segment.
         const seg = this.pending[0]!.segment;
         let bytes = 0;
@@ -426,7 +419,6 @@ export class PartitionLog {
           n++;
         }
         const batch = this.pending.splice(0, n);
-        this.lastBatchRecords = n;
         try {
           try {
             if (this.failed !== undefined) throw this.failed;
@@ -468,17 +460,6 @@ export class PartitionLog {
       const waiters = this.idleWaiters.splice(0);
       for (const w of waiters) w();
     }
-  }
-
-  /**
-   * Under load (the previous write held COALESCE_MIN_RECORDS or more and fewer than
-   * COALESCE_UNTIL_RECORDS are waiting), the slot holder waits coalesceMs before taking its
-   * batch, so the log's commit rate drops and each commit carries more records. A quiet
-   * partition never waits. Real time on purpose: this paces I/O, it is not hub time (a test's
-   * manual clock must not stall commits).
-   */
-  private shouldCoalesce(): boolean {
-    return this.o.coalesceMs > 0 && this.lastBatchRecords >= COALESCE_MIN_RECORDS && this.pending.length < COALESCE_UNTIL_RECORDS;
   }
 
   /** Runs an append's callback; one that throws must not strand the rest of the batch. */

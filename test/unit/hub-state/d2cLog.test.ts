@@ -275,28 +275,6 @@ void describe('D2C log', () => {
     }
   });
 
-  void it('under load a write waits coalesceMs to carry more records; a quiet partition never waits', async () => {
-    const dir = tempDir();
-    try {
-      await withLog({ dir: dir.path, coalesceMs: 300 }, async (log) => {
-        const timed = async (n: number): Promise<number> => {
-          const t0 = Date.now();
-          await Promise.all(Array.from({ length: n }, (_, i) => append(log, 'd', `m${i}`)));
-          return Date.now() - t0;
-        };
-        await timed(1);
-        const quiet = await timed(1); // the previous write held one record: no wait
-        await timed(64); // a loaded write (64 records in one commit)...
-        const afterLoad = await timed(1); // ...so the next one waits to gather more
-        assert.ok(afterLoad >= 290, `a write after a 64-record commit waited (${afterLoad} ms)`);
-        assert.ok(quiet < 290, `a quiet partition did not wait (${quiet} ms)`);
-        assert.equal((await log.read(0, 0, 100)).length, 67);
-      });
-    } finally {
-      dir.remove();
-    }
-  });
-
   void it('applies retention by deleting whole old segments; sequence numbers continue', async () => {
     const dir = tempDir();
     const clock = new ManualClock(T0);
