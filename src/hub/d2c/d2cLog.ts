@@ -7,7 +7,6 @@ import { HubStorageError } from '../state/storageError';
 import { PartitionLog } from './partitionLog';
 import type { RecordMeta } from './recordCodec';
 import { partitionForDevice } from './partitioner';
-import { WriteSlots } from './writeSlots';
 
 export interface D2cLogOptions {
   /** Directory that holds `meta.json` and one directory per partition. */
@@ -20,12 +19,6 @@ export interface D2cLogOptions {
   segmentBytes?: number;
   /** Largest single group-commit write (default 1 MB). */
   maxBatchBytes?: number;
-  /**
-   * Partitions with a durable write in flight at once (default 1). Measured under the D2C
-   * benchmark's load on 2 cores: 1 slot cost the hub ~5% less CPU per message than 2 and ~10%
-   * less than one per partition, as each commit then carries more records.
-   */
-  concurrentWrites?: number;
   /** Zero-filled space reserved ahead of writes (default 8 MB; 0 disables). */
   preallocateBytes?: number;
   /**
@@ -70,7 +63,6 @@ export class FileD2cLog implements D2cLog {
     const partitionCount = await resolvePartitionCount(options);
     const segmentMaxAgeMs = Math.max(1000, Math.min(options.retentionMs / 8, 60 * 60 * 1000));
     const partitions: PartitionLog[] = [];
-    const writeSlots = new WriteSlots(options.concurrentWrites ?? 1);
     try {
       for (let p = 0; p < partitionCount; p++) {
         partitions.push(await PartitionLog.open({
@@ -81,7 +73,6 @@ export class FileD2cLog implements D2cLog {
           segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
           segmentMaxAgeMs,
           maxBatchBytes: options.maxBatchBytes ?? 1024 * 1024,
-          writeSlots,
           preallocateBytes: options.preallocateBytes ?? 8 * 1024 * 1024,
           tailCacheEvents: options.tailCacheEvents ?? 2048,
           tailCacheBytes: options.tailCacheBytes ?? 2 * 1024 * 1024,

@@ -3,8 +3,7 @@
 // Durability: `append` encodes the record at once (so sequence numbers and offsets follow call
 // order), queues it, and resolves only after the batch holding it was written durably (O_DSYNC,
 // or write + fdatasync).
-// At most one write is in flight per partition (and a log's partitions share write slots, see
-// writeSlots.ts), and a batch is at most `maxBatchBytes` (plus one
+// At most one write is in flight per partition and a batch is at most `maxBatchBytes` (plus one
 // record), which bounds how much of a file's end a crash can leave torn: that bound is what lets
 // the opener tell a torn tail (never acknowledged, truncated with a warning) from corruption in
 // acknowledged data (an error; nothing is modified).
@@ -17,7 +16,6 @@ import {
   encodeSegmentHeader, peekFrame, prepareRecord, stampedProperties, writeRecord, type RecordMeta,
 } from './recordCodec';
 import { ArenaPool, type Arena } from './arenaPool';
-import type { WriteSlots } from './writeSlots';
 
 /** Every INDEX_STRIDE-th record's position and time are kept in memory (a sparse index). */
 const INDEX_STRIDE = 64;
@@ -36,8 +34,6 @@ export interface PartitionLogOptions {
   /** A segment is closed once its first record is older than this (so retention can delete it). */
   segmentMaxAgeMs: number;
   maxBatchBytes: number;
-  /** Shared by a log's partitions: a write waits for a slot (and its batch grows meanwhile). */
-  writeSlots?: WriteSlots;
   /**
    * Zero-filled space reserved ahead of the write position (0 disables). Overwriting allocated,
    * initialised blocks lets fdatasync skip the file-size metadata: measured ~0.47 ms per sync
@@ -407,9 +403,6 @@ export class PartitionLog {
     this.flushing = true;
     try {
       while (this.pending.length > 0) {
-        // Under load the slot is taken by another partition's write: this batch grows meanwhile.
-        const slots = this.o.writeSlots;
-        if (slots !== undefined) await slots.acquire();
         // Take at most maxBatchBytes, all for the same segment.
         const seg = this.pending[0]!.segment;
         let bytes = 0;
@@ -420,13 +413,8 @@ export class PartitionLog {
         }
         const batch = this.pending.splice(0, n);
         try {
-          try {
-            if (this.failed !== undefined) throw this.failed;
-            await this.writeBatch(seg, batch, bytes);
-          } finally {
-            // Released on failure too: the other partitions share the slot.
-            slots?.release();
-          }
+          if (this.failed !== undefined) throw this.failed;
+          await this.writeBatch(seg, batch, bytes);
         } catch (e) {
           const error = e instanceof HubStorageError ? e
             : new HubStorageError('io', seg.file, `Writing the D2C log file ${seg.file} failed: ${errorText(e)}`, { cause: e });
