@@ -1,7 +1,7 @@
 // The D2C log on real files: append/read, start positions, partition info, restart, retention,
 // torn-tail recovery and corruption reporting.
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/hub/clock';
@@ -223,6 +223,32 @@ void describe('D2C log', () => {
         const all = await log.read(0, 0, 48 * 256);
         assert.equal(all.length, 48 * 256);
         assert.ok(all.every((e) => bodyOf(e.sequenceNumber).equals(e.body)));
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  void it('a partition whose writes fail does not stall the others under concurrent load', async () => {
+    const dir = tempDir();
+    try {
+      await withLog({ dir: dir.path, partitionCount: 4 }, async (log) => {
+        const ids = [0, 1, 2, 3].map((p) => {
+          for (let i = 0; ; i++) if (log.partitionFor(`dev${i}`) === p) return `dev${i}`;
+        });
+        // Partition 2 loses its directory before its first segment exists: creating it fails
+        // (ENOENT, which even root gets) while the other partitions commit.
+        rmSync(join(dir.path, 'partition-2'), { recursive: true, force: true });
+        const results = await Promise.allSettled(Array.from({ length: 2000 }, (_, i) => append(log, ids[i % 4]!, `m${i}`)));
+        const failed = results.filter((r) => r.status === 'rejected');
+        assert.equal(failed.length, 500);
+        for (const r of failed) assert.ok(r.reason instanceof HubStorageError && /partition-2/.test(r.reason.message), String(r.reason));
+        for (const p of [0, 1, 3]) {
+          const read = await log.read(p, 0, 1000);
+          assert.deepEqual(read.map((e) => text(e.body)), Array.from({ length: 500 }, (_, k) => `m${4 * k + p}`));
+        }
+        // And the healthy partitions keep accepting appends after the failure.
+        assert.equal((await append(log, ids[3]!, 'after')).sequenceNumber, 500);
       });
     } finally {
       dir.remove();
