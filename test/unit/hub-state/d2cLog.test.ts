@@ -362,6 +362,28 @@ void describe('D2C log', () => {
     }
   });
 
+  void it('appends made over many event-loop turns and segment rolls resolve once each, in sequence order', async () => {
+    const dir = tempDir();
+    try {
+      await withLog({ dir: dir.path, segmentBytes: 64 * 1024 }, async (log) => {
+        const order: number[] = [];
+        const all: Promise<void>[] = [];
+        // Appends in many event-loop turns while a write is in flight, across segment rolls.
+        for (let turn = 0; turn < 40; turn++) {
+          for (let j = 0; j < 25; j++) all.push(append(log, 'd', `t${turn}-${j}-${'x'.repeat(200)}`).then((e) => { order.push(e.sequenceNumber); }));
+          await new Promise((r) => setImmediate(r));
+        }
+        await Promise.all(all);
+        assert.deepEqual(order, Array.from({ length: 1000 }, (_, i) => i));
+        const read = await log.read(0, 0, 2000);
+        assert.equal(read.length, 1000);
+        assert.ok(segmentFiles(dir.path).length > 3, 'the appends spanned several segments');
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
   void it('accepts a zero tail on an older segment (a crash before its reserve was trimmed)', async () => {
     const dir = tempDir();
     try {
