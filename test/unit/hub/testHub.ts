@@ -82,6 +82,8 @@ export async function eventually<T>(fn: () => T | undefined | Promise<T | undefi
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
+    // `false` would end the wait at once; a condition must give undefined to keep polling.
+    if ((v as unknown) === false) throw new Error(`eventually(${what}): the check returned false; return undefined (e.g. \`cond || undefined\`) to keep waiting`);
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
