@@ -35,7 +35,7 @@ uiTest('send: the inspector\'s Send as C2D and the file\'s code lens queue the m
   const frame = await inspectorFrame(h, 'ui-send-1');
   const send = frame.locator('[data-testid="send-c2d"]');
   await send.waitFor({ state: 'visible', timeout: 20_000 });
-  assert.equal(await frame.locator('[data-testid="send-note"]').count(), 0, 'no "sending arrives later" note');
+  assert.equal(await frame.locator('[data-testid="send-note"]').count(), 0, 'no "send unavailable" note');
   assert.equal(await send.getAttribute('disabled'), null, 'Send as C2D is enabled');
   await send.click();
   const status = frame.locator('[data-testid="status"]');

@@ -234,7 +234,7 @@ export class InspectorApp {
   private renderActions(): void {
     const l = this.loaded;
     if (!l) return;
-    const reason = l.sendReason ?? 'Sending arrives with the send commands.';
+    const reason = l.sendReason ?? 'The send commands are not available in this window.';
     const sendButton = (as: Direction): HTMLElement => {
       const available = as === 'd2c' ? l.send.d2c : l.send.c2d;
       const label = `Send as ${as.toUpperCase()}`;

@@ -18,7 +18,7 @@ export const SEND_COMMANDS: Readonly<Record<Direction, string>> = {
   d2c: SEND_D2C_COMMAND,
   c2d: SEND_C2D_COMMAND,
 };
-export const SEND_UNAVAILABLE = 'Sending arrives with the send commands (IoT Hub: Send D2C / Send C2D); until then, save the message as a file.';
+export const SEND_UNAVAILABLE = 'The send commands (IoT Hub: Send D2C / Send C2D) are not registered in this window: reload the window, or save the message as a file and send it from its code lens.';
 
 export interface InspectorPanelHost {
   readonly extensionUri: vscode.Uri;

@@ -140,6 +140,6 @@ export function loadMessage(message: IotMessage, source: MessageSource = { kind:
     type: 'load',
     state: { version: 1, message: toWire(message), source, direction: message.direction ?? 'd2c', edited: false, ...extra },
     send: { d2c: false, c2d: false },
-    sendUnavailableReason: 'Sending arrives with the send commands.',
+    sendUnavailableReason: 'The send commands are not registered in this window.',
   };
 }

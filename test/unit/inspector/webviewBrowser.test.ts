@@ -95,7 +95,7 @@ void test('direction switch: the same message under D2C (256 KB) is not over the
 void test('requests carry correlation ids; the answer with the same id reaches the right caller', async () => {
   const p = s.page;
   assert.equal(await p.locator('[data-testid="send-d2c"]').getAttribute('disabled'), '');
-  assert.match(await p.locator('[data-testid="send-note"]').innerText(), /Sending arrives with the send commands/);
+  assert.match(await p.locator('[data-testid="send-note"]').innerText(), /The send commands are not registered in this window/);
   await p.locator('[data-testid="save-file"]').click();
   await p.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'request'));
   const req = (await s.posted()).find((m) => m.type === 'request');
