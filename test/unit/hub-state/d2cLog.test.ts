@@ -384,6 +384,41 @@ void describe('D2C log', () => {
     }
   });
 
+  void it('reserves space ahead while a segment fills, never past the segment size, and trims it when the segment closes', async () => {
+    const dir = tempDir();
+    try {
+      const segmentBytes = 1024 * 1024;
+      const preallocateBytes = 128 * 1024;
+      const sizes: Array<{ size: number; dataEnd: number }> = [];
+      await withLog({ dir: dir.path, segmentBytes, preallocateBytes }, async (log) => {
+        for (let round = 0; round < 30; round++) {
+          await Promise.all(Array.from({ length: 40 }, (_, j) => append(log, 'd', `r${round}-${j}-${'b'.repeat(1000)}`)));
+          const file = segmentFiles(dir.path).at(-1)!;
+          const bytes = readFileSync(file);
+          sizes.push({ size: bytes.length, dataEnd: dataEndOf(bytes) });
+        }
+        const read = await log.read(0, 0, 2000);
+        assert.equal(read.length, 1200);
+        assert.equal(text(read[1199]!.body), `r29-39-${'b'.repeat(1000)}`);
+      });
+      // The reserve runs beside the writes, so any one look may catch it mid-fill; over the run it
+      // stays ahead of the data, and a segment never reserves more than its size.
+      assert.ok(sizes.filter((s) => s.size > s.dataEnd).length >= sizes.length / 2, `reserve ahead: ${JSON.stringify(sizes)}`);
+      for (const s of sizes) assert.ok(s.size <= segmentBytes + 64 * 1024, `reserved ${s.size} bytes for a ${segmentBytes}-byte segment`);
+      const files = segmentFiles(dir.path);
+      assert.ok(files.length >= 2, 'the appends rolled the segment');
+      for (const f of files.slice(0, -1)) assert.equal(statSync(f).size, dataEndOf(readFileSync(f)), `${f} trimmed once closed`);
+      // Everything survives a reopen (a reserve still zero where no record went is a clean end).
+      const log2 = captureLogger();
+      await withLog({ dir: dir.path, segmentBytes, preallocateBytes, log: log2 }, async (log) => {
+        assert.doesNotMatch(log2.text(), /truncating|corrupt/);
+        assert.equal(log.partitionInfo(0).lastEnqueuedSequenceNumber, 1199);
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
   void it('accepts a zero tail on an older segment (a crash before its reserve was trimmed)', async () => {
     const dir = tempDir();
     try {
