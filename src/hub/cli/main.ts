@@ -2,7 +2,9 @@
 // groups. Device and consumer-group commands talk to the running hub through its management API
 // (found via DATA_DIR/connection.json) and open the data dir directly when no hub is running.
 // Exit codes: 0 success, 1 failure, 2 usage error.
-// Must stay the first import: it sets the wasm compiler before SQLite's module is compiled.
+// Must stay the first imports: they size the thread pool before its first job and set the wasm
+// compiler before SQLite's module is compiled.
+import './threadPool';
 import './wasmTier';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
