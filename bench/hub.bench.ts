@@ -23,6 +23,7 @@ const loads = new Set(loadsArg === undefined ? ['d2c', 'c2d', 'idle'] : loadsArg
 const only = process.argv.slice(2).filter((a) => a.startsWith('--only=')).map((a) => a.slice('--only='.length));
 const D2C_DEVICES = 100;
 // HUB_BENCH_WINDOW: another in-flight window per device, for diagnosis (the report and its targets use 10).
+const baselineRoot = process.env['HUB_BENCH_BASELINE'];
 const WINDOW = Number(process.env['HUB_BENCH_WINDOW'] ?? 10);
 const D2C_MS = quick ? 3_000 : 6_000;
 // Five rounds: on this shared 2-core machine single rounds of one target vary by +-20%, and the
@@ -103,6 +104,10 @@ async function main(): Promise<void> {
   const all: Array<[string, () => Promise<Target>]> = [
     ['hub', () => startHubTarget(root, join(work, 'hub'))],
     ['aedes', () => startPlainAedes(root, certs)],
+    // HUB_BENCH_BASELINE=<another checkout, with node_modules>: its hub as one more target
+    // (--only=hub --only=baseline --loads=d2c compares a change with the code before it, round by
+    // round, which the noise of this shared machine makes hard against aedes alone).
+    ...(baselineRoot === undefined ? [] : [['baseline', () => startHubTarget(baselineRoot, join(work, 'baseline'), 1000, `local hub at ${baselineRoot}`)] as [string, () => Promise<Target>]]),
     ...(args.has('--no-mosquitto') ? [] : [['mosquitto', () => startMosquitto(work, certs, 18883)] as [string, () => Promise<Target>]]),
   ];
   const starters = all.filter(([name]) => only.length === 0 || only.includes(name)).map(([, start]) => start);
@@ -145,7 +150,7 @@ async function main(): Promise<void> {
     for (const t of targets) await t.stop();
     rmSync(work, { recursive: true, force: true });
   }
-  if (only.length > 0 || loadsArg !== undefined || process.env['HUB_BENCH_WINDOW'] !== undefined) return;
+  if (only.length > 0 || loadsArg !== undefined || process.env['HUB_BENCH_WINDOW'] !== undefined || baselineRoot !== undefined) return;
   report(measured);
 }
 

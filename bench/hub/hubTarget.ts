@@ -9,7 +9,7 @@ import { parseHubConnectionString } from '../../src/core/auth/connectionString';
 import { LocalHubClient } from '../../src/hub/client/localHubClient';
 import { waitForLine, type Target } from './targets';
 
-export async function startHubTarget(root: string, dataDir: string, deviceCount = 1000): Promise<Target> {
+export async function startHubTarget(root: string, dataDir: string, deviceCount = 1000, name = 'local hub (durable)'): Promise<Target> {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
   // HUB_BENCH_NODE_ARGS: extra Node flags for the hub process only (for example --cpu-prof when profiling).
   const extra = (process.env['HUB_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
@@ -31,7 +31,7 @@ export async function startHubTarget(root: string, dataDir: string, deviceCount 
   const expires = Math.floor(Date.now() / 1000) + 3600;
   const owner = parseHubConnectionString(ready.hubConnectionString);
   return {
-    name: 'local hub (durable)', url: ready.mqtt.url, ca: ready.caCertPath, pid: child.pid!,
+    name, url: ready.mqtt.url, ca: ready.caCertPath, pid: child.pid!,
     credentials: async (n) => Array.from({ length: n }, (_, i) => ({
       clientId: `dev${i}`,
       username: `${ready.hostName}/dev${i}/?api-version=2021-04-12`,
