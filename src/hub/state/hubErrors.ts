@@ -13,6 +13,7 @@ export const HUB_ERROR_NUMBERS = {
   PreconditionFailed: 412002,
   DeviceMessageLockLost: 412002,
   IotHubUnauthorizedAccess: 401002,
+  MessageTooLarge: 413002,
 } as const;
 
 export type HubErrorName = keyof typeof HUB_ERROR_NUMBERS;
@@ -27,6 +28,7 @@ const STATUS: Record<HubErrorName, number> = {
   PreconditionFailed: 412,
   DeviceMessageLockLost: 412,
   IotHubUnauthorizedAccess: 401,
+  MessageTooLarge: 413,
 };
 
 /** A HubError whose message ends with IoT Hub's numeric code, e.g. "... (403004)". */
@@ -39,9 +41,14 @@ export function hubErrorNumber(error: HubError): number | undefined {
   return (HUB_ERROR_NUMBERS as Record<string, number>)[error.errorCode];
 }
 
-/** ArgumentInvalid raised by validation, carrying every problem the core validator reported. */
+/**
+ * Raised by validation, carrying every problem the core validator reported: ArgumentInvalid (400),
+ * or MessageTooLarge (413, 413002) when the message is over the size limit, as IoT Hub answers
+ * an oversize message whatever else is wrong with it.
+ */
 export class HubValidationError extends HubError {
   constructor(message: string, readonly problems: Problem[]) {
-    super('ArgumentInvalid', 400, `${message} (${HUB_ERROR_NUMBERS.ArgumentInvalid})`);
+    const name: HubErrorName = problems.some((p) => p.rule === 'message-too-large') ? 'MessageTooLarge' : 'ArgumentInvalid';
+    super(name, STATUS[name], `${message} (${HUB_ERROR_NUMBERS[name]})`);
   }
 }

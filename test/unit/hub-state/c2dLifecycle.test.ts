@@ -229,11 +229,24 @@ void describe('C2D queues', () => {
     assert.deepEqual(records().map((r) => [r.originalMessageId, r.statusCode]), [['n', 'Purged'], ['f', 'Purged']]);
   });
 
-  void it('validates: unknown device 404, oversize and bad properties 400', async () => {
+  void it('validates: unknown device 404, oversize 413 and bad properties 400', async () => {
     await assert.rejects(send('ghost'), hubErrorWith('DeviceNotFound', 404, '404001'));
     await assert.rejects(hub.c2d.receive('ghost'), hubErrorWith('DeviceNotFound', 404));
     const big = Buffer.alloc(64 * 1024 + 1);
-    await assert.rejects(hub.c2d.send('d1', { systemProperties: {}, applicationProperties: [], body: big }), hubErrorWith('ArgumentInvalid', 400));
+    await assert.rejects(hub.c2d.send('d1', { systemProperties: {}, applicationProperties: [], body: big }), (e: unknown) => {
+      assert.ok(e instanceof HubValidationError);
+      assert.equal(e.httpStatus, 413);
+      assert.equal(e.errorCode, 'MessageTooLarge');
+      assert.match(e.message, /IOT113 .*\(413002\)$/);
+      return true;
+    });
+    // Too large and with a bad property name: the size answers (IoT Hub checks it first), every problem is kept.
+    await assert.rejects(hub.c2d.send('d1', { systemProperties: {}, applicationProperties: [{ name: 'bad name', value: 'v' }], body: big }), (e: unknown) => {
+      assert.ok(e instanceof HubValidationError);
+      assert.equal(e.httpStatus, 413);
+      assert.deepEqual(e.problems.map((p) => p.rule).sort(), ['invalid-character', 'message-too-large']);
+      return true;
+    });
     // Exactly 64 KB including property bytes is allowed.
     const fits = Buffer.alloc(64 * 1024 - 2);
     await hub.c2d.send('d1', { systemProperties: {}, applicationProperties: [{ name: 'a', value: 'b' }], body: fits });

@@ -163,7 +163,8 @@ void describe('HTTPS API', () => {
     assert.equal(notFound.errorNumber, 404001);
     await rejects(api.sendC2d('q-dev', { applicationProperties: { 'bad name': 'x' }, body: 'x' }), 400, 'ArgumentInvalid');
     await rejects(api.sendC2d('q-dev', { systemProperties: { enqueuedTimeUtc: 'x' } as never, body: 'x' }), 400, 'ArgumentInvalid');
-    await rejects(api.sendC2d('q-dev', { body: 'x'.repeat(64 * 1024 + 1) }), 400, 'ArgumentInvalid');
+    const big = await rejects(api.sendC2d('q-dev', { body: 'x'.repeat(64 * 1024 + 1) }), 413, 'MessageTooLarge');
+    assert.equal(big.errorNumber, 413002);
     const badJson = await raw(t, 'POST', '/local/devices/q-dev/messages', undefined, '{', { 'content-type': 'application/json' });
     assert.equal(badJson.status, 401, 'authentication is checked before the body');
     const ownerAuth = (api as unknown as { authorization(): string }).authorization();

@@ -107,7 +107,8 @@ void describe('LocalHubSender', () => {
       'invalid-message', /refused the C2D message: .*IOT101/);
     assert.equal(bad.details.status, 400);
     await refused(sender.sendC2d('c2d-bad', createMessage({ systemProperties: { ack: 'sometimes' }, body: 'x' })), 'invalid-message', /IOT110/);
-    await refused(sender.sendC2d('c2d-bad', createMessage({ body: 'x'.repeat(64 * 1024 + 1) })), 'invalid-message', /IOT113/);
+    const tooBig = await refused(sender.sendC2d('c2d-bad', createMessage({ body: 'x'.repeat(64 * 1024 + 1) })), 'too-large', /too large: .*IOT113/);
+    assert.deepEqual([tooBig.details.status, tooBig.details.errorNumber], [413, 413002]);
     await refused(sender.sendC2d('c2d-bad', createMessage({ moduleId: 'm', body: 'x' })), 'unsupported', /module 'm'/);
     assert.deepEqual(await client.peekQueue('c2d-bad'), []);
   });
