@@ -7,9 +7,9 @@ import type { IncomingMessage } from 'node:http';
 import { parseHubConnectionString } from '../../core/auth/connectionString';
 import { createSasToken } from '../../core/auth/sas';
 import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
-import type { Device, DeviceCreate, DeviceUpdate, FeedbackBatch, Page, PageRequest, RegistryEvent } from '../contracts';
+import type { Device, DeviceCreate, DeviceUpdate, FeedbackBatch, Page, PageRequest } from '../contracts';
 import type {
-  ApiErrorJson, C2dMessageJson, C2dSendRequest, D2cEventJson, HubInfoJson, PurgeResult, QueueEventJson,
+  ApiErrorJson, C2dMessageJson, C2dSendRequest, D2cEventJson, HubInfoJson, PurgeResult, QueueEventJson, RegistryEventJson,
 } from '../http/jsonShapes';
 import { API_VERSION } from '../http/jsonShapes';
 
@@ -42,7 +42,7 @@ export interface ReceivedC2dMessage {
 }
 
 export type HubEvent =
-  | { kind: 'registry'; event: RegistryEvent }
+  | { kind: 'registry'; event: RegistryEventJson }
   | { kind: 'queue'; event: QueueEventJson };
 
 export interface Subscription {
@@ -336,7 +336,7 @@ export class LocalHubClient {
   /** Registry and C2D queue events as they happen (for an evented tree). */
   subscribe(listener: (event: HubEvent) => void, onError?: (error: Error) => void): Subscription {
     return this.sse('/local/events', (name, data) => {
-      if (name === 'registry') listener({ kind: 'registry', event: data as RegistryEvent });
+      if (name === 'registry') listener({ kind: 'registry', event: data as RegistryEventJson });
       else if (name === 'queue') listener({ kind: 'queue', event: data as QueueEventJson });
     }, onError);
   }

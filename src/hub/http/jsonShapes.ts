@@ -1,7 +1,7 @@
 // JSON shapes of the local hub's management API (`/local/...`), shared by the server and the typed
 // client (src/hub/client). Bodies travel as base64 because they are opaque bytes.
 import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
-import type { C2dMessage, C2dState, D2cEvent, FeedbackBatch, PartitionInfo, QueueEvent, RegistryEvent } from '../contracts';
+import type { C2dMessage, C2dState, D2cEvent, Device, FeedbackBatch, PartitionInfo, QueueEvent, RegistryEvent } from '../contracts';
 
 export const API_VERSION = '2021-04-12';
 
@@ -65,9 +65,28 @@ export interface HubInfoJson {
   ports: { mqtt: number; api: number; amqp?: number };
 }
 
+/**
+ * A device as registry events carry it: everything but its keys. The event stream is open to
+ * ServiceConnect, which may not read keys (IoT Hub gives them only with RegistryRead, through
+ * GET /devices/{id}), and an event is no place to spread secrets anyway.
+ */
+export type DeviceEventJson = Omit<Device, 'authentication'> & { authentication: { type: 'sas' } };
+
+export type RegistryEventJson =
+  | { type: 'deviceCreated'; device: DeviceEventJson }
+  | { type: 'deviceUpdated'; device: DeviceEventJson }
+  | { type: 'deviceDeleted'; deviceId: string }
+  | { type: 'connectionStateChanged'; deviceId: string; connectionState: Device['connectionState'] };
+
+export function registryEventToJson(event: RegistryEvent): RegistryEventJson {
+  if (event.type !== 'deviceCreated' && event.type !== 'deviceUpdated') return event;
+  const { authentication, ...rest } = event.device;
+  return { type: event.type, device: { ...rest, authentication: { type: authentication.type } } };
+}
+
 /** One event on `GET /local/events` (Server-Sent Events, `event:` = `registry` | `queue`). */
 export type HubEventJson =
-  | { kind: 'registry'; event: RegistryEvent }
+  | { kind: 'registry'; event: RegistryEventJson }
   | { kind: 'queue'; event: QueueEventJson };
 
 export type QueueEventJson =

@@ -7,7 +7,7 @@ import type { C2dSendOptions, D2cStartPosition, HubState } from '../contracts';
 import { apiError } from './apiErrors';
 import { param, readJson, sendEmpty, sendJson, type RouteContext, type Router } from './httpUtil';
 import {
-  c2dMessageToJson, d2cEventToJson, queueEventToJson, type C2dSendRequest, type HubEventJson, type HubInfoJson,
+  c2dMessageToJson, d2cEventToJson, queueEventToJson, registryEventToJson, type C2dSendRequest, type HubEventJson, type HubInfoJson,
 } from './jsonShapes';
 import { requireRight } from './requestAuth';
 import { SseStream } from './sse';
@@ -204,7 +204,7 @@ export function addLocalRoutes(router: Router, deps: LocalRouteDeps): void {
     requireRight(ctx.principal(), 'RegistryRead', 'ServiceConnect');
     const sse = openStream(ctx);
     const offRegistry = hub.registry.events.subscribe((event) => {
-      const e: HubEventJson = { kind: 'registry', event };
+      const e: HubEventJson = { kind: 'registry', event: registryEventToJson(event) };
       sse.send('registry', e.event);
     });
     const offQueue = hub.c2d.events.subscribe((event) => sse.send('queue', queueEventToJson(event)));

@@ -205,4 +205,27 @@ void describe('HTTPS API', () => {
     assert.equal(enq.event.message.messageId, 'sse-1');
     assert.equal(enq.event.depth, 1);
   });
+
+  void it('registry events carry no device keys, also to a ServiceConnect-only policy (which may not read keys)', async () => {
+    const service = t.hub.hubState.policy('service')!;
+    const serviceApi = LocalHubClient.fromConnectionString(
+      t.hub.connectionInfo.hubConnectionString.replace('SharedAccessKeyName=iothubowner', 'SharedAccessKeyName=service')
+        .replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${service.primaryKey}`), { ca: t.ca });
+    try {
+      await rejects(serviceApi.getDevice('http-dev'), 401, 'IotHubUnauthorizedAccess');
+      const events: HubEvent[] = [];
+      const sub = serviceApi.subscribe((e) => events.push(e));
+      await sub.ready;
+      const key = Buffer.alloc(32, 9).toString('base64');
+      await api.createDevice({ deviceId: 'sse-keys', primaryKey: key, secondaryKey: key });
+      await api.updateDevice('sse-keys', { status: 'disabled' });
+      await eventually(() => events.some((e) => e.kind === 'registry' && e.event.type === 'deviceUpdated') || undefined, 'update event');
+      sub.close();
+      const devices = events.flatMap((e) => (e.kind === 'registry' && (e.event.type === 'deviceCreated' || e.event.type === 'deviceUpdated') ? [e.event.device] : []));
+      assert.deepEqual(devices.map((d) => [d.deviceId, d.status, d.authentication]), [['sse-keys', 'enabled', { type: 'sas' }], ['sse-keys', 'disabled', { type: 'sas' }]]);
+      assert.ok(!JSON.stringify(events).includes(key), 'no key anywhere in the events');
+    } finally {
+      serviceApi.close();
+    }
+  });
 });
