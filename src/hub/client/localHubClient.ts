@@ -43,7 +43,9 @@ export interface ReceivedC2dMessage {
 
 export type HubEvent =
   | { kind: 'registry'; event: RegistryEventJson }
-  | { kind: 'queue'; event: QueueEventJson };
+  | { kind: 'queue'; event: QueueEventJson }
+  /** The stream reconnected but the hub could not replay what was missed (it restarted, or too much happened): list again. */
+  | { kind: 'reset'; reason: string };
 
 export interface Subscription {
   close(): void;
@@ -57,6 +59,9 @@ export interface TailOptions {
   /** `earliest`, `latest` (default), a sequence number, or an ISO time. */
   from?: 'earliest' | 'latest' | number | string;
 }
+
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 5_000;
 
 interface Reply { status: number; headers: IncomingMessage['headers']; body: Buffer }
 
@@ -338,6 +343,7 @@ export class LocalHubClient {
     return this.sse('/local/events', (name, data) => {
       if (name === 'registry') listener({ kind: 'registry', event: data as RegistryEventJson });
       else if (name === 'queue') listener({ kind: 'queue', event: data as QueueEventJson });
+      else if (name === 'reset') listener({ kind: 'reset', reason: String((data as { reason?: unknown }).reason ?? 'events were missed') });
     }, onError);
   }
 
@@ -352,63 +358,100 @@ export class LocalHubClient {
     }, onError);
   }
 
+  /**
+   * One Server-Sent Events stream. Once connected it stays connected: when the stream drops, it
+   * reconnects (0.25 s, doubling to 5 s) with the last event id it saw, so the hub continues where
+   * it left off (or says `reset`). `onError` hears each drop and a refusal; a refused first
+   * connection (or a 4xx later) ends the subscription, as retrying cannot fix it.
+   */
   private sse(path: string, onEvent: (name: string, data: unknown) => void, onError?: (error: Error) => void): Subscription {
     let closed = false;
+    let lastEventId: string | undefined;
+    let current: ReturnType<typeof request> | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let delay = RECONNECT_MIN_MS;
     let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
     const ready = new Promise<void>((resolve, reject) => {
       settle = { resolve, reject };
     });
     // A subscription nobody awaits must not crash the process with an unhandled rejection.
     ready.catch(() => undefined);
-    const fail = (e: Error): void => {
-      settle?.reject(e);
-      settle = undefined;
+    const report = (e: Error): void => {
       if (!closed) onError?.(e);
     };
-    const req = request(this.requestOptions('GET', path, { accept: 'text/event-stream' }), (res) => {
-      if ((res.statusCode ?? 0) >= 400) {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => fail(parseError({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
-        return;
-      }
-      settle?.resolve();
+    const giveUp = (e: Error): void => {
+      settle?.reject(e);
       settle = undefined;
-      res.setEncoding('utf8');
-      let buffer = '';
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let sep: number;
-        while ((sep = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, sep);
-          buffer = buffer.slice(sep + 2);
-          let name = 'message';
-          const data: string[] = [];
-          for (const line of frame.split('\n')) {
-            if (line.startsWith(':')) continue;
-            if (line.startsWith('event:')) name = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-          }
-          if (data.length === 0) continue;
-          try {
-            onEvent(name, JSON.parse(data.join('\n')) as unknown);
-          } catch (e) {
-            onError?.(e instanceof Error ? e : new Error(String(e)));
-          }
+      report(e);
+      closed = true;
+    };
+    const connect = (): void => {
+      let done = false;
+      const lost = (e: Error): void => {
+        if (done || closed) return;
+        done = true;
+        // Never connected: the caller hears it through `ready` and decides.
+        if (settle !== undefined) return giveUp(e);
+        report(e);
+        retry = setTimeout(connect, delay);
+        // Waiting to reconnect is not work: a process with nothing else to do may exit.
+        retry.unref();
+        delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+      };
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+      const req = request(this.requestOptions('GET', path, headers), (res) => {
+        if ((res.statusCode ?? 0) >= 400) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            done = true;
+            giveUp(parseError({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          });
+          return;
         }
+        settle?.resolve();
+        settle = undefined;
+        delay = RECONNECT_MIN_MS;
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let sep: number;
+          while ((sep = buffer.indexOf('\n\n')) >= 0) {
+            const frame = buffer.slice(0, sep);
+            buffer = buffer.slice(sep + 2);
+            let name = 'message';
+            const data: string[] = [];
+            for (const line of frame.split('\n')) {
+              if (line.startsWith(':')) continue;
+              if (line.startsWith('event:')) name = line.slice(6).trim();
+              else if (line.startsWith('id:')) lastEventId = line.slice(3).trim();
+              else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+            }
+            if (data.length === 0 || closed) continue;
+            try {
+              onEvent(name, JSON.parse(data.join('\n')) as unknown);
+            } catch (e) {
+              onError?.(e instanceof Error ? e : new Error(String(e)));
+            }
+          }
+        });
+        res.on('end', () => lost(new Error('The local hub closed the event stream; reconnecting.')));
+        res.on('error', (e) => lost(e));
+        res.on('close', () => lost(new Error('The event stream was interrupted; reconnecting.')));
       });
-      res.on('end', () => {
-        if (!closed) fail(new Error('The local hub closed the event stream.'));
-      });
-      res.on('error', (e) => fail(e));
-    });
-    req.on('error', (e) => fail(e));
-    req.end();
+      req.on('error', (e) => lost(e));
+      req.end();
+      current = req;
+    };
+    connect();
     return {
       ready,
       close(): void {
         closed = true;
-        req.destroy();
+        clearTimeout(retry);
+        current?.destroy();
       },
     };
   }

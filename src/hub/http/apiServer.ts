@@ -42,7 +42,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const streams = new Set<SseStream>();
   addRegistryRoutes(router, hub);
   addDeviceRoutes(router, hub);
-  addLocalRoutes(router, { hub, info: options.info, streams });
+  const stopLocalRoutes = addLocalRoutes(router, { hub, clock, info: options.info, streams });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const trackingId = randomUUID().replace(/-/g, '');
@@ -112,6 +112,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     port,
     async close(): Promise<void> {
+      stopLocalRoutes();
       for (const s of streams) s.end();
       for (const client of wss.clients) client.terminate();
       wss.close();

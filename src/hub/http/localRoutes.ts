@@ -3,13 +3,14 @@
 // and two Server-Sent Events streams (registry + queue events for an evented UI, and a D2C tail).
 import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
 import { SENDER_SYSTEM_PROPERTIES } from '../../core/message/model';
-import type { C2dSendOptions, D2cStartPosition, HubState } from '../contracts';
+import type { C2dSendOptions, Clock, D2cStartPosition, HubState } from '../contracts';
 import { apiError } from './apiErrors';
 import { param, readJson, sendEmpty, sendJson, type RouteContext, type Router } from './httpUtil';
 import {
-  c2dMessageToJson, d2cEventToJson, queueEventToJson, registryEventToJson, type C2dSendRequest, type HubEventJson, type HubInfoJson,
+  c2dMessageToJson, d2cEventToJson, queueEventToJson, registryEventToJson, type C2dSendRequest, type HubInfoJson,
 } from './jsonShapes';
 import { requireRight } from './requestAuth';
+import { EventBacklog } from './eventBacklog';
 import { SseStream } from './sse';
 
 const DEVICE = '([^/]+)';
@@ -81,9 +82,37 @@ function startPosition(ctx: RouteContext): D2cStartPosition {
   throw apiError('ArgumentInvalid', 400, `from must be earliest, latest, a sequence number or an ISO time, not "${from}".`);
 }
 
-/** Streams one partition's D2C events from `next` on, following appends until the stream closes. */
-function tailPartition(hub: HubState, sse: SseStream, partition: number, first: number): void {
-  let next = first;
+/**
+ * A tail event's id: where each partition of the stream goes on after it, `0=13,1=41,2=0,3=8`.
+ * A client that reconnects with it as Last-Event-ID continues every partition exactly there.
+ */
+function tailId(next: Map<number, number>): string {
+  return [...next].map(([p, n]) => `${p}=${n}`).join(',');
+}
+
+/** The positions of a tail's Last-Event-ID, or undefined without one; a malformed one is a 400. */
+function tailResume(ctx: RouteContext, partitions: number[]): Map<number, number> | undefined {
+  const id = headerValue(ctx.req.headers['last-event-id']);
+  if (id === undefined) return undefined;
+  const out = new Map<number, number>();
+  for (const pair of id.split(',')) {
+    const m = /^(\d+)=(\d+)$/.exec(pair);
+    if (m === null || !partitions.includes(Number(m[1])) || out.has(Number(m[1]))) {
+      throw apiError('ArgumentInvalid', 400, `Last-Event-ID must be partition=sequenceNumber pairs of this stream's partitions (like 0=13,1=41), not "${id.slice(0, 100)}".`);
+    }
+    out.set(Number(m[1]), Number(m[2]));
+  }
+  return out;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined || s === '' ? undefined : s;
+}
+
+/** Streams one partition's D2C events from `positions`' entry on, following appends until the stream closes. */
+function tailPartition(hub: HubState, sse: SseStream, partition: number, positions: Map<number, number>): void {
+  let next = positions.get(partition) ?? 0;
   let reading = false;
   let again = false;
   const drain = async (): Promise<void> => {
@@ -98,9 +127,11 @@ function tailPartition(hub: HubState, sse: SseStream, partition: number, first: 
         for (;;) {
           if (sse.isClosed) return;
           const events = await hub.d2c.read(partition, next, TAIL_BATCH);
-          for (const e of events) sse.send('d2c', d2cEventToJson(e), `${e.partition}:${e.sequenceNumber}`);
-          const last = events[events.length - 1];
-          if (last !== undefined) next = last.sequenceNumber + 1;
+          for (const e of events) {
+            next = e.sequenceNumber + 1;
+            positions.set(partition, next);
+            sse.send('d2c', d2cEventToJson(e), tailId(positions));
+          }
           if (events.length < TAIL_BATCH) break;
         }
       } while (again);
@@ -119,12 +150,14 @@ function tailPartition(hub: HubState, sse: SseStream, partition: number, first: 
 
 export interface LocalRouteDeps {
   hub: HubState;
+  clock: Clock;
   info(): Omit<HubInfoJson, 'deviceCount' | 'partitionCount' | 'partitions' | 'consumerGroups'>;
   /** Open SSE streams, ended when the hub closes. */
   streams: Set<SseStream>;
 }
 
-export function addLocalRoutes(router: Router, deps: LocalRouteDeps): void {
+/** Adds the `/local/` routes; the returned function stops their hub subscriptions. */
+export function addLocalRoutes(router: Router, deps: LocalRouteDeps): () => void {
   const { hub, streams } = deps;
   const openStream = (ctx: RouteContext): SseStream => {
     const sse = new SseStream(ctx.res);
@@ -200,18 +233,25 @@ export function addLocalRoutes(router: Router, deps: LocalRouteDeps): void {
     sendEmpty(ctx.res, 204);
   });
 
+  // One numbering for every stream, so a client resumes with the id it saw last (Last-Event-ID).
+  const backlog = new EventBacklog({ clock: deps.clock });
+  const offRegistry = hub.registry.events.subscribe((event) => backlog.push('registry', () => registryEventToJson(event)));
+  const offQueue = hub.c2d.events.subscribe((event) => backlog.push('queue', () => queueEventToJson(event)));
+
   router.add('GET', /^\/local\/events$/, (ctx) => {
     requireRight(ctx.principal(), 'RegistryRead', 'ServiceConnect');
+    const lastId = headerValue(ctx.req.headers['last-event-id']);
     const sse = openStream(ctx);
-    const offRegistry = hub.registry.events.subscribe((event) => {
-      const e: HubEventJson = { kind: 'registry', event: registryEventToJson(event) };
-      sse.send('registry', e.event);
-    });
-    const offQueue = hub.c2d.events.subscribe((event) => sse.send('queue', queueEventToJson(event)));
-    sse.whenClosed(() => {
-      offRegistry();
-      offQueue();
-    });
+    if (lastId !== undefined) {
+      const missed = backlog.since(lastId);
+      if (missed === undefined) sse.send('reset', { reason: `events after ${lastId.slice(0, 100)} are not available (the hub restarted, or they are too old): list again` }, backlog.lastId);
+      else for (const e of missed) sse.sendText(e.name, e.json, e.id);
+    } else {
+      sse.sendId(backlog.lastId);
+    }
+    // Replayed and subscribed in one turn: nothing falls between the two.
+    const off = backlog.listen((e) => sse.sendText(e.name, e.json, e.id));
+    sse.whenClosed(off);
   });
 
   router.add('GET', /^\/local\/d2c\/tail$/, async (ctx) => {
@@ -226,11 +266,23 @@ export function addLocalRoutes(router: Router, deps: LocalRouteDeps): void {
       }
       partitions = [n];
     }
-    const position = startPosition(ctx);
-    const starts = await Promise.all(partitions.map((n) => hub.d2c.resolveStart(n, position)));
+    // Last-Event-ID (a reconnect) wins over `from`: it says where each partition goes on.
+    let positions = tailResume(ctx, partitions);
+    if (positions === undefined || positions.size < partitions.length) {
+      const position = startPosition(ctx);
+      const starts = await Promise.all(partitions.map((n) => hub.d2c.resolveStart(n, position)));
+      const resumed = positions;
+      positions = new Map(partitions.map((n, i) => [n, resumed?.get(n) ?? starts[i] ?? 0]));
+    }
     const sse = openStream(ctx);
-    partitions.forEach((n, i) => tailPartition(hub, sse, n, starts[i] ?? 0));
+    sse.sendId(tailId(positions));
+    for (const n of partitions) tailPartition(hub, sse, n, positions);
   });
+
+  return () => {
+    offRegistry();
+    offQueue();
+  };
 }
 
 function countDevices(hub: HubState): number {

@@ -27,11 +27,21 @@ export class SseStream {
   }
 
   send(event: string, data: unknown, id?: string): void {
+    this.sendText(event, JSON.stringify(data), id);
+  }
+
+  /** Sends data already serialised (one line of JSON). */
+  sendText(event: string, json: string, id?: string): void {
     if (this.closed) return;
     let frame = `event: ${event}\n`;
     if (id !== undefined) frame += `id: ${id}\n`;
-    frame += `data: ${JSON.stringify(data)}\n\n`;
+    frame += `data: ${json}\n\n`;
     this.res.write(frame);
+  }
+
+  /** Tells the client where the stream stands before any event, so a reconnect resumes there. */
+  sendId(id: string): void {
+    if (!this.closed) this.res.write(`id: ${id}\n\n`);
   }
 
   /** Registers cleanup (unsubscribe) run once when the stream ends for any reason. */

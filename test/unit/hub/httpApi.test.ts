@@ -36,6 +36,52 @@ async function rejects(p: Promise<unknown>, status: number, code: string): Promi
   assert.fail(`expected ${status} ${code}`);
 }
 
+
+interface SseFrame { event: string; id?: string; data: unknown }
+
+/** Reads a Server-Sent Events stream until `until` says stop, then drops the connection. */
+function readSse(t: TestHub, path: string, auth: string, headers: Record<string, string>, until: (frames: SseFrame[]) => boolean, onOpen?: () => void): Promise<SseFrame[]> {
+  return new Promise((resolve, reject) => {
+    const frames: SseFrame[] = [];
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`SSE ${path}: gave up after 10 s with ${JSON.stringify(frames).slice(0, 500)}`));
+    }, 10_000);
+    const req = request({ method: 'GET', hostname: 'localhost', port: t.apiPort, path, ca: t.ca, headers: { authorization: auth, ...headers } }, (res) => {
+      if ((res.statusCode ?? 0) !== 200) {
+        clearTimeout(timer);
+        reject(new Error(`status ${res.statusCode}`));
+        return;
+      }
+      onOpen?.();
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        buf += c;
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const lines = buf.slice(0, i).split('\n');
+          buf = buf.slice(i + 2);
+          const f: Partial<SseFrame> = {};
+          for (const l of lines) {
+            if (l.startsWith('event: ')) f.event = l.slice(7);
+            else if (l.startsWith('id: ')) f.id = l.slice(4);
+            else if (l.startsWith('data: ')) f.data = JSON.parse(l.slice(6));
+          }
+          if (f.event !== undefined) frames.push(f as SseFrame);
+        }
+        if (until(frames)) {
+          clearTimeout(timer);
+          req.destroy();
+          resolve(frames);
+        }
+      });
+    });
+    req.on('error', (e) => (frames.length > 0 ? undefined : reject(e)));
+    req.end();
+  });
+}
+
 void describe('HTTPS API', () => {
   let t: TestHub;
   let api: LocalHubClient;
@@ -204,6 +250,85 @@ void describe('HTTPS API', () => {
     assert.ok(enq && enq.kind === 'queue' && enq.event.type === 'c2dEnqueued');
     assert.equal(enq.event.message.messageId, 'sse-1');
     assert.equal(enq.event.depth, 1);
+  });
+
+  void it('event stream resumes with Last-Event-ID: what was missed is replayed in order; an unknown id gets reset', async () => {
+    const auth = (api as unknown as { authorization(): string }).authorization();
+    const created = (f: SseFrame[], id: string): boolean => f.some((x) => x.event === 'registry' && (x.data as { device?: { deviceId: string } }).device?.deviceId === id);
+    let opened!: () => void;
+    const open = new Promise<void>((r) => (opened = r));
+    const first = readSse(t, '/local/events', auth, {}, (f) => created(f, 'resume-2'), opened);
+    await open;
+    await api.createDevice({ deviceId: 'resume-1' });
+    await api.createDevice({ deviceId: 'resume-2' });
+    const seen = await first;
+    const one = seen.find((x) => created([x], 'resume-1'))!;
+    assert.match(one.id ?? '', /^[0-9a-z]+\.\d+$/);
+    // While no stream is open (a client reconnecting), events are still kept for a while.
+    await api.createDevice({ deviceId: 'resume-3' });
+    const replay = await readSse(t, '/local/events', auth, { 'last-event-id': one.id! }, (f) => created(f, 'resume-3'));
+    const ids = replay.filter((x) => x.event === 'registry').map((x) => (x.data as { device?: { deviceId: string } }).device?.deviceId);
+    assert.deepEqual(ids, ['resume-2', 'resume-3'], 'exactly the events after the id, in order');
+    assert.deepEqual(replay.map((x) => x.id), seen.slice(seen.indexOf(one) + 1).map((x) => x.id).concat(replay.at(-1)!.id), 'the same ids as first sent');
+    // An id of another hub run (or garbage): reset, with the id to continue from.
+    const reset = await readSse(t, '/local/events', auth, { 'last-event-id': 'zzz.12' }, (f) => f.length > 0);
+    assert.equal(reset[0]!.event, 'reset');
+    assert.match(String((reset[0]!.data as { reason: string }).reason), /list again/);
+    assert.equal(reset[0]!.id?.split('.')[0], one.id!.split('.')[0]);
+  });
+
+  void it('the client reconnects a dropped stream by itself and gets the events it missed', async () => {
+    const events: HubEvent[] = [];
+    const errors: Error[] = [];
+    const sub = api.subscribe((e) => events.push(e), (e) => errors.push(e));
+    await sub.ready;
+    await api.createDevice({ deviceId: 'drop-1' });
+    const has = (id: string): true | undefined => (events.some((e) => e.kind === 'registry' && e.event.type === 'deviceCreated' && e.event.device.deviceId === id) ? true : undefined);
+    await eventually(() => has('drop-1'), 'first event');
+    // Drop every connection the client has (a network blip), then change things meanwhile.
+    const agent = (api as unknown as { agent: { sockets: Record<string, Array<{ destroy(): void }>> } }).agent;
+    for (const list of Object.values(agent.sockets)) for (const socket of list) socket.destroy();
+    await api.createDevice({ deviceId: 'drop-2' });
+    await eventually(() => has('drop-2'), 'event after the drop');
+    sub.close();
+    assert.ok(errors.length >= 1, 'the drop was reported');
+    const created = events.flatMap((e) => (e.kind === 'registry' && e.event.type === 'deviceCreated' ? [e.event.device.deviceId] : []));
+    assert.deepEqual(created, ['drop-1', 'drop-2'], 'each once');
+  });
+
+  void it('a tail dropped before its first event still resumes where it started (the stream opens with an id)', async () => {
+    const d2c = t.hub.hubState.d2c;
+    const got: string[] = [];
+    const errors: Error[] = [];
+    const sub = api.tailD2c({ from: 'latest' }, (e) => got.push(String(e.systemProperties.messageId)), (e) => errors.push(e));
+    await sub.ready;
+    const agent = (api as unknown as { agent: { sockets: Record<string, Array<{ destroy(): void }>> } }).agent;
+    for (const list of Object.values(agent.sockets)) for (const socket of list) socket.destroy();
+    // Appended while no stream is open: a reconnect with from=latest alone would skip these.
+    for (let i = 0; i < 6; i++) await d2c.append({ deviceId: `gap-${i}`, systemProperties: { messageId: `gap${i}` }, applicationProperties: [], body: Buffer.from('x') });
+    await eventually(() => (got.filter((m) => m.startsWith('gap')).length >= 6 ? true : undefined), 'the events appended during the drop');
+    sub.close();
+    assert.ok(errors.length >= 1, 'the drop was reported');
+    assert.deepEqual(got.filter((m) => m.startsWith('gap')).sort(), ['gap0', 'gap1', 'gap2', 'gap3', 'gap4', 'gap5']);
+  });
+
+  void it('D2C tail ids carry every partition\'s position; Last-Event-ID continues each one there', async () => {
+    const auth = (api as unknown as { authorization(): string }).authorization();
+    const d2c = t.hub.hubState.d2c;
+    const before = Array.from({ length: d2c.partitionCount }, (_, p) => d2c.partitionInfo(p).lastEnqueuedSequenceNumber + 1);
+    for (let i = 0; i < 12; i++) await d2c.append({ deviceId: `tail-${i}`, systemProperties: { messageId: `m${i}` }, applicationProperties: [], body: Buffer.from(`b${i}`) });
+    const mine = (f: SseFrame[]): SseFrame[] => f.filter((x) => x.event === 'd2c' && /^m\d+$/.test(String((x.data as { systemProperties: { messageId?: string } }).systemProperties.messageId)));
+    const from = before.map((n, p) => `${p}=${n}`).join(',');
+    const all = mine(await readSse(t, '/local/d2c/tail', auth, { 'last-event-id': from }, (f) => mine(f).length >= 12));
+    assert.equal(all.length, 12, 'Last-Event-ID positions start each partition there');
+    for (const f of all) assert.match(f.id ?? '', /^0=\d+,1=\d+,2=\d+,3=\d+$/);
+    const k = 5;
+    const rest = mine(await readSse(t, '/local/d2c/tail?from=latest', auth, { 'last-event-id': all[k]!.id! }, (f) => mine(f).length >= 12 - k - 1));
+    const ids = (fs: SseFrame[]): string[] => fs.map((x) => String((x.data as { systemProperties: { messageId?: string } }).systemProperties.messageId)).sort();
+    assert.deepEqual(ids(rest), ids(all.slice(k + 1)), 'exactly the events after that id, despite from=latest');
+    const bad = await raw(t, 'GET', '/local/d2c/tail', auth, undefined, { 'last-event-id': '9=1' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /Last-Event-ID must be partition=sequenceNumber pairs/);
   });
 
   void it('registry events carry no device keys, also to a ServiceConnect-only policy (which may not read keys)', async () => {
