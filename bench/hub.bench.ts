@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     for (const t of targets) await t.stop();
     rmSync(work, { recursive: true, force: true });
   }
-  if (only.length > 0 || loadsArg !== undefined || process.env['HUB_BENCH_WINDOW'] !== undefined || baselineRoot !== undefined) return;
+  if (only.length > 0 || loadsArg !== undefined || process.env['HUB_BENCH_WINDOW'] !== undefined || process.env['HUB_BENCH_HUB_ARGS'] !== undefined || baselineRoot !== undefined) return;
   report(measured);
 }
 

@@ -13,8 +13,10 @@ export async function startHubTarget(root: string, dataDir: string, deviceCount 
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
   // HUB_BENCH_NODE_ARGS: extra Node flags for the hub process only (for example --cpu-prof when profiling).
   const extra = (process.env['HUB_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+  // HUB_BENCH_HUB_ARGS: extra `iot-hub-local start` options (for example --partitions 1), for diagnosis.
+  const hubArgs = (process.env['HUB_BENCH_HUB_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...extra, join(root, 'dist/hub-cli.js'), 'start', '--data-dir', dataDir,
-    '--mqtt-port', '0', '--api-port', '0', '--amqp-port', 'off', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    '--mqtt-port', '0', '--api-port', '0', '--amqp-port', 'off', '--json', ...hubArgs], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = JSON.parse(await waitForLine(child, (l) => l.startsWith('{'), 180_000)) as {
     mqtt: { url: string }; api: { url: string }; caCertPath: string; hostName: string; hubConnectionString: string;
   };

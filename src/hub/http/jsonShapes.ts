@@ -84,11 +84,6 @@ export function registryEventToJson(event: RegistryEvent): RegistryEventJson {
   return { type: event.type, device: { ...rest, authentication: { type: authentication.type } } };
 }
 
-/** One event on `GET /local/events` (Server-Sent Events, `event:` = `registry` | `queue`). */
-export type HubEventJson =
-  | { kind: 'registry'; event: RegistryEventJson }
-  | { kind: 'queue'; event: QueueEventJson };
-
 export type QueueEventJson =
   | { type: 'c2dEnqueued'; deviceId: string; message: C2dMessageJson; depth: number }
   | { type: 'c2dStateChanged'; deviceId: string; message: C2dMessageJson; depth: number }
