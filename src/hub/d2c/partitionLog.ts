@@ -64,7 +64,10 @@ interface Segment {
   indexTime: number[];
   created: boolean;
   creating?: Promise<void> | undefined;
-  readHandle?: fsp.FileHandle | undefined;
+  /** The shared read handle, opening or open (one per segment however many readers race to open it). */
+  readHandle?: Promise<fsp.FileHandle> | undefined;
+  /** Deleted by retention or closed with the log: a handle that finishes opening now is closed at once. */
+  retired?: boolean;
   writeHandle?: fsp.FileHandle | undefined;
   /** A zero-fill extending allocatedSize, running beside the writes (see reserveAhead). */
   extending?: Promise<void> | undefined;
@@ -737,8 +740,32 @@ export class PartitionLog {
     return lo;
   }
 
-  private async readHandle(seg: Segment): Promise<fsp.FileHandle> {
-    return seg.readHandle ??= await fsp.open(seg.file, 'r');
+  private readHandle(seg: Segment): Promise<fsp.FileHandle> {
+    if (seg.retired) return Promise.reject(new Error(`D2C segment ${seg.file} was removed`));
+    if (seg.readHandle !== undefined) return seg.readHandle;
+    // The promise, not the handle, is shared: two readers awaiting one open must not open twice
+    // (the loser's handle would leak), and an open that ends after retirement closes itself.
+    const opening = fsp.open(seg.file, 'r').then(async (h) => {
+      if (!seg.retired) return h;
+      await h.close().catch(() => undefined);
+      throw new Error(`D2C segment ${seg.file} was removed`);
+    });
+    seg.readHandle = opening;
+    opening.catch(() => {
+      if (seg.readHandle === opening) seg.readHandle = undefined;
+    });
+    return opening;
+  }
+
+  /** Closes a segment's handles for good (retention deleting it, or the log closing). */
+  private async releaseSegment(seg: Segment): Promise<void> {
+    seg.retired = true;
+    const reading = seg.readHandle;
+    const writing = seg.writeHandle;
+    seg.readHandle = undefined;
+    seg.writeHandle = undefined;
+    await reading?.then((h) => h.close()).catch(() => undefined);
+    await writing?.close().catch(() => undefined);
   }
 
   /**
@@ -898,10 +925,7 @@ export class PartitionLog {
       if (!expired) break;
       this.segments.shift();
       removed += seg.durableNextSeq - seg.baseSequenceNumber;
-      const handles = [seg.readHandle, seg.writeHandle];
-      seg.readHandle = undefined;
-      seg.writeHandle = undefined;
-      for (const h of handles) await h?.close().catch(() => undefined);
+      await this.releaseSegment(seg);
       await fsp.unlink(seg.file).catch((e: unknown) => this.o.log.warn(`D2C retention could not delete ${seg.file}: ${errorText(e)}`));
     }
     const beginning = this.beginningSeq;
@@ -915,12 +939,7 @@ export class PartitionLog {
     await this.drain();
     this.closed = true;
     while (this.background.size > 0) await Promise.all([...this.background]);
-    for (const seg of this.segments) {
-      const handles = [seg.readHandle, seg.writeHandle];
-      seg.readHandle = undefined;
-      seg.writeHandle = undefined;
-      for (const h of handles) await h?.close().catch(() => undefined);
-    }
+    for (const seg of this.segments) await this.releaseSegment(seg);
   }
 }
 

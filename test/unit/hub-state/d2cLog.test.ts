@@ -1,7 +1,7 @@
 // The D2C log on real files: append/read, start positions, partition info, restart, retention,
 // torn-tail recovery and corruption reporting.
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/hub/clock';
@@ -250,6 +250,48 @@ void describe('D2C log', () => {
         // And the healthy partitions keep accepting appends after the failure.
         assert.equal((await append(log, ids[3]!, 'after')).sequenceNumber, 500);
       });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  void it('readers racing to open a segment share one handle; reads racing retention leave no handle open', async () => {
+    const dir = tempDir();
+    const clock = new ManualClock(T0);
+    const opts = { dir: dir.path, clock, retentionMs: 3600_000, segmentBytes: 2048 };
+    // This process's open files under the data dir (a leaked handle on a deleted segment reads "... (deleted)").
+    const openFiles = (): string[] => readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        const target = readlinkSync(`/proc/self/fd/${fd}`);
+        return target.startsWith(dir.path) ? [target] : [];
+      } catch {
+        return [];
+      }
+    });
+    try {
+      await withLog(opts, async (log) => {
+        for (let i = 0; i < 40; i++) await append(log, 'd', `old-${i}-${'y'.repeat(40)}`);
+        clock.advance(30 * 60_000);
+        await append(log, 'd', 'recent');
+      });
+      const first = segmentFiles(dir.path)[0]!;
+      assert.ok(segmentFiles(dir.path).length > 3, 'several segments');
+      await withLog(opts, async (log) => {
+        const reads = await Promise.all(Array.from({ length: 5 }, () => log.read(0, 0, 5)));
+        for (const r of reads) assert.deepEqual(r.map((e) => e.sequenceNumber), [0, 1, 2, 3, 4]);
+        assert.equal(openFiles().filter((f) => f === first).length, 1, 'five readers, one read handle');
+      });
+      await withLog(opts, async (log) => {
+        clock.advance(40 * 60_000); // everything but "recent" is past retention
+        const racing = Promise.all([log.read(0, 0, 100), log.read(0, 20, 100), log.read(0, 35, 100)]);
+        await log.applyRetention();
+        for (const r of await racing) {
+          const seqs = r.map((e) => e.sequenceNumber);
+          assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), 'in order or fewer, never an error');
+        }
+        assert.deepEqual(openFiles().filter((f) => f.endsWith('(deleted)')), [], 'no handle left on a deleted segment');
+      });
+      assert.deepEqual(openFiles(), [], 'closing the log closes every handle');
     } finally {
       dir.remove();
     }
