@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Clock, ClockTimer, D2cAppend, D2cEvent, D2cLog, D2cStartPosition, HubLogger, PartitionInfo } from '../contracts';
 import { HubStorageError } from '../state/storageError';
+import { WriteGate } from './writeGate';
 import { PartitionLog } from './partitionLog';
 import type { RecordMeta } from './recordCodec';
 import { partitionForDevice } from './partitioner';
@@ -28,6 +29,11 @@ export interface D2cLogOptions {
   tailCacheEvents?: number;
   tailCacheBytes?: number;
   tailCacheMaxAgeMs?: number;
+  /**
+   * How many partitions' writes go to disk at once (default 1): a durable write costs about the
+   * same CPU whatever its size, so partitions taking turns write fewer, larger batches.
+   */
+  concurrentWrites?: number;
 }
 
 /** How often cached events older than tailCacheMaxAgeMs are dropped. */
@@ -63,6 +69,7 @@ export class FileD2cLog implements D2cLog {
     const partitionCount = await resolvePartitionCount(options);
     const segmentMaxAgeMs = Math.max(1000, Math.min(options.retentionMs / 8, 60 * 60 * 1000));
     const partitions: PartitionLog[] = [];
+    const writeGate = new WriteGate(options.concurrentWrites ?? 1);
     try {
       for (let p = 0; p < partitionCount; p++) {
         partitions.push(await PartitionLog.open({
@@ -76,6 +83,7 @@ export class FileD2cLog implements D2cLog {
           preallocateBytes: options.preallocateBytes ?? 8 * 1024 * 1024,
           tailCacheEvents: options.tailCacheEvents ?? 2048,
           tailCacheBytes: options.tailCacheBytes ?? 2 * 1024 * 1024,
+          writeGate,
         }));
       }
     } catch (e) {

@@ -15,6 +15,7 @@ import {
   FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, checkFrame, decodeFrame, decodeSegmentHeader,
   encodeSegmentHeader, peekFrame, prepareRecord, stampedProperties, writeRecord, type RecordMeta,
 } from './recordCodec';
+import type { WriteGate } from './writeGate';
 import { ArenaPool, type Arena } from './arenaPool';
 
 /** Every INDEX_STRIDE-th record's position and time are kept in memory (a sparse index). */
@@ -42,6 +43,8 @@ export interface PartitionLogOptions {
   preallocateBytes: number;
   tailCacheEvents: number;
   tailCacheBytes: number;
+  /** Shared by a log's partitions: how many of their writes go to disk at once (none: no limit). */
+  writeGate?: WriteGate | undefined;
 }
 
 interface Segment {
@@ -410,9 +413,10 @@ export class PartitionLog {
     try {
       let inFlight = this.startWrite();
       while (inFlight !== undefined) {
-        const { seg, batch, bytes, written } = inFlight;
+        const { seg, batch, written } = inFlight;
+        let bytes: number;
         try {
-          await written;
+          bytes = await written;
         } catch (e) {
           const error = e instanceof HubStorageError ? e
             : new HubStorageError('io', seg.file, `Writing the D2C log file ${seg.file} failed: ${errorText(e)}`, { cause: e });
@@ -455,7 +459,7 @@ export class PartitionLog {
   }
 
   /** Takes the next batch (at most maxBatchBytes, all for one segment) and starts writing it. */
-  private startWrite(): { seg: Segment; batch: PendingAppend[]; bytes: number; written: Promise<void> } | undefined {
+  private startWrite(): { seg: Segment; batch: PendingAppend[]; written: Promise<number> } | undefined {
     if (this.pending.length === 0) return undefined;
     const seg = this.pending[0]!.segment;
     let bytes = 0;
@@ -468,7 +472,7 @@ export class PartitionLog {
     const written = this.failed !== undefined ? Promise.reject(this.failed) : this.writeBatch(seg, batch, bytes);
     // Awaited by the flush loop once the previous batch's callbacks ran; not an unhandled rejection before that.
     written.catch(() => undefined);
-    return { seg, batch, bytes, written };
+    return { seg, batch, written };
   }
 
   /** Runs an append's callback; one that throws must not strand the rest of the batch. */
@@ -480,18 +484,32 @@ export class PartitionLog {
     }
   }
 
-  /** Issues the write synchronously when the segment is open and has room (the usual case). */
-  private async writeBatch(seg: Segment, batch: PendingAppend[], bytes: number): Promise<void> {
+  /**
+   * Writes the batch and resolves with its byte count. Issues the write synchronously when the
+   * segment is open, has room and the write gate is open (the usual case); a batch that waited for
+   * its turn at the gate first takes the appends queued meanwhile (`batch` grows in place).
+   */
+  private async writeBatch(seg: Segment, batch: PendingAppend[], bytes: number): Promise<number> {
     if (!seg.created) await this.ensureCreated(seg);
     const handle = seg.writeHandle ??= await fsp.open(seg.file, WRITE_FLAGS);
-    if (this.o.preallocateBytes > 0 && seg.durableSize + bytes > seg.allocatedSize) await this.reserve(seg, seg.durableSize + bytes);
-    const data = contiguous(batch) ?? Buffer.concat(batch.map((p) => p.arena.buf.subarray(p.start, p.start + p.length)), bytes);
-    let written = 0;
-    while (written < data.length) {
-      const r = await handle.write(data, written, data.length - written, seg.durableSize + written);
-      written += r.bytesWritten;
+    const gate = this.o.writeGate;
+    let release = gate?.tryEnter();
+    if (gate !== undefined && release === undefined) {
+      release = await gate.enter();
+      bytes += this.takeMore(seg, batch, bytes);
     }
-    if (O_DSYNC === undefined) await handle.datasync();
+    try {
+      if (this.o.preallocateBytes > 0 && seg.durableSize + bytes > seg.allocatedSize) await this.reserve(seg, seg.durableSize + bytes);
+      const data = contiguous(batch) ?? Buffer.concat(batch.map((p) => p.arena.buf.subarray(p.start, p.start + p.length)), bytes);
+      let written = 0;
+      while (written < data.length) {
+        const r = await handle.write(data, written, data.length - written, seg.durableSize + written);
+        written += r.bytesWritten;
+      }
+      if (O_DSYNC === undefined) await handle.datasync();
+    } finally {
+      release?.();
+    }
     if (this.o.preallocateBytes > 0) this.reserveAhead(seg, seg.durableSize + bytes);
     // The previous segment's handle is no longer needed for writing once this one is in use.
     const idx = this.segments.indexOf(seg);
@@ -501,6 +519,19 @@ export class PartitionLog {
       prev.writeHandle = undefined;
       this.inBackground(this.retire(prev, h), `trimming ${prev.file}`);
     }
+    return bytes;
+  }
+
+  /** Moves appends queued for `seg` onto a batch that waited for its turn, up to maxBatchBytes; returns their bytes. */
+  private takeMore(seg: Segment, batch: PendingAppend[], bytes: number): number {
+    let n = 0;
+    let more = 0;
+    while (n < this.pending.length && this.pending[n]!.segment === seg && bytes + more < this.o.maxBatchBytes) {
+      more += this.pending[n]!.length;
+      n++;
+    }
+    for (const p of this.pending.splice(0, n)) batch.push(p);
+    return more;
   }
 
   /**
