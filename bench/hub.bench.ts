@@ -1,7 +1,7 @@
 // npm run bench:hub — the local hub against plain aedes over TLS and Debian's mosquitto, with the
 // same load generator (its own process) for every target. Prints figures and writes
 // bench/results/hub.md. Loads: durable D2C throughput, C2D end-to-end latency, idle memory.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,17 +34,37 @@ const IDLE_DEVICES = quick ? 200 : 1_000;
 
 interface Figures { d2cPerSecond: number; d2cCpuMicrosPerMessage: number; c2dP50: number; c2dP99: number; idleRssMb: number; idleDevices: number; baselineRssMb: number }
 
+// D2C rounds run twice per target: pinned (the load generator on CPU 0, the target with all its
+// threads on CPU 1, so neither steals the other's core: the target's figure, as with devices on
+// other machines) and unpinned (the scheduler places everything on both cores, as before 3 Dec
+// 2026; shown beside it). Pinning needs taskset and 2 cores; without them only unpinned runs.
+const CPUS = cpus().length;
+const CAN_PIN = CPUS >= 2 && process.platform === 'linux' && (() => {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+/** Sets the CPUs of a process and all its threads (threads made later inherit them). */
+function pin(pid: number, cpuList: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+}
+const ALL_CPUS = `0-${CPUS - 1}`;
+
 let generatorBundle: string | undefined;
 function generator(): string {
   generatorBundle ??= bundleScript(root, 'bench/hub/loadGenerator.ts');
   return generatorBundle;
 }
 
-function runGenerator(job: Job, onLine: (line: Record<string, unknown>) => void = () => {}): Promise<Record<string, number>> {
+function runGenerator(job: Job, onLine: (line: Record<string, unknown>) => void = () => {}, cpuList?: string): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const jobFile = join(mkdtempSync(join(tmpdir(), 'hub-bench-job-')), 'job.json');
     writeFileSync(jobFile, JSON.stringify(job));
     const child = spawn(process.execPath, [generator(), jobFile], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    if (cpuList !== undefined) pin(child.pid!, cpuList);
     let result: Record<string, number> | undefined;
     createInterface({ input: child.stdout }).on('line', (line) => {
       const msg = JSON.parse(line) as Record<string, unknown>;
@@ -61,15 +81,17 @@ function runGenerator(job: Job, onLine: (line: Record<string, unknown>) => void 
 
 interface D2cRound { perSecond: number; cpuMicrosPerMessage: number; generatorCpuMicrosPerMessage: number }
 
-async function measureD2c(target: Target): Promise<D2cRound> {
+async function measureD2c(target: Target, pinned: boolean): Promise<D2cRound> {
   // Durable D2C throughput: 100 devices, QoS 1, 1 KB, a window of 10 in flight per device.
   const devices = await target.credentials(D2C_DEVICES);
+  pin(target.pid, pinned ? '1' : ALL_CPUS);
   let cpuStart = 0;
   let cpuEnd = 0;
   const d2c = await runGenerator({ mode: 'd2c', url: target.url, ca: target.ca, devices, payloadBytes: 1024, windowPerDevice: WINDOW, durationMs: D2C_MS, warmupMs: 2_000 }, (l) => {
     if (l['phase'] === 'measure-start') cpuStart = cpuSeconds(target.pid);
     if (l['phase'] === 'measure-end') cpuEnd = cpuSeconds(target.pid);
-  });
+  }, pinned ? '0' : undefined);
+  if (pinned) pin(target.pid, ALL_CPUS);
   return { perSecond: d2c['perSecond']!, cpuMicrosPerMessage: ((cpuEnd - cpuStart) * 1e6) / d2c['acked']!, generatorCpuMicrosPerMessage: d2c['generatorCpuMicrosPerMessage']! };
 }
 
@@ -96,7 +118,7 @@ function median(xs: number[]): number {
   return s.length === 0 ? NaN : s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-interface Measured { name: string; figures: Figures; rounds: D2cRound[] }
+interface Measured { name: string; figures: Figures; rounds: D2cRound[]; unpinnedRounds: D2cRound[] }
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'hub-bench-'));
@@ -120,17 +142,21 @@ async function main(): Promise<void> {
     for (const start of starters) {
       const target = await start();
       targets.push(target);
-      measured.push({ name: target.name, rounds: [], figures: { d2cPerSecond: NaN, d2cCpuMicrosPerMessage: NaN, c2dP50: NaN, c2dP99: NaN, idleRssMb: NaN, idleDevices: IDLE_DEVICES, baselineRssMb: rssMegabytes(target.pid) } });
+      measured.push({ name: target.name, rounds: [], unpinnedRounds: [], figures: { d2cPerSecond: NaN, d2cCpuMicrosPerMessage: NaN, c2dP50: NaN, c2dP99: NaN, idleRssMb: NaN, idleDevices: IDLE_DEVICES, baselineRssMb: rssMegabytes(target.pid) } });
     }
     if (loads.has('d2c')) {
       for (let round = 1; round <= D2C_ROUNDS; round++) {
         for (const [i, target] of targets.entries()) {
-          process.stderr.write(`D2C round ${round}/${D2C_ROUNDS}: ${target.name}... `);
-          const r = await measureD2c(target);
-          measured[i]!.rounds.push(r);
-          process.stderr.write(`${Math.round(r.perSecond)} msg/s, ${r.cpuMicrosPerMessage.toFixed(1)} us/msg (generator ${r.generatorCpuMicrosPerMessage.toFixed(1)})\n`);
+          for (const pinned of CAN_PIN ? [true, false] : [false]) {
+            process.stderr.write(`D2C round ${round}/${D2C_ROUNDS}${pinned ? ' pinned' : ' unpinned'}: ${target.name}... `);
+            const r = await measureD2c(target, pinned);
+            (pinned ? measured[i]!.rounds : measured[i]!.unpinnedRounds).push(r);
+            process.stderr.write(`${Math.round(r.perSecond)} msg/s, ${r.cpuMicrosPerMessage.toFixed(1)} us/msg (generator ${r.generatorCpuMicrosPerMessage.toFixed(1)})\n`);
+          }
         }
       }
+      // Without pinning, the unpinned rounds are the figures.
+      if (!CAN_PIN) for (const m of measured) m.rounds = m.unpinnedRounds.splice(0);
       for (const m of measured) {
         m.figures.d2cPerSecond = median(m.rounds.map((r) => r.perSecond));
         m.figures.d2cCpuMicrosPerMessage = median(m.rounds.map((r) => r.cpuMicrosPerMessage));
@@ -164,7 +190,18 @@ function report(results: Measured[]): void {
     `| ${name} | ${f(x.d2cPerSecond)} | ${f(x.d2cCpuMicrosPerMessage, 1)} | ${f(x.c2dP50, 2)} | ${f(x.c2dP99, 2)} | ${f(x.idleRssMb)} (base ${f(x.baselineRssMb)}) |`);
   const roundRatios = hubM.rounds.map((r, i) => r.perSecond / aedesM.rounds[i]!.perSecond);
   const d2cRatio = median(roundRatios);
-  const roundLines = results.map((m) => `- ${m.name}: ${m.rounds.map((r) => `${f(r.perSecond)} msg/s (${f(r.cpuMicrosPerMessage, 1)} µs; generator ${f(r.generatorCpuMicrosPerMessage, 1)})`).join(', ')}`);
+  const roundText = (rounds: D2cRound[]): string => rounds.map((r) => `${f(r.perSecond)} msg/s (${f(r.cpuMicrosPerMessage, 1)} µs; generator ${f(r.generatorCpuMicrosPerMessage, 1)})`).join(', ');
+  const roundLines = results.map((m) => `- ${m.name}: ${roundText(m.rounds)}`);
+  const unpinned = hubM.unpinnedRounds.length > 0;
+  const unpinnedRatios = hubM.unpinnedRounds.map((r, i) => r.perSecond / aedesM.unpinnedRounds[i]!.perSecond);
+  const unpinnedRatio = unpinned ? median(unpinnedRatios) : NaN;
+  const unpinnedLines = unpinned ? [
+    `Unpinned D2C rounds (the same loads, every process free to run on both cores, so the generator and the broker's threads compete), in order; hub / aedes median ratio **${f(unpinnedRatio, 3)}x** (rounds ${unpinnedRatios.map((x) => f(x, 2)).join(', ')}):`,
+    ...results.map((m) => `- ${m.name}: ${roundText(m.unpinnedRounds)}`), '',
+  ] : [];
+  const placement = CAN_PIN
+    ? 'Placement: in the D2C rounds the load generator runs on CPU 0 and the target, all its threads included, on CPU 1 (taskset), so neither takes the other\'s core, as with devices on other machines; each D2C round is also run unpinned, shown after the table. C2D and memory run unpinned.'
+    : 'Placement: unpinned (taskset or a second core is missing).';
   const memRatio = hub.idleRssMb / aedes.idleRssMb;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const text = [
@@ -172,12 +209,14 @@ function report(results: Measured[]): void {
     `Measured ${new Date().toISOString()} on ${cpus().length} cores (${cpu}), ${f(totalmem() / 2 ** 30)} GiB, Node ${process.version}, by \`npm run bench:hub\`${quick ? ' (--quick)' : ''}.`,
     `Same load generator (MQTT.js, its own process) for every target; the hub is the shipped CLI bundle, the peers and the generator esbuild bundles, all under plain Node. D2C: ${D2C_DEVICES} devices, QoS 1, 1 KB, ${WINDOW} in flight per device, ${D2C_MS / 1000} s after a 2 s warm-up, ${D2C_ROUNDS} rounds alternating between the targets (median shown); the hub sends each PUBACK only once the message is on disk (group commit).`,
     `C2D: one device, one message at a time, ${C2D_COUNT} messages after 50 warm-up, latency = send -> device receipt (hub: HTTPS management API send -> queue -> MQTT delivery, which starts while the queue's commit is in flight; the HTTP 201, awaited before the next send, comes once the message is durable; peers: an MQTT publish by a service client). Memory: ${IDLE_DEVICES} idle TLS devices connected after the D2C and C2D loads, broker RSS 3 s after the last connect.`,
+    placement,
     `Load average (1 min) ${loadStart.toFixed(2)} at the start and ${loadavg()[0]!.toFixed(2)} at the end: this machine is shared, so absolute figures move between runs; the ratios compare targets measured in the same run.`, '',
     '| target | D2C msg/s | broker CPU µs/msg | C2D p50 ms | C2D p99 ms | RSS MB idle devices |',
     '|---|---:|---:|---:|---:|---:|',
     ...rows, '',
-    'D2C rounds, in order (broker CPU per message; the load generator\'s own CPU per message):', ...roundLines, '',
-    `Targets: D2C >= 0.8x plain aedes over TLS: **${f(d2cRatio, 3)}x** (median of the rounds' ${roundRatios.map((x) => f(x, 2)).join(', ')}; ${d2cRatio >= 0.8 ? 'met' : 'NOT met'}); C2D p99 <= 5 ms: **${f(hub.c2dP99, 2)} ms** (${hub.c2dP99 <= 5 ? 'met' : 'NOT met'}); ${IDLE_DEVICES} devices <= 1.5x plain aedes memory: **${f(memRatio, 2)}x** (${memRatio <= 1.5 ? 'met' : 'NOT met'}).`, '',
+    `D2C rounds${CAN_PIN ? ' (pinned)' : ''}, in order (broker CPU per message; the load generator's own CPU per message):`, ...roundLines, '',
+    ...unpinnedLines,
+    `Targets: D2C >= 0.8x plain aedes over TLS${CAN_PIN ? ' (pinned)' : ''}: **${f(d2cRatio, 3)}x** (median of the rounds' ${roundRatios.map((x) => f(x, 2)).join(', ')}; ${d2cRatio >= 0.8 ? 'met' : 'NOT met'}); C2D p99 <= 5 ms: **${f(hub.c2dP99, 2)} ms** (${hub.c2dP99 <= 5 ? 'met' : 'NOT met'}); ${IDLE_DEVICES} devices <= 1.5x plain aedes memory: **${f(memRatio, 2)}x** (${memRatio <= 1.5 ? 'met' : 'NOT met'}).`, '',
     'Every full run, including those that missed a target: [hub-history.md](hub-history.md).', '',
   ].join('\n');
   process.stdout.write(text + '\n');
@@ -188,10 +227,10 @@ function report(results: Measured[]): void {
     const history = join(root, 'bench/results/hub-history.md');
     if (!existsSync(history)) {
       writeFileSync(history, '# Local hub benchmark: every full run\n\n`npm run bench:hub` appends a row per full run (the latest run\'s details are in hub.md).\n\n' +
-        '| measured (UTC) | load avg start/end | D2C ratio (rounds) | hub / aedes msg/s | hub / aedes µs/msg | C2D p99 ms | memory ratio | targets |\n|---|---|---|---|---|---:|---:|---|\n');
+        '| measured (UTC) | load avg start/end | D2C ratio pinned (rounds) | D2C ratio unpinned (rounds) | hub / aedes msg/s | hub / aedes µs/msg | C2D p99 ms | memory ratio | targets |\n|---|---|---|---|---|---|---:|---:|---|\n');
     }
     const met = d2cRatio >= 0.8 && hub.c2dP99 <= 5 && memRatio <= 1.5;
-    appendFileSync(history, `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${loadStart.toFixed(2)} / ${loadavg()[0]!.toFixed(2)} | ${f(d2cRatio, 3)} (${roundRatios.map((x) => f(x, 2)).join(', ')}) | ${f(hub.d2cPerSecond)} / ${f(aedes.d2cPerSecond)} | ${f(hub.d2cCpuMicrosPerMessage, 1)} / ${f(aedes.d2cCpuMicrosPerMessage, 1)} | ${f(hub.c2dP99, 2)} | ${f(memRatio, 2)} | ${met ? 'all met' : 'NOT all met'} |\n`);
+    appendFileSync(history, `| ${new Date().toISOString().slice(0, 16).replace('T', ' ')} | ${loadStart.toFixed(2)} / ${loadavg()[0]!.toFixed(2)} | ${CAN_PIN ? `${f(d2cRatio, 3)} (${roundRatios.map((x) => f(x, 2)).join(', ')})` : '-'} | ${CAN_PIN ? (unpinned ? `${f(unpinnedRatio, 3)} (${unpinnedRatios.map((x) => f(x, 2)).join(', ')})` : '-') : `${f(d2cRatio, 3)} (${roundRatios.map((x) => f(x, 2)).join(', ')})`} | ${f(hub.d2cPerSecond)} / ${f(aedes.d2cPerSecond)} | ${f(hub.d2cCpuMicrosPerMessage, 1)} / ${f(aedes.d2cCpuMicrosPerMessage, 1)} | ${f(hub.c2dP99, 2)} | ${f(memRatio, 2)} | ${met ? 'all met' : 'NOT all met'} |\n`);
   }
 }
 
