@@ -37,6 +37,12 @@ async function rejects(p: Promise<unknown>, status: number, code: string): Promi
 }
 
 
+/** Drops every connection a client holds open (a network blip), as the hub never would. */
+function dropConnections(client: LocalHubClient): void {
+  const agent = (client as unknown as { agent: { sockets: Record<string, Array<{ destroy(): void }>> } }).agent;
+  for (const list of Object.values(agent.sockets)) for (const socket of list) socket.destroy();
+}
+
 interface SseFrame { event: string; id?: string; data: unknown }
 
 /** Reads a Server-Sent Events stream until `until` says stop, then drops the connection. */
@@ -286,8 +292,7 @@ void describe('HTTPS API', () => {
     const has = (id: string): true | undefined => (events.some((e) => e.kind === 'registry' && e.event.type === 'deviceCreated' && e.event.device.deviceId === id) ? true : undefined);
     await eventually(() => has('drop-1'), 'first event');
     // Drop every connection the client has (a network blip), then change things meanwhile.
-    const agent = (api as unknown as { agent: { sockets: Record<string, Array<{ destroy(): void }>> } }).agent;
-    for (const list of Object.values(agent.sockets)) for (const socket of list) socket.destroy();
+    dropConnections(api);
     await api.createDevice({ deviceId: 'drop-2' });
     await eventually(() => has('drop-2'), 'event after the drop');
     sub.close();
@@ -302,8 +307,7 @@ void describe('HTTPS API', () => {
     const errors: Error[] = [];
     const sub = api.tailD2c({ from: 'latest' }, (e) => got.push(String(e.systemProperties.messageId)), (e) => errors.push(e));
     await sub.ready;
-    const agent = (api as unknown as { agent: { sockets: Record<string, Array<{ destroy(): void }>> } }).agent;
-    for (const list of Object.values(agent.sockets)) for (const socket of list) socket.destroy();
+    dropConnections(api);
     // Appended while no stream is open: a reconnect with from=latest alone would skip these.
     for (let i = 0; i < 6; i++) await d2c.append({ deviceId: `gap-${i}`, systemProperties: { messageId: `gap${i}` }, applicationProperties: [], body: Buffer.from('x') });
     await eventually(() => (got.filter((m) => m.startsWith('gap')).length >= 6 ? true : undefined), 'the events appended during the drop');
