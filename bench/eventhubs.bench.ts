@@ -21,7 +21,7 @@ import { create_container, types, type Connection, type EventContext, type Recei
 import type { HubLogger } from '../src/hub/contracts';
 import { startEventHubsEndpoint } from '../src/hub/eventhubs/endpoint';
 import { startLocalHub } from '../src/hub/localHub';
-import { openHubState } from '../src/hub/state/openHubState';
+import { openHubState } from '../src/hub/openHubState';
 
 const root = join(__dirname, '..');
 const argv = process.argv.slice(2);

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openHubState, type LocalHubState } from '../src/hub/state/openHubState';
+import { openHubState, type LocalHubState } from '../src/hub/openHubState';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -13,7 +13,7 @@ import { startEventHubsEndpoint, type EventHubsEndpoint } from './eventhubs/endp
 import { startApiServer, WEBSOCKET_PATH, type ApiServer } from './http/apiServer';
 import { API_VERSION } from './http/jsonShapes';
 import { startDeviceBroker, type DeviceBroker } from './mqtt/deviceBroker';
-import { openHubState, type LocalHubState } from './state/openHubState';
+import { openHubState, type LocalHubState } from './openHubState';
 import { ensureTlsMaterial } from './tls/localCa';
 
 export const CONNECTION_FILE_NAME = 'connection.json';

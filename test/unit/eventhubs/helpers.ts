@@ -8,7 +8,7 @@ import {
 } from '@azure/event-hubs';
 import type { D2cAppend, D2cEvent, HubLogger } from '../../../src/hub/contracts';
 import { startEventHubsEndpoint, type EventHubsEndpoint } from '../../../src/hub/eventhubs/endpoint';
-import { openHubState, type LocalHubState } from '../../../src/hub/state/openHubState';
+import { openHubState, type LocalHubState } from '../../../src/hub/openHubState';
 
 export interface CapturedLog extends HubLogger {
   lines: { level: string; message: string }[];

@@ -6,7 +6,7 @@ import { ManualClock } from '../../../src/hub/clock';
 import { HubError, type FeedbackRecord, type QueueEvent } from '../../../src/hub/contracts';
 import type { SystemProperties } from '../../../src/core/message/model';
 import { HubValidationError } from '../../../src/hub/state/hubErrors';
-import { openHubState, type LocalHubState } from '../../../src/hub/state/openHubState';
+import { openHubState, type LocalHubState } from '../../../src/hub/openHubState';
 import { captureLogger, tempDir, text } from './helpers';
 
 const HOUR = 60 * 60 * 1000;

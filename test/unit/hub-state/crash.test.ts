@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { openHubState } from '../../../src/hub/state/openHubState';
+import { openHubState } from '../../../src/hub/openHubState';
 import { captureLogger, tempDir } from './helpers';
 
 const ROOT = join(__dirname, '..', '..', '..');

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { openHubState } from '../../../src/hub/state/openHubState';
+import { openHubState } from '../../../src/hub/openHubState';
 import { HubStorageError } from '../../../src/hub/state/storageError';
 import { captureLogger, tempDir } from './helpers';
 

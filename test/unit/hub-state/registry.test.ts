@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../../src/hub/clock';
 import { HubError, type RegistryEvent } from '../../../src/hub/contracts';
-import { openHubState, type LocalHubState } from '../../../src/hub/state/openHubState';
+import { openHubState, type LocalHubState } from '../../../src/hub/openHubState';
 import { captureLogger, tempDir } from './helpers';
 
 function expectHubError(code: string, status: number): (e: unknown) => boolean {

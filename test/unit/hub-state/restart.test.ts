@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../../src/hub/clock';
-import { openHubState } from '../../../src/hub/state/openHubState';
+import { openHubState } from '../../../src/hub/openHubState';
 import { captureLogger, tempDir, text } from './helpers';
 
 void describe('restart persistence', () => {

@@ -12,7 +12,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { createSasToken } from '../../../src/core/auth/sas';
 import { LocalHubClient } from '../../../src/hub/client/localHubClient';
 import type { ConnectionInfoJson } from '../../../src/hub/localHub';
-import { openHubState } from '../../../src/hub/state/openHubState';
+import { openHubState } from '../../../src/hub/openHubState';
 
 const root = join(import.meta.dirname, '../../..');
 const D2C_DEVICES = 4;

@@ -4,17 +4,17 @@
 //   <dataDir>/d2c/        the partitioned D2C append log
 // See docs/hub-storage.md for the formats and the durability argument.
 import * as path from 'node:path';
-import { SqliteC2dQueues } from '../c2d/c2dQueues';
-import { SqliteFeedbackStore } from '../c2d/feedbackStore';
-import { systemClock } from '../clock';
-import type { Clock, HubLogger, HubState, QueueEvent, SharedAccessPolicy } from '../contracts';
-import { FileD2cLog, type D2cLogOptions } from '../d2c/d2cLog';
-import { SqliteConsumerGroups } from '../registry/consumerGroups';
-import { SqliteDeviceRegistry } from '../registry/deviceRegistry';
-import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
-import { loadOrCreatePolicies } from './policies';
-import { SqliteStore } from './sqliteStore';
-import { TypedEvents } from './typedEvents';
+import { SqliteC2dQueues } from './c2d/c2dQueues';
+import { SqliteFeedbackStore } from './c2d/feedbackStore';
+import { systemClock } from './clock';
+import type { Clock, HubLogger, HubState, QueueEvent, SharedAccessPolicy } from './contracts';
+import { FileD2cLog, type D2cLogOptions } from './d2c/d2cLog';
+import { SqliteConsumerGroups } from './registry/consumerGroups';
+import { SqliteDeviceRegistry } from './registry/deviceRegistry';
+import { acquireDataDirLock, type DataDirLock } from './state/dataDirLock';
+import { loadOrCreatePolicies } from './state/policies';
+import { SqliteStore } from './state/sqliteStore';
+import { TypedEvents } from './state/typedEvents';
 
 export interface OpenHubStateOptions {
   dataDir: string;

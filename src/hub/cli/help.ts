@@ -1,0 +1,54 @@
+// The hub CLI's help texts, one per topic (`iot-hub-local help [COMMAND]`).
+import { DEFAULT_AMQP_PORT, DEFAULT_API_PORT, DEFAULT_MQTT_PORT } from '../localHub';
+import { DEFAULT_DATA_DIR } from './options';
+
+export const HELP: Record<string, string> = {
+  main: `iot-hub-local - a local Azure IoT Hub (MQTT device side, C2D queues, feedback, Event Hubs-compatible D2C)
+
+Usage:
+  iot-hub-local start [options]                 run the hub in the foreground (Ctrl-C stops it)
+  iot-hub-local device create ID [options]      register a device and print its connection string
+  iot-hub-local device show ID [options]        print a device's connection string
+  iot-hub-local device token ID [--ttl 1h]      print a device SAS token (an MQTT password)
+  iot-hub-local device list [options]           list devices
+  iot-hub-local device delete ID [options]      delete a device (and its C2D queue)
+  iot-hub-local consumer-group create|delete NAME [options]
+  iot-hub-local consumer-group list [options]
+  iot-hub-local help [COMMAND]                  help for a command
+
+Every command takes --data-dir DIR (default: $IOT_HUB_LOCAL_DATA_DIR or ${DEFAULT_DATA_DIR}).
+Run "iot-hub-local help start" or "iot-hub-local help device" for details.`,
+  start: `iot-hub-local start [options]
+
+Runs the hub in the foreground on loopback. Prints the hub connection string, the CA certificate
+path and how to connect, and writes the same as JSON to DIR/connection.json once listening.
+Ctrl-C or SIGTERM stops it cleanly (exit 0).
+
+Options:
+  --data-dir DIR       state directory (created if needed; one hub per dir)
+  --host ADDR          bind address (default 127.0.0.1); non-loopback needs --allow-remote
+  --allow-remote       allow binding to a non-loopback address (prints a warning)
+  --mqtt-port N        MQTT over TLS (default ${DEFAULT_MQTT_PORT}; 0 = any free port)
+  --api-port N         HTTPS: REST API, management API, MQTT over WebSocket (default ${DEFAULT_API_PORT})
+  --amqp-port N|off    Event Hubs-compatible AMQP endpoint (default ${DEFAULT_AMQP_PORT})
+  --partitions N       D2C partitions for a new data dir (default 4)
+  --retention DUR      D2C retention, e.g. 1d, 12h, 30m (default 1d)
+  --hub-name NAME      hub name (default local-hub)
+  --json               print connection.json to stdout instead of the human summary
+  --verbose            debug logging on stderr`,
+  device: `iot-hub-local device create ID [--disabled] [--primary-key K] [--secondary-key K]
+iot-hub-local device show ID
+iot-hub-local device token ID [--ttl DUR]
+iot-hub-local device list
+iot-hub-local device delete ID
+
+Options: --data-dir DIR, --json, --mqtt-port N (only for the printed connection string when no hub
+is running; a running hub's own port is used otherwise).
+The connection string works with the device SDKs over MQTT; pass the CA (DIR/tls/ca.pem) with
+client.setOptions({ ca }).`,
+  'consumer-group': `iot-hub-local consumer-group create NAME
+iot-hub-local consumer-group delete NAME
+iot-hub-local consumer-group list
+
+Options: --data-dir DIR, --json. Consumer groups of the Event Hubs-compatible endpoint ($Default always exists).`,
+};
