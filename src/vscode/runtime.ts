@@ -1,5 +1,6 @@
 // Owns everything the extension registers for its lifetime. Features add themselves here.
 import * as vscode from 'vscode';
+import { HubList } from './hubs/hubList';
 import { registerInspector } from './inspector/inspectorCommands';
 import type { InspectorPanels } from './inspector/inspectorPanels';
 import { registerLocalHub } from './localHub/localHubCommands';
@@ -16,6 +17,8 @@ export class ExtensionRuntime implements vscode.Disposable {
   readonly inspector: InspectorPanels;
   /** The embedded local hub (a child process); the tree and the send commands read its status and connection. */
   readonly localHub: LocalHubProcess;
+  /** Every hub the extension shows (local first, then Azure), each behind the HubConnection interface (src/hubs). */
+  readonly hubs: HubList;
   /** Milliseconds spent in activate(), reported by the integration suite. */
   readonly activationMs: number;
   private readonly disposables: vscode.Disposable[] = [];
@@ -26,6 +29,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     this.own(vscode.commands.registerCommand('iotHubMessaging.showLog', () => this.log.show()));
     this.messageFiles = this.own(new MessageFilesLanguage(context, this.log));
     this.inspector = registerInspector(this);
+    this.hubs = this.own(new HubList());
     this.localHub = registerLocalHub(this);
     registerSendCommands(this);
     this.activationMs = performance.now() - started;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { LocalHubApiError } from '../../hub/client/localHubClient';
 import { deviceIdProblem } from '../../hub/registry/deviceId';
+import { LocalHubConnection } from '../../hubs/local/localHubConnection';
 import type { ExtensionRuntime } from '../runtime';
 import { LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './localHubProcess';
 
@@ -44,8 +45,19 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
   };
   render(hub.status);
   item.show();
+  // The local hub as the tree and the commands see it: one HubConnection for the window's lifetime,
+  // attached to whichever hub process runs (this window's or another's).
+  const connection = new LocalHubConnection({ onStreamError: (e) => log.debug(`local hub event stream: ${e.message}`) });
+  runtime.hubs.add(connection);
+  const follow = (status: LocalHubStatus): void => {
+    const client = status.state === 'running' ? hub.client() : undefined;
+    if (status.state === 'running' && client) connection.attach(status.info, client);
+    else if (status.state !== 'running') connection.detach(status);
+  };
+  follow(hub.status);
   runtime.own(hub.onDidChange((status) => {
     render(status);
+    follow(status);
     if (status.state === 'running') void context.secrets.store(LOCAL_HUB_SECRET_KEY, status.info.hubConnectionString);
   }));
 
