@@ -1,24 +1,19 @@
-// Per-device C2D queues with IoT Hub's lifecycle:
-//   Enqueued -> (receive) Invisible -> complete: Completed | reject: DeadLettered
-//                                    -> abandon / lock timeout: Enqueued (or DeadLettered once
-//                                       maxDeliveryCount deliveries happened, or when expired)
-//   Enqueued past its expiry -> DeadLettered (Expired)
-// Working state is in memory (peek/depth are synchronous); every change is written through to
-// SQLite and the operation resolves after the commit, so an accepted message survives kill -9.
-// Completed and dead-lettered messages leave the queue (IoT Hub has no dead-letter queue for C2D).
-import { randomUUID } from 'node:crypto';
+// Per-device C2D queues with IoT Hub's lifecycle (c2dLifecycle.ts, the pure state machine), written
+// through to SQLite (c2dSql.ts) with deadlines scheduled by c2dDeadlines.ts. Working state is in
+// memory (peek/depth are synchronous); every change is written through and the operation resolves
+// after the commit, so an accepted message survives kill -9.
 import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
 import {
   C2D_DEFAULT_LOCK_TIMEOUT_MS, C2D_DEFAULT_MAX_DELIVERY_COUNT, C2D_DEFAULT_TTL_MS, C2D_MAX_DELIVERY_COUNT_LIMIT, C2D_MAX_QUEUE_DEPTH,
   C2D_MAX_TTL_MS,
 } from '../../core/message/limits';
-import type {
-  C2dMessage, C2dQueues, C2dSendOptions, Clock, ClockTimer, FeedbackRecord, FeedbackStatus, HubLogger, QueueEvent,
-} from '../contracts';
+import type { C2dMessage, C2dQueues, C2dSendOptions, Clock, FeedbackRecord, HubLogger, QueueEvent } from '../contracts';
 import { HubValidationError, hubError } from '../state/hubErrors';
 import type { SqliteStore } from '../state/sqliteStore';
 import type { TypedEvents } from '../state/typedEvents';
-import { DeadlineHeap } from './deadlineHeap';
+import { C2dDeadlines } from './c2dDeadlines';
+import { C2dLifecycle, FEEDBACK_DESCRIPTION, snapshot, wantsFeedback, type Change } from './c2dLifecycle';
+import { deleteStoredC2dQueue, readStoredC2d, unlockStoredC2d, writeC2dChanges } from './c2dSql';
 import type { SqliteFeedbackStore } from './feedbackStore';
 import { c2dErrors } from './validateC2d';
 
@@ -34,50 +29,12 @@ export interface C2dDeviceLookup {
   generationId(deviceId: string): string | undefined;
 }
 
-interface DeviceQueue {
-  /** Insertion order = sequence order; messages returned to the queue keep their place. */
-  messages: Map<number, C2dMessage>;
-  byLock: Map<string, C2dMessage>;
-  nextSeq: number;
-}
-
-type Change =
-  | { kind: 'insert'; msg: C2dMessage }
-  | { kind: 'update'; msg: C2dMessage }
-  | { kind: 'delete'; msg: C2dMessage; feedback?: FeedbackStatus };
-
-interface MessageRow {
-  device_id: string; seq: number; state: string; delivery_count: number; enqueued_time: number; expiry_time: number;
-  lock_token: string | null; locked_until: number | null; system_properties: string; application_properties: string; body: Uint8Array;
-}
-
-const FEEDBACK_DESCRIPTION: Record<FeedbackStatus, string> = {
-  Success: 'Success',
-  Expired: 'Message expired',
-  DeliveryCountExceeded: 'Message delivery count exceeded',
-  Rejected: 'Message rejected',
-  Purged: 'Message purged',
-};
-
-/** Which outcomes produce feedback for each ack mode. Purged counts as negative: the message was not completed. */
-function wantsFeedback(ack: string | undefined, status: FeedbackStatus): boolean {
-  if (ack === 'full') return true;
-  if (ack === 'positive') return status === 'Success';
-  if (ack === 'negative') return status !== 'Success';
-  return false;
-}
-
 export class SqliteC2dQueues implements C2dQueues {
-  private readonly queues = new Map<string, DeviceQueue>();
-  private deadlines = new DeadlineHeap();
-  private pushesSinceCompaction = 0;
-  private timer: ClockTimer | undefined;
-  private timerDue = Infinity;
-  private closed = false;
+  private readonly lifecycle: C2dLifecycle;
+  private readonly deadlines: C2dDeadlines;
   private readonly deliverableListeners = new Set<(deviceId: string) => void>();
   private readonly defaultTtlMs: number;
   private readonly lockTimeoutMs: number;
-  private readonly maxDeliveryCount: number;
 
   constructor(
     private readonly store: SqliteStore,
@@ -94,50 +51,20 @@ export class SqliteC2dQueues implements C2dQueues {
     if (!Number.isInteger(max) || max < 1 || max > C2D_MAX_DELIVERY_COUNT_LIMIT) {
       throw new RangeError(`maxDeliveryCount must be an integer from 1 to ${C2D_MAX_DELIVERY_COUNT_LIMIT} (got ${max}).`);
     }
-    this.maxDeliveryCount = max;
+    this.lifecycle = new C2dLifecycle(max, (time, deviceId, seq) => this.deadlines.push(time, deviceId, seq));
+    this.deadlines = new C2dDeadlines(clock, log, this.lifecycle, () => this.processDeadlines());
     this.load();
   }
 
   private load(): void {
-    for (const row of this.store.db.all('SELECT device_id, next_seq FROM c2d_sequences') as { device_id: string; next_seq: number }[]) {
-      this.queue(row.device_id).nextSeq = Number(row.next_seq);
+    const stored = readStoredC2d(this.store.db);
+    for (const [deviceId, nextSeq] of stored.sequences) this.lifecycle.queue(deviceId).nextSeq = nextSeq;
+    for (const msg of stored.messages) this.lifecycle.restore(msg);
+    if (stored.wereLocked > 0) {
+      unlockStoredC2d(this.store.db);
+      this.log.info(`C2D: ${stored.wereLocked} message(s) that were locked when the hub stopped are back in their queues`);
     }
-    let unlocked = 0;
-    const rows = this.store.db.all('SELECT * FROM c2d_messages ORDER BY device_id, seq') as unknown as MessageRow[];
-    for (const row of rows) {
-      const msg: C2dMessage = {
-        deviceId: row.device_id,
-        sequenceNumber: Number(row.seq),
-        systemProperties: JSON.parse(row.system_properties) as SystemProperties,
-        applicationProperties: (JSON.parse(row.application_properties) as [string, string][]).map(([name, value]) => ({ name, value })),
-        body: row.body,
-        // A lock does not survive a restart: the device connection that held it is gone.
-        state: 'Enqueued',
-        deliveryCount: Number(row.delivery_count),
-        enqueuedTime: Number(row.enqueued_time),
-        expiryTime: Number(row.expiry_time),
-      };
-      if (row.state === 'Invisible') unlocked++;
-      if (msg.systemProperties.messageId !== undefined) msg.messageId = msg.systemProperties.messageId;
-      const q = this.queue(msg.deviceId);
-      q.messages.set(msg.sequenceNumber, msg);
-      q.nextSeq = Math.max(q.nextSeq, msg.sequenceNumber + 1);
-      this.deadlines.push({ time: msg.expiryTime, deviceId: msg.deviceId, seq: msg.sequenceNumber });
-    }
-    if (unlocked > 0) {
-      this.store.db.run("UPDATE c2d_messages SET state = 'Enqueued', lock_token = NULL, locked_until = NULL WHERE state = 'Invisible'");
-      this.log.info(`C2D: ${unlocked} message(s) that were locked when the hub stopped are back in their queues`);
-    }
-    this.armTimer();
-  }
-
-  private queue(deviceId: string): DeviceQueue {
-    let q = this.queues.get(deviceId);
-    if (q === undefined) {
-      q = { messages: new Map(), byLock: new Map(), nextSeq: 1 };
-      this.queues.set(deviceId, q);
-    }
-    return q;
+    this.deadlines.arm();
   }
 
   // ------------------------------------------------------------------ the C2dQueues contract
@@ -161,35 +88,14 @@ export class SqliteC2dQueues implements C2dQueues {
       if (!(ttl > 0)) throw hubError('ArgumentInvalid', `The C2D time to live must be positive (got ${ttl} ms).`);
       expiryTime = now + Math.min(ttl, C2D_MAX_TTL_MS);
     }
-    const changes = this.sweep(deviceId, now);
-    const q = this.queue(deviceId);
-    if (q.messages.size >= C2D_MAX_QUEUE_DEPTH) {
+    const changes = this.lifecycle.sweep(deviceId, now);
+    if (this.lifecycle.depth(deviceId) >= C2D_MAX_QUEUE_DEPTH) {
       this.applyInBackground(changes);
       throw hubError('DeviceMaximumQueueDepthExceeded',
         `The C2D queue of device "${deviceId}" already holds ${C2D_MAX_QUEUE_DEPTH} messages, IoT Hub's limit; the device must receive or the queue be purged first.`);
     }
-    const seq = q.nextSeq++;
-    const systemProperties: SystemProperties = {
-      ...message.systemProperties,
-      to: `/devices/${deviceId}/messages/devicebound`,
-      enqueuedTimeUtc: new Date(now).toISOString(),
-      sequenceNumber: String(seq),
-    };
-    const msg: C2dMessage = {
-      deviceId,
-      sequenceNumber: seq,
-      systemProperties,
-      applicationProperties: message.applicationProperties.map((p) => ({ name: p.name, value: p.value })),
-      body: Uint8Array.from(message.body),
-      state: 'Enqueued',
-      deliveryCount: 0,
-      enqueuedTime: now,
-      expiryTime,
-    };
-    if (systemProperties.messageId !== undefined) msg.messageId = systemProperties.messageId;
-    q.messages.set(seq, msg);
-    this.pushDeadline(expiryTime, deviceId, seq);
-    changes.push({ kind: 'insert', msg });
+    const { msg, change } = this.lifecycle.enqueue(deviceId, message, now, expiryTime);
+    changes.push(change);
     // apply() queues the insert synchronously, so a delivery started now writes its lock after it.
     const applied = this.apply(changes);
     this.notifyDeliverable(deviceId);
@@ -198,8 +104,7 @@ export class SqliteC2dQueues implements C2dQueues {
     } catch (e) {
       // Not accepted (the store failed): the message leaves the queue even if a device already
       // received it; the sender was told it failed (at-least-once: it may resend).
-      if (q.messages.get(seq) === msg) q.messages.delete(seq);
-      if (msg.lockToken !== undefined) q.byLock.delete(msg.lockToken);
+      this.lifecycle.undoInsert(msg);
       throw e;
     }
     return snapshot(msg);
@@ -223,63 +128,45 @@ export class SqliteC2dQueues implements C2dQueues {
   async receive(deviceId: string, lockTimeoutMs?: number): Promise<C2dMessage | undefined> {
     this.requireDevice(deviceId);
     const now = this.clock.now();
-    const changes = this.sweep(deviceId, now);
-    const q = this.queue(deviceId);
-    let next: C2dMessage | undefined;
-    for (const m of q.messages.values()) {
-      if (m.state === 'Enqueued') {
-        next = m;
-        break;
-      }
-    }
-    if (next !== undefined) {
-      next.state = 'Invisible';
-      next.deliveryCount++;
-      next.lockToken = randomUUID();
-      next.lockedUntil = now + (lockTimeoutMs !== undefined && lockTimeoutMs > 0 ? lockTimeoutMs : this.lockTimeoutMs);
-      q.byLock.set(next.lockToken, next);
-      this.pushDeadline(next.lockedUntil, deviceId, next.sequenceNumber);
-      changes.push({ kind: 'update', msg: next });
-    }
+    const changes = this.lifecycle.sweep(deviceId, now);
+    const locked = this.lifecycle.lockNext(deviceId, now, lockTimeoutMs !== undefined && lockTimeoutMs > 0 ? lockTimeoutMs : this.lockTimeoutMs);
+    if (locked !== undefined) changes.push(locked.change);
     // The lock itself is not durable (locks never survive a restart), so delivery need not wait
     // for this commit: it only records the delivery count, and a crash before it commits means
     // one redelivery with a count one lower - still at-least-once. Saves an fsync per delivery.
     this.applyInBackground(changes);
-    return next === undefined ? undefined : snapshot(next);
+    return locked === undefined ? undefined : snapshot(locked.msg);
   }
 
   complete(deviceId: string, lockToken: string): Promise<void> {
-    return this.settle(deviceId, lockToken, (msg) => this.remove(msg, 'Completed', 'Success'));
+    return this.settle(deviceId, lockToken, (msg) => this.lifecycle.complete(msg));
   }
 
   reject(deviceId: string, lockToken: string): Promise<void> {
-    return this.settle(deviceId, lockToken, (msg) => this.remove(msg, 'DeadLettered', 'Rejected'));
+    return this.settle(deviceId, lockToken, (msg) => this.lifecycle.reject(msg));
   }
 
   abandon(deviceId: string, lockToken: string): Promise<void> {
-    return this.settle(deviceId, lockToken, (msg) => this.returnToQueue(msg, this.clock.now()));
+    return this.settle(deviceId, lockToken, (msg) => this.lifecycle.abandon(msg, this.clock.now()));
   }
 
   peek(deviceId: string): C2dMessage[] {
-    const changes = this.sweep(deviceId, this.clock.now());
+    const changes = this.lifecycle.sweep(deviceId, this.clock.now());
     this.applyInBackground(changes);
-    const q = this.queues.get(deviceId);
+    const q = this.lifecycle.queues.get(deviceId);
     return q === undefined ? [] : [...q.messages.values()].map(snapshot);
   }
 
   depth(deviceId: string): number {
-    const q = this.queues.get(deviceId);
-    if (q === undefined || q.messages.size === 0) return 0;
-    this.applyInBackground(this.sweep(deviceId, this.clock.now()));
-    return q.messages.size;
+    if (this.lifecycle.depth(deviceId) === 0) return 0;
+    this.applyInBackground(this.lifecycle.sweep(deviceId, this.clock.now()));
+    return this.lifecycle.depth(deviceId);
   }
 
   async purge(deviceId: string): Promise<number> {
     this.requireDevice(deviceId);
-    const q = this.queues.get(deviceId);
-    if (q === undefined || q.messages.size === 0) return 0;
-    const changes: Change[] = [];
-    for (const msg of [...q.messages.values()]) changes.push(this.remove(msg, 'DeadLettered', 'Purged'));
+    const changes = this.lifecycle.purge(deviceId);
+    if (changes.length === 0) return 0;
     const count = changes.length;
     await this.apply(changes, true);
     this.events.emit({ type: 'c2dPurged', deviceId, count });
@@ -290,32 +177,22 @@ export class SqliteC2dQueues implements C2dQueues {
 
   /** Drops a deleted device's queue (IoT Hub deletes it with the identity). */
   deleteDeviceQueue(deviceId: string): void {
-    const q = this.queues.get(deviceId);
-    this.queues.delete(deviceId);
-    this.store.write((db) => {
-      db.run('DELETE FROM c2d_messages WHERE device_id = ?', [deviceId]);
-      db.run('DELETE FROM c2d_sequences WHERE device_id = ?', [deviceId]);
-    }).catch((e: unknown) => this.log.error(`Deleting the C2D queue of ${deviceId} failed: ${e instanceof Error ? e.message : String(e)}`));
-    if (q !== undefined && q.messages.size > 0) this.events.emit({ type: 'c2dPurged', deviceId, count: q.messages.size });
+    const count = this.lifecycle.dropQueue(deviceId);
+    this.store.write((db) => deleteStoredC2dQueue(db, deviceId))
+      .catch((e: unknown) => this.log.error(`Deleting the C2D queue of ${deviceId} failed: ${e instanceof Error ? e.message : String(e)}`));
+    if (count > 0) this.events.emit({ type: 'c2dPurged', deviceId, count });
   }
 
   /** Applies due expiries and lock timeouts now (normally done by the timer). */
   async processDeadlines(): Promise<void> {
     const now = this.clock.now();
-    const devices = new Set<string>();
-    for (let d = this.deadlines.peek(); d !== undefined && d.time <= now; d = this.deadlines.peek()) {
-      this.deadlines.pop();
-      devices.add(d.deviceId);
-    }
     const changes: Change[] = [];
-    for (const id of devices) changes.push(...this.sweep(id, now));
+    for (const id of this.deadlines.takeDue(now)) changes.push(...this.lifecycle.sweep(id, now));
     await this.apply(changes);
   }
 
   close(): void {
-    this.closed = true;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.deadlines.close();
   }
 
   // ------------------------------------------------------------------ internals
@@ -327,49 +204,14 @@ export class SqliteC2dQueues implements C2dQueues {
   private async settle(deviceId: string, lockToken: string, outcome: (msg: C2dMessage) => Change): Promise<void> {
     this.requireDevice(deviceId);
     const now = this.clock.now();
-    const changes = this.sweep(deviceId, now);
-    const msg = this.queues.get(deviceId)?.byLock.get(lockToken);
-    if (msg === undefined || msg.state !== 'Invisible') {
+    const changes = this.lifecycle.sweep(deviceId, now);
+    const msg = this.lifecycle.locked(deviceId, lockToken);
+    if (msg === undefined) {
       this.applyInBackground(changes);
       throw hubError('DeviceMessageLockLost', `Lock token ${lockToken} does not hold a message of device "${deviceId}": it expired, was already used, or never existed.`);
     }
     changes.push(outcome(msg));
     await this.apply(changes);
-  }
-
-  /** Removes a finished message (Completed or DeadLettered). */
-  private remove(msg: C2dMessage, state: 'Completed' | 'DeadLettered', feedback: FeedbackStatus): Change {
-    const q = this.queue(msg.deviceId);
-    q.messages.delete(msg.sequenceNumber);
-    if (msg.lockToken !== undefined) q.byLock.delete(msg.lockToken);
-    msg.state = state;
-    delete msg.lockToken;
-    delete msg.lockedUntil;
-    return { kind: 'delete', msg, feedback };
-  }
-
-  /** Abandon or lock timeout: back to Enqueued unless expired or out of deliveries. */
-  private returnToQueue(msg: C2dMessage, now: number): Change {
-    if (msg.expiryTime <= now) return this.remove(msg, 'DeadLettered', 'Expired');
-    if (msg.deliveryCount >= this.maxDeliveryCount) return this.remove(msg, 'DeadLettered', 'DeliveryCountExceeded');
-    const q = this.queue(msg.deviceId);
-    if (msg.lockToken !== undefined) q.byLock.delete(msg.lockToken);
-    msg.state = 'Enqueued';
-    delete msg.lockToken;
-    delete msg.lockedUntil;
-    return { kind: 'update', msg };
-  }
-
-  /** Expires Enqueued messages and releases timed-out locks of one device (memory now; returns the writes). */
-  private sweep(deviceId: string, now: number): Change[] {
-    const q = this.queues.get(deviceId);
-    const changes: Change[] = [];
-    if (q === undefined) return changes;
-    for (const msg of [...q.messages.values()]) {
-      if (msg.state === 'Invisible' && msg.lockedUntil !== undefined && msg.lockedUntil <= now) changes.push(this.returnToQueue(msg, now));
-      else if (msg.state === 'Enqueued' && msg.expiryTime <= now) changes.push(this.remove(msg, 'DeadLettered', 'Expired'));
-    }
-    return changes;
   }
 
   private applyInBackground(changes: Change[]): void {
@@ -383,33 +225,20 @@ export class SqliteC2dQueues implements C2dQueues {
     const feedbackRows: { id: number; record: FeedbackRecord }[] = [];
     const now = this.clock.now();
     // Depth as of this change (by the time the commit lands, later changes may have moved on).
-    const snapshots = changes.map((c) => ({ change: c, snap: snapshot(c.msg), depth: this.queues.get(c.msg.deviceId)?.messages.size ?? 0 }));
+    const snapshots = changes.map((c) => ({ change: c, snap: snapshot(c.msg), depth: this.lifecycle.depth(c.msg.deviceId) }));
     await this.store.write((db) => {
-      for (const { change: c, snap: m } of snapshots) {
-        if (c.kind === 'insert') {
-          db.run('INSERT INTO c2d_messages (device_id, seq, state, delivery_count, enqueued_time, expiry_time, lock_token, locked_until, system_properties, application_properties, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
-            [m.deviceId, m.sequenceNumber, m.state, m.deliveryCount, m.enqueuedTime, m.expiryTime, null, null,
-              JSON.stringify(m.systemProperties), JSON.stringify(m.applicationProperties.map((p) => [p.name, p.value])), m.body]);
-          db.run('INSERT INTO c2d_sequences (device_id, next_seq) VALUES (?, ?) ON CONFLICT(device_id) DO UPDATE SET next_seq = MAX(next_seq, excluded.next_seq)',
-            [m.deviceId, m.sequenceNumber + 1]);
-        } else if (c.kind === 'update') {
-          db.run('UPDATE c2d_messages SET state = ?, delivery_count = ?, lock_token = ?, locked_until = ? WHERE device_id = ? AND seq = ?',
-            [m.state, m.deliveryCount, m.lockToken ?? null, m.lockedUntil ?? null, m.deviceId, m.sequenceNumber]);
-        } else {
-          db.run('DELETE FROM c2d_messages WHERE device_id = ? AND seq = ?', [m.deviceId, m.sequenceNumber]);
-          if (c.feedback !== undefined && wantsFeedback(m.systemProperties.ack, c.feedback)) {
-            const record: FeedbackRecord = {
-              originalMessageId: m.messageId ?? '',
-              deviceId: m.deviceId,
-              deviceGenerationId: this.devices.generationId(m.deviceId) ?? '',
-              enqueuedTimeUtc: new Date(now).toISOString(),
-              statusCode: c.feedback,
-              description: FEEDBACK_DESCRIPTION[c.feedback],
-            };
-            feedbackRows.push({ id: this.feedback.insertPending(db, record), record });
-          }
-        }
-      }
+      writeC2dChanges(db, snapshots, (m, outcome) => {
+        if (!wantsFeedback(m.systemProperties.ack, outcome)) return;
+        const record: FeedbackRecord = {
+          originalMessageId: m.messageId ?? '',
+          deviceId: m.deviceId,
+          deviceGenerationId: this.devices.generationId(m.deviceId) ?? '',
+          enqueuedTimeUtc: new Date(now).toISOString(),
+          statusCode: outcome,
+          description: FEEDBACK_DESCRIPTION[outcome],
+        };
+        feedbackRows.push({ id: this.feedback.insertPending(db, record), record });
+      });
     });
     for (const f of feedbackRows) this.feedback.committed(f.id, f.record);
     if (suppressStateEvents) return;
@@ -418,60 +247,4 @@ export class SqliteC2dQueues implements C2dQueues {
       else this.events.emit({ type: 'c2dStateChanged', deviceId: c.msg.deviceId, message: snap, depth });
     }
   }
-
-  private pushDeadline(time: number, deviceId: string, seq: number): void {
-    this.deadlines.push({ time, deviceId, seq });
-    if (++this.pushesSinceCompaction > 4096) {
-      // Checked every 4096 pushes so counting the messages stays amortised O(1).
-      this.pushesSinceCompaction = 0;
-      if (this.deadlines.size > 4 * this.messageCount() + 1024) this.compactDeadlines();
-    }
-    if (time < this.timerDue) this.armTimer();
-  }
-
-  private messageCount(): number {
-    let n = 0;
-    for (const q of this.queues.values()) n += q.messages.size;
-    return n;
-  }
-
-  /** Entries of finished messages stay in the heap until due; rebuild it when they dominate. */
-  private compactDeadlines(): void {
-    this.pushesSinceCompaction = 0;
-    const fresh = new DeadlineHeap();
-    for (const q of this.queues.values()) {
-      for (const m of q.messages.values()) {
-        fresh.push({ time: m.expiryTime, deviceId: m.deviceId, seq: m.sequenceNumber });
-        if (m.lockedUntil !== undefined) fresh.push({ time: m.lockedUntil, deviceId: m.deviceId, seq: m.sequenceNumber });
-      }
-    }
-    this.deadlines = fresh;
-    this.armTimer();
-  }
-
-  private armTimer(): void {
-    if (this.closed) return;
-    const top = this.deadlines.peek();
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerDue = Infinity;
-    if (top === undefined) return;
-    this.timerDue = top.time;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.timerDue = Infinity;
-      // processDeadlines changes memory synchronously before its first await, so the next
-      // deadline can be armed at once (a ManualClock advance then fires it in the same step).
-      const done = this.processDeadlines();
-      this.armTimer();
-      done.catch((e: unknown) => this.log.error(`C2D expiry processing failed: ${e instanceof Error ? e.message : String(e)}`));
-    }, Math.max(0, top.time - this.clock.now()));
-  }
-}
-
-function snapshot(m: C2dMessage): C2dMessage {
-  const s: C2dMessage = { ...m, systemProperties: { ...m.systemProperties }, applicationProperties: m.applicationProperties.map((p) => ({ ...p })) };
-  if (m.lockToken === undefined) delete s.lockToken;
-  if (m.lockedUntil === undefined) delete s.lockedUntil;
-  return s;
 }
