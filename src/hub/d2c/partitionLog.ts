@@ -7,22 +7,21 @@
 // record), which bounds how much of a file's end a crash can leave torn: that bound is what lets
 // the opener tell a torn tail (never acknowledged, truncated with a warning) from corruption in
 // acknowledged data (an error; nothing is modified).
-import { constants as fsc, promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+// This file holds appending and group commit, retention and closing; the pieces it assembles:
+// segment.ts (a segment file), segmentRecovery.ts (opening after a crash), spaceReservation.ts
+// (preallocation), tailCache.ts (recent frames in memory), segmentReader.ts (reading from disk).
+import { promises as fsp } from 'node:fs';
 import type { Clock, D2cEvent, HubLogger } from '../contracts';
 import { HubStorageError, errorText } from '../state/storageError';
-import {
-  FRAME_HEADER_BYTES, SEGMENT_HEADER_BYTES, checkFrame, decodeFrame, decodeSegmentHeader,
-  encodeSegmentHeader, peekFrame, prepareRecord, stampedProperties, writeRecord, type RecordMeta,
-} from './recordCodec';
-import type { WriteGate } from './writeGate';
 import { ArenaPool, type Arena } from './arenaPool';
+import { SEGMENT_HEADER_BYTES, decodeFrame, prepareRecord, stampedProperties, writeRecord, type RecordMeta } from './recordCodec';
+import { INDEX_STRIDE, O_DSYNC, WRITE_FLAGS, ensureCreated, newSegment, releaseSegment, type Segment } from './segment';
+import { SegmentReader, eventFromFrame } from './segmentReader';
+import { recoverSegments } from './segmentRecovery';
+import { SegmentSpace } from './spaceReservation';
+import { TailCache } from './tailCache';
+import type { WriteGate } from './writeGate';
 
-/** Every INDEX_STRIDE-th record's position and time are kept in memory (a sparse index). */
-const INDEX_STRIDE = 64;
-const READ_CHUNK_BYTES = 256 * 1024;
-/** The largest frame a legal D2C message produces: 256 KB plus generous room for metadata. */
-const MAX_RECORD_FRAME_BYTES = 512 * 1024;
 const MAX_BODY_BYTES = 300 * 1024;
 const ARENA_BYTES = 1024 * 1024;
 
@@ -47,35 +46,6 @@ export interface PartitionLogOptions {
   writeGate?: WriteGate | undefined;
 }
 
-interface Segment {
-  file: string;
-  baseSequenceNumber: number;
-  baseOffset: number;
-  prevLastOffset: number;
-  prevLastTime: number;
-  /** File size including the header, counting only durable bytes. */
-  durableSize: number;
-  /** Bytes in the file, including a zero-filled preallocated tail beyond durableSize. */
-  allocatedSize: number;
-  /** Sequence number after the last durable record of this segment. */
-  durableNextSeq: number;
-  firstTime: number;
-  lastTime: number;
-  lastOffset: number;
-  /** Sparse index: file position and time of records baseSeq + i * INDEX_STRIDE. */
-  indexPos: number[];
-  indexTime: number[];
-  created: boolean;
-  creating?: Promise<void> | undefined;
-  /** The shared read handle, opening or open (one per segment however many readers race to open it). */
-  readHandle?: Promise<fsp.FileHandle> | undefined;
-  /** Deleted by retention or closed with the log: a handle that finishes opening now is closed at once. */
-  retired?: boolean;
-  writeHandle?: fsp.FileHandle | undefined;
-  /** A zero-fill extending allocatedSize, running beside the writes (see reserveAhead). */
-  extending?: Promise<void> | undefined;
-}
-
 interface PendingAppend {
   segment: Segment;
   /** The frame is arena.buf[start, start + length); the body is its last bodyLength bytes. */
@@ -87,21 +57,6 @@ interface PendingAppend {
   enqueuedTime: number;
   offset: number;
   done: (error: Error | undefined) => void;
-}
-
-
-
-/**
- * Segments are written with O_DSYNC: each write returns once durable, like write + fdatasync but
- * as one thread-pool job instead of two (measured here: ~35 vs ~65 us of main-thread time per
- * commit, ~256 vs ~320 us per commit). Without it (Windows), writes are followed by fdatasync.
- */
-const O_DSYNC = (fsc as { O_DSYNC?: number }).O_DSYNC;
-const WRITE_FLAGS = fsc.O_RDWR | (O_DSYNC ?? 0);
-const CREATE_FLAGS = fsc.O_RDWR | fsc.O_CREAT | fsc.O_EXCL | (O_DSYNC ?? 0);
-
-function segmentFileName(baseSequenceNumber: number): string {
-  return `${String(baseSequenceNumber).padStart(20, '0')}.seg`;
 }
 
 export class PartitionLog {
@@ -117,24 +72,22 @@ export class PartitionLog {
   private failed: Error | undefined;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
-  /**
-   * Tail cache: the encoded frames of recently appended durable records, oldest first, as
-   * (arena, position, offset) in parallel arrays; entry 0 has sequence number cacheStart. Frames
-   * stay in the off-heap arenas they were encoded into and are decoded on read, so the cache adds
-   * no objects per event to the JS heap (decoded events kept for every append would be promoted to
-   * the old generation and dominate garbage collection under load).
-   */
-  private cacheArenas: Arena[] = [];
-  private cachePos: number[] = [];
-  private cacheOffsets: number[] = [];
-  /** Frame lengths (trimming needs them; reading them from the frames made a Buffer per entry). */
-  private cacheLengths: number[] = [];
-  private cacheStart = 0;
-  private cacheBytes = 0;
+  private readonly cache: TailCache;
+  private readonly space: SegmentSpace;
+  private readonly reader: SegmentReader;
   private readonly background = new Set<Promise<void>>();
   private readonly listeners = new Set<(partition: number, lastSequenceNumber: number) => void>();
 
-  private constructor(private readonly o: PartitionLogOptions) {}
+  private constructor(private readonly o: PartitionLogOptions) {
+    this.cache = new TailCache(o, (arena) => this.unref(arena), 0);
+    this.space = new SegmentSpace(o, (work, what) => this.inBackground(work, what));
+    this.reader = new SegmentReader({
+      partition: o.partition,
+      segments: this.segments,
+      beginningSeq: () => this.beginningSeq,
+      durableNextSeq: () => this.durableNextSeq,
+    });
+  }
 
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     const log = new PartitionLog(options);
@@ -149,22 +102,10 @@ export class PartitionLog {
   // ------------------------------------------------------------------ opening
 
   private async load(): Promise<void> {
-    await fsp.mkdir(this.o.dir, { recursive: true });
-    const names = (await fsp.readdir(this.o.dir)).filter((n) => /^\d{20}\.seg$/.test(n)).sort();
-    for (let i = 0; i < names.length; i++) {
-      const seg = await this.scanSegment(path.join(this.o.dir, names[i]!), i === names.length - 1);
-      if (seg === undefined) continue;
-      const prev = this.segments[this.segments.length - 1];
-      if (prev !== undefined && (seg.baseSequenceNumber !== prev.durableNextSeq || seg.baseOffset !== prev.baseOffset + prev.durableSize - SEGMENT_HEADER_BYTES)) {
-        throw new HubStorageError('corrupt', seg.file,
-          `D2C log file ${seg.file} does not continue ${prev.file} (expected sequence number ${prev.durableNextSeq}, found ${seg.baseSequenceNumber}). ` +
-          'The hub did not modify either file. Move the partition directory aside to start this partition empty, or restore the missing segment.');
-      }
-      this.segments.push(seg);
-    }
+    this.segments.push(...await recoverSegments(this.o));
     const last = this.segments[this.segments.length - 1];
     if (last === undefined) {
-      this.active = this.newSegment(0, 0, -1, -1);
+      this.active = newSegment(this.o.dir, 0, 0, -1, -1);
       this.segments.push(this.active);
     } else {
       this.active = last;
@@ -172,111 +113,7 @@ export class PartitionLog {
     this.nextSeq = this.active.durableNextSeq;
     this.writePos = this.active.durableSize;
     this.lastAssignedTime = Math.max(this.active.lastTime, this.active.prevLastTime, 0);
-    this.cacheStart = this.nextSeq;
-  }
-
-  private newSegment(baseSequenceNumber: number, baseOffset: number, prevLastOffset: number, prevLastTime: number): Segment {
-    return {
-      file: path.join(this.o.dir, segmentFileName(baseSequenceNumber)),
-      baseSequenceNumber, baseOffset, prevLastOffset, prevLastTime,
-      durableSize: SEGMENT_HEADER_BYTES, allocatedSize: SEGMENT_HEADER_BYTES, durableNextSeq: baseSequenceNumber,
-      firstTime: -1, lastTime: -1, lastOffset: -1,
-      indexPos: [], indexTime: [], created: false,
-    };
-  }
-
-  /** Reads a whole segment, verifying every record; truncates a torn tail of the last segment. */
-  private async scanSegment(file: string, isLast: boolean): Promise<Segment | undefined> {
-    const handle = await fsp.open(file, 'r+').catch((e: unknown) => {
-      throw new HubStorageError('io', file, `Cannot open D2C log file ${file}: ${errorText(e)}`, { cause: e });
-    });
-    try {
-      const size = (await handle.stat()).size;
-      const headerBuf = Buffer.alloc(SEGMENT_HEADER_BYTES);
-      const { bytesRead } = await handle.read(headerBuf, 0, SEGMENT_HEADER_BYTES, 0);
-      const header = bytesRead === SEGMENT_HEADER_BYTES ? decodeSegmentHeader(headerBuf) : undefined;
-      if (header === undefined) {
-        if (isLast && size <= SEGMENT_HEADER_BYTES) {
-          // A crash while creating the segment: the header is written and synced before any record,
-          // so this file never held an acknowledged record.
-          this.o.log.warn(`D2C partition ${this.o.partition}: removing ${file}, a segment whose creation was interrupted by a crash (it holds no records)`);
-          await handle.close();
-          await fsp.unlink(file);
-          return undefined;
-        }
-        throw new HubStorageError('corrupt', file,
-          `D2C log file ${file} has an invalid header, so it is not a readable log segment. The hub did not modify it. ` +
-          'Move it (or the whole partition directory) aside to continue without it, or restore it from a backup.');
-      }
-      const seg = this.newSegment(header.baseSequenceNumber, header.baseOffset, header.prevLastOffset, header.prevLastTime);
-      seg.file = file;
-      seg.created = true;
-      let pos = SEGMENT_HEADER_BYTES;
-      let buf = Buffer.alloc(0);
-      let bufStart = pos;
-      let expectSeq = header.baseSequenceNumber;
-      for (;;) {
-        if (pos >= size) break;
-        let rel = pos - bufStart;
-        let check = checkFrame(buf, rel);
-        if (!check.ok && check.needMore !== undefined && pos + check.needMore <= size) {
-          // Refill from `pos` with at least what the frame needs.
-          const want = Math.min(size - pos, Math.max(READ_CHUNK_BYTES, check.needMore));
-          buf = Buffer.allocUnsafe(want);
-          const r = await handle.read(buf, 0, want, pos);
-          buf = buf.subarray(0, r.bytesRead);
-          bufStart = pos;
-          rel = 0;
-          check = checkFrame(buf, rel);
-        }
-        let problem: string | undefined;
-        if (!check.ok) problem = check.reason;
-        else {
-          const peek = peekFrame(buf, rel);
-          if (peek.sequenceNumber !== expectSeq) problem = `sequence number ${peek.sequenceNumber} where ${expectSeq} was expected`;
-          else {
-            const offset = seg.baseOffset + pos - SEGMENT_HEADER_BYTES;
-            const i = expectSeq - seg.baseSequenceNumber;
-            if (i % INDEX_STRIDE === 0) {
-              seg.indexPos.push(pos);
-              seg.indexTime.push(peek.enqueuedTime);
-            }
-            if (seg.firstTime < 0) seg.firstTime = peek.enqueuedTime;
-            seg.lastTime = peek.enqueuedTime;
-            seg.lastOffset = offset;
-            expectSeq++;
-            pos += check.frameLength;
-            continue;
-          }
-        }
-        // Where the data really ends: a preallocated tail is all zeros (never a valid record).
-        const dataEnd = (await lastNonZeroByte(handle, pos, size)) + 1;
-        if (dataEnd <= pos) {
-          seg.allocatedSize = size; // clean end followed by preallocated space
-          break;
-        }
-        // Only the last write can be torn, and a write is at most maxBatchBytes plus one record.
-        const tornWindow = this.o.maxBatchBytes + MAX_RECORD_FRAME_BYTES;
-        if (isLast && dataEnd - pos <= tornWindow) {
-          this.o.log.warn(
-            `D2C partition ${this.o.partition}: truncating ${dataEnd - pos} bytes at the end of ${file} (${problem}). ` +
-            'This is the write that was in progress when the hub stopped abruptly; its messages were never acknowledged.');
-          await handle.truncate(pos);
-          await handle.sync();
-          break;
-        }
-        throw new HubStorageError('corrupt', file,
-          `D2C log file ${file} is corrupt at byte ${pos} (${problem}), before data that was acknowledged. The hub did not modify it. ` +
-          `To keep the ${expectSeq - seg.baseSequenceNumber} records before that point, copy the file aside and truncate it to ${pos} bytes; ` +
-          'or move the partition directory aside to start the partition empty.');
-      }
-      seg.durableSize = pos;
-      seg.allocatedSize = Math.max(pos, seg.allocatedSize);
-      seg.durableNextSeq = expectSeq;
-      return seg;
-    } finally {
-      await handle.close().catch(() => undefined);
-    }
+    this.cache.start = this.nextSeq;
   }
 
   // ------------------------------------------------------------------ appending
@@ -392,7 +229,7 @@ export class PartitionLog {
   }
 
   private rollTo(baseSeq: number, baseOffset: number, prevLastOffset: number, prevLastTime: number): void {
-    this.active = this.newSegment(baseSeq, baseOffset, prevLastOffset, prevLastTime);
+    this.active = newSegment(this.o.dir, baseSeq, baseOffset, prevLastOffset, prevLastTime);
     this.segments.push(this.active);
     this.writePos = SEGMENT_HEADER_BYTES;
   }
@@ -439,7 +276,7 @@ export class PartitionLog {
         // The next batch goes to disk before this one's callbacks run (they write the PUBACKs,
         // which takes a while for a big batch): the appends queued meanwhile wait one write less.
         inFlight = this.startWrite();
-        for (const p of batch) this.addToCache(p);
+        for (const p of batch) this.cache.add(p.sequenceNumber, p.arena, p.start, p.offset, p.length);
         for (const p of batch) this.settle(p, undefined);
         for (const l of this.listeners) {
           try {
@@ -490,7 +327,7 @@ export class PartitionLog {
    * its turn at the gate first takes the appends queued meanwhile (`batch` grows in place).
    */
   private async writeBatch(seg: Segment, batch: PendingAppend[], bytes: number): Promise<number> {
-    if (!seg.created) await this.ensureCreated(seg);
+    if (!seg.created) await ensureCreated(seg, this.o.dir);
     const handle = seg.writeHandle ??= await fsp.open(seg.file, WRITE_FLAGS);
     const gate = this.o.writeGate;
     let release = gate?.tryEnter();
@@ -499,7 +336,7 @@ export class PartitionLog {
       bytes += this.takeMore(seg, batch, bytes);
     }
     try {
-      if (this.o.preallocateBytes > 0 && seg.durableSize + bytes > seg.allocatedSize) await this.reserve(seg, seg.durableSize + bytes);
+      if (this.space.enabled && seg.durableSize + bytes > seg.allocatedSize) await this.space.reserve(seg, seg.durableSize + bytes);
       const data = contiguous(batch) ?? Buffer.concat(batch.map((p) => p.arena.buf.subarray(p.start, p.start + p.length)), bytes);
       let written = 0;
       while (written < data.length) {
@@ -510,14 +347,14 @@ export class PartitionLog {
     } finally {
       release?.();
     }
-    if (this.o.preallocateBytes > 0) this.reserveAhead(seg, seg.durableSize + bytes);
+    if (this.space.enabled && !this.closed && seg === this.active) this.space.reserveAhead(seg, seg.durableSize + bytes);
     // The previous segment's handle is no longer needed for writing once this one is in use.
     const idx = this.segments.indexOf(seg);
     const prev = idx > 0 ? this.segments[idx - 1] : undefined;
     if (prev?.writeHandle !== undefined) {
       const h = prev.writeHandle;
       prev.writeHandle = undefined;
-      this.inBackground(this.retire(prev, h), `trimming ${prev.file}`);
+      this.inBackground(this.space.retire(prev, h), `trimming ${prev.file}`);
     }
     return bytes;
   }
@@ -534,125 +371,11 @@ export class PartitionLog {
     return more;
   }
 
-  /**
-   * Makes sure [0, end) of the segment is allocated before a write there. Normally the space was
-   * reserved ahead in the background; only a segment's first write (or a reserve that fell behind
-   * or failed) waits here, and then for one small step.
-   */
-  private async reserve(seg: Segment, end: number): Promise<void> {
-    while (end > seg.allocatedSize) {
-      if (seg.extending !== undefined) {
-        // A failed fill is retried here, where a failure fails the write.
-        await seg.extending.catch(() => undefined);
-        continue;
-      }
-      const target = Math.max(end, Math.min(seg.allocatedSize + Math.min(FIRST_RESERVE_BYTES, this.o.preallocateBytes), this.o.segmentBytes));
-      await this.extend(seg, target);
-    }
-  }
-
-  /**
-   * Starts zero-filling the next stretch of the segment once less than half a step is left
-   * ahead of `end`. Filling 8 MB takes ~20 ms here; done inline, as it was, every partition
-   * stalled for that long about twice a second under load, and its devices with it.
-   */
-  private reserveAhead(seg: Segment, end: number): void {
-    if (seg.extending !== undefined || this.closed || seg !== this.active) return;
-    if (seg.allocatedSize - end >= this.o.preallocateBytes / 2 || seg.allocatedSize >= this.o.segmentBytes) return;
-    const target = Math.min(seg.allocatedSize + this.o.preallocateBytes, this.o.segmentBytes);
-    this.inBackground(this.extend(seg, target), `reserving space in ${seg.file}`);
-  }
-
-  /**
-   * Extends the file with zeros (written, not sparse) up to `target` and syncs its new size once.
-   * Writes stay below allocatedSize meanwhile, so the fill never touches their bytes; it uses a
-   * handle of its own without O_DSYNC (one sync for the whole stretch, not one per megabyte).
-   */
-  private extend(seg: Segment, target: number): Promise<void> {
-    const run = async (): Promise<void> => {
-      const handle = await fsp.open(seg.file, fsc.O_RDWR);
-      try {
-        let pos = Math.max(seg.allocatedSize, seg.durableSize);
-        while (pos < target) {
-          const r = await handle.write(ZEROS, 0, Math.min(ZEROS.length, target - pos), pos);
-          pos += r.bytesWritten;
-        }
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      seg.allocatedSize = Math.max(seg.allocatedSize, target);
-    };
-    const p = run().finally(() => {
-      if (seg.extending === p) seg.extending = undefined;
-    });
-    seg.extending = p;
-    return p;
-  }
-
-  /** A closed segment keeps no preallocated tail (a crash before this is harmless: the opener accepts a zero tail). */
-  private async retire(seg: Segment, handle: fsp.FileHandle): Promise<void> {
-    try {
-      while (seg.extending !== undefined) await seg.extending.catch(() => undefined);
-      if (seg.allocatedSize > seg.durableSize) {
-        await handle.truncate(seg.durableSize);
-        await handle.sync();
-        seg.allocatedSize = seg.durableSize;
-      }
-    } finally {
-      await handle.close();
-    }
-  }
-
   /** Housekeeping off the write path: a failure is logged (the write path retries what it needs); close() waits for it. */
   private inBackground(work: Promise<void>, what: string): void {
     const p = work.catch((e: unknown) => this.o.log.warn(`D2C partition ${this.o.partition}: ${what} failed: ${errorText(e)}`))
       .finally(() => this.background.delete(p));
     this.background.add(p);
-  }
-
-  private ensureCreated(seg: Segment): Promise<void> {
-    return seg.creating ??= this.createSegmentFile(seg);
-  }
-
-  private async createSegmentFile(seg: Segment): Promise<void> {
-    const handle = await fsp.open(seg.file, CREATE_FLAGS);
-    try {
-      await handle.write(encodeSegmentHeader(seg), 0, SEGMENT_HEADER_BYTES, 0);
-      await handle.sync();
-    } catch (e) {
-      await handle.close();
-      throw e;
-    }
-    seg.writeHandle = handle;
-    seg.created = true;
-    await syncDir(this.o.dir);
-  }
-
-  private addToCache(p: PendingAppend): void {
-    if (this.cachePos.length === 0) this.cacheStart = p.sequenceNumber;
-    // The pending append's reference to its arena passes to the cache entry.
-    this.cacheArenas.push(p.arena);
-    this.cachePos.push(p.start);
-    this.cacheOffsets.push(p.offset);
-    this.cacheLengths.push(p.length);
-    this.cacheBytes += p.length;
-    if (this.cachePos.length > this.o.tailCacheEvents || this.cacheBytes > this.o.tailCacheBytes) {
-      // Drop the older half at once so trimming is amortised O(1) per append.
-      this.dropFromCache(Math.ceil(this.cachePos.length / 2));
-    }
-  }
-
-  private dropFromCache(count: number): void {
-    for (let i = 0; i < count; i++) {
-      this.cacheBytes -= this.cacheLengths[i]!;
-      this.unref(this.cacheArenas[i]!);
-    }
-    this.cacheArenas.splice(0, count);
-    this.cachePos.splice(0, count);
-    this.cacheOffsets.splice(0, count);
-    this.cacheLengths.splice(0, count);
-    this.cacheStart += count;
   }
 
   /**
@@ -661,11 +384,8 @@ export class PartitionLog {
    * nothing is cached or pending, the write arena is released too. Returns the events dropped.
    */
   trimCache(cutoffTime: number): number {
-    let n = 0;
-    // A frame's payload starts with u8 version, f64 sequence number, f64 enqueued time.
-    while (n < this.cachePos.length && this.cachedFrame(n).readDoubleLE(FRAME_HEADER_BYTES + 9) < cutoffTime) n++;
-    if (n > 0) this.dropFromCache(n);
-    if (this.cachePos.length === 0 && this.pending.length === 0 && this.arena !== NO_ARENA) {
+    const n = this.cache.dropOlderThan(cutoffTime);
+    if (this.cache.length === 0 && this.pending.length === 0 && this.arena !== NO_ARENA) {
       this.arena = NO_ARENA;
       this.arenaPos = 0;
       this.arenas.clear();
@@ -674,13 +394,7 @@ export class PartitionLog {
   }
 
   get cachedEvents(): number {
-    return this.cachePos.length;
-  }
-
-  /** A view from the start of cached entry `i`'s frame to the end of its arena (no copy). */
-  private cachedFrame(i: number): Buffer {
-    const buf = this.cacheArenas[i]!.buf;
-    return Buffer.from(buf.buffer, buf.byteOffset + this.cachePos[i]!);
+    return this.cache.length;
   }
 
   /** A frame left the cache (or was never written): its arena is reusable once nothing else refers to it. */
@@ -744,197 +458,31 @@ export class PartitionLog {
     let from = Math.max(fromSeq, this.beginningSeq);
     const out: D2cEvent[] = [];
     if (from >= end) return out;
-    if (from < this.cacheStart || this.cachePos.length === 0) {
-      const diskEnd = this.cachePos.length === 0 ? end : Math.min(end, this.cacheStart);
-      await this.readFromDisk(from, diskEnd, out);
+    const cache = this.cache;
+    if (from < cache.start || cache.length === 0) {
+      const diskEnd = cache.length === 0 ? end : Math.min(end, cache.start);
+      await this.reader.readFromDisk(from, diskEnd, out);
       from = diskEnd;
       if (out.length === 0 || out[out.length - 1]!.sequenceNumber !== diskEnd - 1) return out;
     }
     // The cache may have been trimmed while the disk read awaited: the caller reads on from there.
-    if (from < this.cacheStart) return out;
+    if (from < cache.start) return out;
     for (let s = from; s < end; s++) {
-      const i = s - this.cacheStart;
-      if (i >= this.cachePos.length) break;
-      out.push(this.eventFromFrame(decodeFrame(this.cachedFrame(i), 0), this.cacheOffsets[i]!));
+      const i = s - cache.start;
+      if (i >= cache.length) break;
+      out.push(eventFromFrame(this.o.partition, decodeFrame(cache.frame(i), 0), cache.offset(i)));
     }
     return out;
   }
 
-  private segmentIndexFor(seq: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.segments[mid]!.baseSequenceNumber <= seq) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  }
-
-  private readHandle(seg: Segment): Promise<fsp.FileHandle> {
-    if (seg.retired) return Promise.reject(new Error(`D2C segment ${seg.file} was removed`));
-    if (seg.readHandle !== undefined) return seg.readHandle;
-    // The promise, not the handle, is shared: two readers awaiting one open must not open twice
-    // (the loser's handle would leak), and an open that ends after retirement closes itself.
-    const opening = fsp.open(seg.file, 'r').then(async (h) => {
-      if (!seg.retired) return h;
-      await h.close().catch(() => undefined);
-      throw new Error(`D2C segment ${seg.file} was removed`);
-    });
-    seg.readHandle = opening;
-    opening.catch(() => {
-      if (seg.readHandle === opening) seg.readHandle = undefined;
-    });
-    return opening;
-  }
-
-  /** Closes a segment's handles for good (retention deleting it, or the log closing). */
-  private async releaseSegment(seg: Segment): Promise<void> {
-    seg.retired = true;
-    const reading = seg.readHandle;
-    const writing = seg.writeHandle;
-    seg.readHandle = undefined;
-    seg.writeHandle = undefined;
-    await reading?.then((h) => h.close()).catch(() => undefined);
-    await writing?.close().catch(() => undefined);
-  }
-
-  /**
-   * Calls `visit` for each durable record from file position `startPos` of `seg` onward (up to
-   * the segment's durable end) until it returns false.
-   */
-  private async scanFrom(seg: Segment, startPos: number, visit: (buf: Buffer, rel: number, pos: number) => boolean): Promise<boolean> {
-    const handle = await this.readHandle(seg);
-    let pos = startPos;
-    const limit = seg.durableSize;
-    while (pos < limit) {
-      const want = Math.min(limit - pos, READ_CHUNK_BYTES);
-      let buf = Buffer.allocUnsafe(want);
-      const r = await handle.read(buf, 0, want, pos);
-      buf = buf.subarray(0, r.bytesRead);
-      let rel = 0;
-      for (;;) {
-        let check = checkFrame(buf, rel);
-        if (!check.ok && check.needMore !== undefined && rel === 0 && pos + check.needMore <= limit) {
-          buf = Buffer.allocUnsafe(check.needMore);
-          const r2 = await handle.read(buf, 0, check.needMore, pos);
-          buf = buf.subarray(0, r2.bytesRead);
-          check = checkFrame(buf, 0);
-        }
-        if (!check.ok) {
-          if (check.needMore !== undefined && rel > 0) break; // continue with a fresh read at `pos`
-          throw new HubStorageError('corrupt', seg.file, `D2C log file ${seg.file} became unreadable at byte ${pos} (${check.reason}) while the hub was running.`);
-        }
-        if (!visit(buf, rel, pos)) return false;
-        rel += check.frameLength;
-        pos += check.frameLength;
-        if (rel >= buf.length) break;
-      }
-    }
-    return true;
-  }
-
-  /** scanFrom for lookups: a segment deleted by retention meanwhile simply has no answer. */
-  private async scanLive(seg: Segment, startPos: number, visit: (buf: Buffer, rel: number, pos: number) => boolean): Promise<void> {
-    try {
-      await this.scanFrom(seg, startPos, visit);
-    } catch (e) {
-      if (this.segments.includes(seg)) throw e;
-    }
-  }
-
-  private async readFromDisk(from: number, end: number, out: D2cEvent[]): Promise<void> {
-    let seq = from;
-    while (seq < end) {
-      // Retention may delete segments while a read awaits: re-resolve the segment every time.
-      if (seq < this.beginningSeq) seq = this.beginningSeq;
-      if (seq >= end) break;
-      const seg = this.segments[this.segmentIndexFor(seq)]!;
-      if (seg.durableNextSeq <= seq) break;
-      const k = Math.floor((seq - seg.baseSequenceNumber) / INDEX_STRIDE);
-      const startPos = seg.indexPos[k]!;
-      let cur = seg.baseSequenceNumber + k * INDEX_STRIDE;
-      const before = seq;
-      try {
-        await this.scanFrom(seg, startPos, (buf, rel, pos) => {
-          if (cur >= seq) {
-            out.push(this.toEvent(seg, decodeFrame(buf, rel), pos));
-            seq++;
-          }
-          cur++;
-          return seq < end;
-        });
-      } catch (e) {
-        if (this.segments.includes(seg)) throw e;
-        continue; // the segment was removed by retention meanwhile
-      }
-      if (seq === before) break;
-    }
-  }
-
-  private toEvent(seg: Segment, r: ReturnType<typeof decodeFrame>, pos: number): D2cEvent {
-    return this.eventFromFrame(r, seg.baseOffset + pos - SEGMENT_HEADER_BYTES);
-  }
-
-  private eventFromFrame(r: ReturnType<typeof decodeFrame>, offset: number): D2cEvent {
-    const e: D2cEvent = {
-      partition: this.o.partition,
-      sequenceNumber: r.sequenceNumber,
-      offset: String(offset),
-      enqueuedTime: r.enqueuedTime,
-      deviceId: r.deviceId,
-      systemProperties: r.systemProperties,
-      applicationProperties: r.applicationProperties,
-      body: r.body,
-    };
-    if (r.moduleId !== undefined) e.moduleId = r.moduleId;
-    return e;
-  }
-
   /** First sequence number whose offset is >= (inclusive) or > (exclusive) `offset`. */
-  async seqForOffset(offset: number, inclusive: boolean): Promise<number> {
-    const target = inclusive ? offset : offset + 1;
-    for (const seg of [...this.segments]) {
-      if (seg.durableNextSeq === seg.baseSequenceNumber || !this.segments.includes(seg)) continue;
-      if (seg.lastOffset < target) continue;
-      const targetPos = target - seg.baseOffset + SEGMENT_HEADER_BYTES;
-      let k = 0;
-      while (k + 1 < seg.indexPos.length && seg.indexPos[k + 1]! <= targetPos) k++;
-      let cur = seg.baseSequenceNumber + k * INDEX_STRIDE;
-      let found = -1;
-      await this.scanLive(seg, seg.indexPos[k]!, (_buf, _rel, pos) => {
-        if (pos >= targetPos) {
-          found = cur;
-          return false;
-        }
-        cur++;
-        return true;
-      });
-      if (found >= 0) return found;
-    }
-    return this.durableNextSeq;
+  seqForOffset(offset: number, inclusive: boolean): Promise<number> {
+    return this.reader.seqForOffset(offset, inclusive);
   }
 
   /** First sequence number with enqueuedTime > `time` (Event Hubs' enqueued-time filter is exclusive). */
-  async seqAfterTime(time: number): Promise<number> {
-    for (const seg of [...this.segments]) {
-      if (seg.durableNextSeq === seg.baseSequenceNumber || !this.segments.includes(seg)) continue;
-      if (seg.lastTime <= time) continue;
-      let k = 0;
-      while (k + 1 < seg.indexTime.length && seg.indexTime[k + 1]! <= time) k++;
-      let cur = seg.baseSequenceNumber + k * INDEX_STRIDE;
-      let found = -1;
-      await this.scanLive(seg, seg.indexPos[k]!, (buf, rel) => {
-        if (peekFrame(buf, rel).enqueuedTime > time) {
-          found = cur;
-          return false;
-        }
-        cur++;
-        return true;
-      });
-      if (found >= 0) return found;
-    }
-    return this.durableNextSeq;
+  seqAfterTime(time: number): Promise<number> {
+    return this.reader.seqAfterTime(time);
   }
 
   // ------------------------------------------------------------------ retention and closing
@@ -946,7 +494,7 @@ export class PartitionLog {
     const act = this.active;
     if (this.pending.length === 0 && !this.flushing && act.created && act.durableNextSeq > act.baseSequenceNumber && act.lastTime < cutoff) {
       this.rollTo(this.nextSeq, act.baseOffset + act.durableSize - SEGMENT_HEADER_BYTES, act.lastOffset, act.lastTime);
-      await this.ensureCreated(this.active);
+      await ensureCreated(this.active, this.o.dir);
     }
     while (this.segments.length > 1) {
       const seg = this.segments[0]!;
@@ -956,12 +504,12 @@ export class PartitionLog {
       if (!expired) break;
       this.segments.shift();
       removed += seg.durableNextSeq - seg.baseSequenceNumber;
-      await this.releaseSegment(seg);
+      await releaseSegment(seg);
       await fsp.unlink(seg.file).catch((e: unknown) => this.o.log.warn(`D2C retention could not delete ${seg.file}: ${errorText(e)}`));
     }
     const beginning = this.beginningSeq;
-    if (this.cachePos.length > 0 && this.cacheStart < beginning) {
-      this.dropFromCache(Math.min(this.cachePos.length, beginning - this.cacheStart));
+    if (this.cache.length > 0 && this.cache.start < beginning) {
+      this.cache.drop(Math.min(this.cache.length, beginning - this.cache.start));
     }
     return removed;
   }
@@ -970,28 +518,12 @@ export class PartitionLog {
     await this.drain();
     this.closed = true;
     while (this.background.size > 0) await Promise.all([...this.background]);
-    for (const seg of this.segments) await this.releaseSegment(seg);
+    for (const seg of this.segments) await releaseSegment(seg);
   }
 }
 
-const ZEROS = Buffer.alloc(1024 * 1024);
-/** What a segment's first write reserves before writing (the rest is reserved in the background). */
-const FIRST_RESERVE_BYTES = 1024 * 1024;
 /** "No arena yet": zero bytes, so the first append takes a real one. */
 const NO_ARENA: Arena = { buf: Buffer.alloc(0), refs: 0 };
-
-/** Index of the last non-zero byte in [from, size), or from - 1 when that range is all zeros. */
-async function lastNonZeroByte(handle: fsp.FileHandle, from: number, size: number): Promise<number> {
-  const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(1, size - from)));
-  let end = size;
-  while (end > from) {
-    const start = Math.max(from, end - chunk.length);
-    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
-    for (let i = bytesRead - 1; i >= 0; i--) if (chunk[i] !== 0) return start + i;
-    end = start;
-  }
-  return from - 1;
-}
 
 /** The batch as one slice of its arena when its frames are adjacent (the usual case). */
 function contiguous(batch: PendingAppend[]): Buffer | undefined {
@@ -1003,18 +535,4 @@ function contiguous(batch: PendingAppend[]): Buffer | undefined {
     end += p.length;
   }
   return first.arena.buf.subarray(first.start, end);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Makes a new file's directory entry durable; not supported on every platform (Windows).
-  try {
-    const h = await fsp.open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // best effort
-  }
 }
