@@ -103,6 +103,8 @@ export interface EventHubsEndpoint {
   eventHubName: string;
   /** The local hub's plain-AMQP emulator endpoint (`UseDevelopmentEmulator=true`). */
   emulator: boolean;
+  /** Read over AMQP over WebSocket on port 443 (networks that block 5671): the user chose so for this hub. */
+  webSockets?: boolean;
 }
 
 /** What a device (the simulator) needs to connect over MQTT with TLS. */
@@ -182,7 +184,8 @@ export interface HubConnection extends Disposable {
   listConsumerGroups(): Promise<string[]>;
   createConsumerGroup(name: string): Promise<void>;
   deleteConsumerGroup(name: string): Promise<void>;
-  eventHubsEndpoint(): Promise<EventHubsEndpoint>;
+  /** May take a network round trip (Azure resolves it through IoT Hub's redirect): cancellable. */
+  eventHubsEndpoint(options?: { signal?: AbortSignal }): Promise<EventHubsEndpoint>;
 
   // ---- devices over MQTT (the simulator)
   deviceMqttEndpoint(): Promise<DeviceMqttEndpoint>;

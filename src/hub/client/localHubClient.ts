@@ -273,8 +273,12 @@ export class LocalHubClient {
 
   // ------------------------------------------------------------ device-facing HTTPS C2D (as the device)
 
-  async receiveC2d(deviceId: string): Promise<ReceivedC2dMessage | undefined> {
-    const reply = await this.send('GET', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound`);
+  /**
+   * The device-facing C2D calls authorise with this client's policy (it needs DeviceConnect), or
+   * with `deviceToken`, the device's own SAS token (what an Azure IoT Hub client uses: src/hubs/azure).
+   */
+  async receiveC2d(deviceId: string, deviceToken?: string): Promise<ReceivedC2dMessage | undefined> {
+    const reply = await this.send('GET', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound`, undefined, deviceAuth(deviceToken));
     if (reply.status === 204) return undefined;
     if (reply.status >= 400) throw parseError(reply);
     const h = reply.headers;
@@ -306,16 +310,16 @@ export class LocalHubClient {
     return out;
   }
 
-  async completeC2d(deviceId: string, lockToken: string): Promise<void> {
-    await this.noContent('DELETE', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound/${encodeURIComponent(lockToken)}`);
+  async completeC2d(deviceId: string, lockToken: string, deviceToken?: string): Promise<void> {
+    await this.noContent('DELETE', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound/${encodeURIComponent(lockToken)}`, deviceAuth(deviceToken));
   }
 
-  async rejectC2d(deviceId: string, lockToken: string): Promise<void> {
-    await this.noContent('DELETE', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound/${encodeURIComponent(lockToken)}?reject`);
+  async rejectC2d(deviceId: string, lockToken: string, deviceToken?: string): Promise<void> {
+    await this.noContent('DELETE', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound/${encodeURIComponent(lockToken)}?reject`, deviceAuth(deviceToken));
   }
 
-  async abandonC2d(deviceId: string, lockToken: string): Promise<void> {
-    await this.noContent('POST', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound/${encodeURIComponent(lockToken)}/abandon`);
+  async abandonC2d(deviceId: string, lockToken: string, deviceToken?: string): Promise<void> {
+    await this.noContent('POST', `/devices/${encodeURIComponent(deviceId)}/messages/deviceBound/${encodeURIComponent(lockToken)}/abandon`, deviceAuth(deviceToken));
   }
 
   // ------------------------------------------------------------ hub, consumer groups
@@ -455,4 +459,9 @@ export class LocalHubClient {
       },
     };
   }
+}
+
+/** Headers that replace the policy token with a device's own SAS token, when one is given. */
+function deviceAuth(deviceToken: string | undefined): Record<string, string> {
+  return deviceToken === undefined ? {} : { authorization: deviceToken };
 }

@@ -14,6 +14,7 @@ import type { C2dMessageJson, DeviceEventJson, QueueEventJson, RegistryEventJson
 import type { ConnectionInfoJson } from '../../hub/localHub';
 import type { IotMessage } from '../../core/message/model';
 import { compileDeviceFilter } from '../deviceFilter';
+import { Listeners } from '../listeners';
 import {
   HubRequestError, type C2dSettlement, type DeviceKeys, type DeviceListRequest, type DeviceMqttEndpoint, type Disposable,
   type EventHubsEndpoint, type FeedbackRecordView, type HubCapabilities, type HubChange, type HubConnection, type HubDevice,
@@ -31,26 +32,6 @@ interface Running {
   client: LocalHubClient;
   sender: MessageSender;
   events: Subscription;
-}
-
-class Listeners<T> {
-  private readonly set = new Set<(value: T) => void>();
-  add(listener: (value: T) => void): Disposable {
-    this.set.add(listener);
-    return { dispose: () => this.set.delete(listener) };
-  }
-  fire(value: T): void {
-    for (const l of [...this.set]) {
-      try {
-        l(value);
-      } catch {
-        // one listener's bug must not stop the others hearing the change
-      }
-    }
-  }
-  clear(): void {
-    this.set.clear();
-  }
 }
 
 export function deviceToHubDevice(d: Device | DeviceEventJson): HubDevice {

@@ -1,0 +1,93 @@
+// What the official service SDK (azure-iothub), the device HTTPS API or the network said about an
+// Azure IoT Hub request, as a HubRequestError whose message tells the user what to do. The SDK's
+// error classes are matched by `name` (its vendored azure-iot-common is private), and IoT Hub's own
+// error code is read from the response body (`{"Message":"ErrorCode:<Code>;..."}`) when one came.
+// Never puts a key, token or connection string into a message.
+import { LocalHubApiError } from '../../hub/client/localHubClient';
+import { MessageSendError } from '../../hub/client/messageSender';
+import { HubRequestError, type HubRequestErrorKind } from '../hubConnection';
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'ESOCKETTIMEDOUT']);
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
+const TLS_CODES = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/** The IoT Hub error code in an SDK error's response body (`ErrorCode:DeviceNotFound;...`), if any. */
+function iotHubErrorCode(e: { responseBody?: unknown; message?: unknown }): string | undefined {
+  const texts = [e.responseBody, e.message].filter((t): t is string => typeof t === 'string');
+  for (const t of texts) {
+    const m = /ErrorCode:?\s*"?([A-Za-z]+)/.exec(t) ?? /"errorCode"\s*:\s*"?(\d+|[A-Za-z]+)/.exec(t);
+    if (m?.[1] !== undefined) return m[1];
+  }
+  return undefined;
+}
+
+/** The errno-like code of `e` or of the error it wraps (the SDK keeps the transport error in `transportError` / `amqpError`). */
+function errnoOf(e: unknown, depth = 0): string | undefined {
+  if (e === null || typeof e !== 'object' || depth > 4) return undefined;
+  const o = e as { code?: unknown; transportError?: unknown; amqpError?: unknown; cause?: unknown; innerError?: unknown };
+  if (typeof o.code === 'string') return o.code;
+  return errnoOf(o.transportError, depth + 1) ?? errnoOf(o.amqpError, depth + 1) ?? errnoOf(o.cause, depth + 1) ?? errnoOf(o.innerError, depth + 1);
+}
+
+function statusOf(e: unknown): number | undefined {
+  const s = (e as { response?: { statusCode?: unknown } } | undefined)?.response?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** Strips anything that looks like a secret from a message the SDK or a server wrote. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/SharedAccessSignature\s+[^\s"',;]+(?:&[^\s"',;]+)*/gi, 'SharedAccessSignature <redacted>')
+    .replace(/(SharedAccessKey=)[^;"'\s]+/gi, '$1<redacted>')
+    .replace(/(sig=)[^&\s"';]+/gi, '$1<redacted>');
+}
+
+/**
+ * `what` names the operation ("List devices", "Send C2D to 'dev1'"); `host` the hub. The message
+ * says what happened and what to do about it.
+ */
+export function toAzureHubError(e: unknown, what: string, host: string): HubRequestError {
+  if (e instanceof HubRequestError) return e;
+  if (e instanceof MessageSendError) {
+    const kinds: Record<string, HubRequestErrorKind> = {
+      'device-not-found': 'device-not-found', 'queue-full': 'queue-full', 'invalid-message': 'invalid', 'too-large': 'too-large',
+      unauthorized: 'unauthorized', unsupported: 'unsupported', unreachable: 'unreachable',
+    };
+    return new HubRequestError(redactSecrets(e.message), kinds[e.kind] ?? 'failed', e.details);
+  }
+  const err = (e ?? {}) as { name?: unknown; message?: unknown; responseBody?: unknown };
+  const name = typeof err.name === 'string' ? err.name : '';
+  const raw = redactSecrets(typeof err.message === 'string' ? err.message : String(e));
+  const details: HubRequestError['details'] = {};
+  const status = e instanceof LocalHubApiError ? e.status : statusOf(e);
+  if (status !== undefined) details.status = status;
+  const code = e instanceof LocalHubApiError ? e.errorCode : iotHubErrorCode(err);
+  if (code !== undefined) details.errorCode = code;
+  const make = (message: string, kind: HubRequestErrorKind): HubRequestError => new HubRequestError(`${what}: ${message}`, kind, details);
+
+  // IoT Hub's own error code first: it is the most precise.
+  if (code === 'DeviceNotFound' || name === 'DeviceNotFoundError') return make('the device is not registered on the hub (it may have been deleted meanwhile). Refresh the device list.', 'device-not-found');
+  if (code === 'DeviceAlreadyExists' || name === 'DeviceAlreadyExistsError' || status === 409) return make('a device with this id already exists on the hub. Pick another id.', 'device-exists');
+  if (code === 'PreconditionFailed' || name === 'InvalidEtagError' || name === 'PreconditionFailedError' || status === 412) return make('the device changed meanwhile (its etag no longer matches). Refresh and try again.', 'changed-meanwhile');
+  if (code === 'DeviceMaximumQueueDepthExceeded' || name === 'DeviceMaximumQueueDepthExceededError') return make("the device's C2D queue is full (IoT Hub allows 50 messages). Purge it or let the device receive first.", 'queue-full');
+  if (code === 'IotHubQuotaExceeded' || name === 'IotHubQuotaExceededError') return make("the hub's daily message quota is used up. Wait until it resets (midnight UTC) or raise the hub's tier or units in the Azure portal.", 'quota');
+  if (name === 'TooManyDevicesError' || code === 'TooManyDevices') return make("the hub's device or request quota is exceeded. Remove devices or raise the hub's tier in the Azure portal.", 'quota');
+  if (code === 'ThrottlingException' || code === 'ThrottleBacklogLimitExceeded' || name === 'ThrottlingError' || status === 429) return make('IoT Hub is throttling requests to this hub. Wait a few seconds and try again.', 'throttled');
+  if (code === 'MessageTooLarge' || name === 'MessageTooLargeError' || status === 413) return make(`the message is too large for IoT Hub (C2D messages may be at most 64 KB). ${raw}`, 'too-large');
+  if (name === 'UnauthorizedError' || status === 401 || code === 'IotHubUnauthorizedAccess' || code === 'IotHubUnauthorized') {
+    return make(`${host} refused the credentials. Check that the connection string's SharedAccessKey is current (keys may have been regenerated) and that its policy has the rights this needs (registry read/write, service connect).`, 'unauthorized');
+  }
+  if (name === 'IotHubNotFoundError' || code === 'IotHubNotFound') return make(`no IoT Hub named ${host} exists. Check the connection string's HostName.`, 'unreachable');
+  if (name === 'IoTHubSuspendedError' || code === 'IoTHubSuspended') return make(`${host} is suspended (its daily quota or subscription). Resume it in the Azure portal.`, 'quota');
+  if (name === 'ArgumentError' || status === 400) return make(`IoT Hub refused the request: ${raw}`, 'invalid');
+  if (name === 'ServiceUnavailableError' || name === 'InternalServerError' || status === 503 || status === 500) return make(`IoT Hub had a problem (${status ?? name}); try again in a moment.`, 'failed');
+
+  const errno = errnoOf(e);
+  if (errno !== undefined && DNS_CODES.has(errno)) return make(`the host name ${host} does not resolve (${errno}). Check the connection string's HostName and this machine's network or proxy.`, 'unreachable');
+  if (errno !== undefined && TLS_CODES.has(errno)) return make(`the TLS certificate of ${host} is not trusted here (${errno}). A proxy that inspects TLS needs its CA in the system's trust store.`, 'unreachable');
+  if (errno !== undefined && NETWORK_CODES.has(errno)) return make(`${host} did not answer (${errno}). Check the network; a firewall may block port ${/AMQP|C2D|feedback/i.test(what) ? '5671 (AMQP)' : '443 (HTTPS)'}.`, 'unreachable');
+  if (name === 'TimeoutError' || /timed? ?out/i.test(raw)) return make(`${host} did not answer in time. Check the network and try again.`, 'unreachable');
+  if (name === 'NotConnectedError') return make(`the connection to ${host} was lost (${raw}). Try again.`, 'unreachable');
+  if (status !== undefined) return make(`IoT Hub answered ${status}${code !== undefined ? ` ${code}` : ''}: ${raw}`, 'failed');
+  return make(raw, 'failed');
+}

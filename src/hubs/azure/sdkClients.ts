@@ -1,0 +1,66 @@
+// Builds the official service SDK's clients (azure-iothub `Registry` and `Client`) for one hub.
+// Against Azure they are built exactly as the SDK's samples build them and trust the system's CA
+// store. `LocalTrust` exists only so tests and the benchmark can stand the local hub in for Azure:
+// the SDK has no public CA or port option (SERVICE_SDK_FACTS.md §2a/§2b, §3), so it reaches two
+// private members of the pinned SDK version - never set from a user setting.
+import { Agent } from 'node:https';
+import { Amqp, AmqpWs, Client, Registry } from 'azure-iothub';
+
+/** A local hub standing in for Azure: its CA, and ports when they are not IoT Hub's standard ones. */
+export interface LocalTrust {
+  /** PEM of the CA that signed the hub's certificate. */
+  ca: string;
+  /** HTTPS (registry, device API) port; default 443. */
+  restPort?: number;
+  /** AMQPS (service endpoint) port; default 5671. */
+  amqpPort?: number;
+  /** MQTTS port for devices; default 8883. */
+  mqttPort?: number;
+}
+
+interface RestApiClientLike {
+  setOptions(options: unknown): void;
+}
+
+/** `Registry` from the hub connection string; with `trust`, its HTTP agent trusts the CA (and dials the port). */
+export function createRegistry(connectionString: string, trust?: LocalTrust): { registry: Registry; dispose(): void } {
+  const registry = Registry.fromConnectionString(connectionString);
+  if (trust === undefined) return { registry, dispose: () => undefined };
+  // Node's Agent merges its own options over each request's, so the agent's port wins (facts §2b).
+  const agentOptions: ConstructorParameters<typeof Agent>[0] = { keepAlive: true, ca: trust.ca };
+  if (trust.restPort !== undefined) agentOptions.port = trust.restPort;
+  const agent = new Agent(agentOptions);
+  (registry as unknown as { _restApiClient: RestApiClientLike })._restApiClient.setOptions({ http: { agent }, ca: trust.ca });
+  return { registry, dispose: () => agent.destroy() };
+}
+
+interface AmqpConnectConfig {
+  uri: string;
+  sslOptions?: { ca?: string };
+  [key: string]: unknown;
+}
+
+interface AmqpBaseLike {
+  connect(config: AmqpConnectConfig, done: (err?: Error, result?: unknown) => void): void;
+}
+
+/** The service `Client` over AMQPS (port 5671) or AMQP over WebSocket (port 443). */
+export function createServiceClient(connectionString: string, options: { webSockets?: boolean; trust?: LocalTrust } = {}): Client {
+  const Base = options.webSockets === true ? AmqpWs : Amqp;
+  const trust = options.trust;
+  if (trust === undefined) return Client.fromConnectionString(connectionString, Base);
+  class LocalHubAmqp extends Base {
+    constructor(config: ConstructorParameters<typeof Amqp>[0]) {
+      super(config);
+      const base = (this as unknown as { _amqp: AmqpBaseLike })._amqp;
+      const connect = base.connect.bind(base);
+      base.connect = (config: AmqpConnectConfig, done) => {
+        let uri = config.uri;
+        if (options.webSockets === true && trust!.restPort !== undefined) uri = uri.replace(':443/', `:${trust!.restPort}/`);
+        if (options.webSockets !== true && trust!.amqpPort !== undefined) uri = uri.replace(/^amqps:\/\/([^/:]+)/, `amqps://$1:${trust!.amqpPort}`);
+        connect({ ...config, uri, sslOptions: { ...(config.sslOptions ?? {}), ca: trust!.ca } }, done);
+      };
+    }
+  }
+  return Client.fromConnectionString(connectionString, LocalHubAmqp as unknown as Client.TransportCtor);
+}

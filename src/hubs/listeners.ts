@@ -1,0 +1,23 @@
+// A set of listeners for one kind of HubConnection event, shared by the hub implementations: a
+// listener that throws must not stop the others hearing the change.
+import type { Disposable } from './hubConnection';
+
+export class Listeners<T> {
+  private readonly set = new Set<(value: T) => void>();
+  add(listener: (value: T) => void): Disposable {
+    this.set.add(listener);
+    return { dispose: () => this.set.delete(listener) };
+  }
+  fire(value: T): void {
+    for (const l of [...this.set]) {
+      try {
+        l(value);
+      } catch {
+        // one listener's bug must not stop the others hearing the change
+      }
+    }
+  }
+  clear(): void {
+    this.set.clear();
+  }
+}
