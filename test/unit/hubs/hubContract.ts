@@ -107,7 +107,7 @@ export function hubContract(name: string, setup: () => Promise<ContractSubject>)
       await hub.settleC2dAsDevice('sim-002', received.lockToken, 'complete');
       assert.equal(await hub.receiveC2dAsDevice('sim-002'), undefined, 'no message waiting is not an error');
       await eventually(async () => (await hub.recentFeedback()).find((r) => r.originalMessageId === 'm-1' && r.statusCode === 'Success'), 'the Success feedback', 15_000);
-      assert.ok(changes.some((c) => c.kind === 'feedback' && c.records.some((r) => r.originalMessageId === 'm-1')), 'a feedback event');
+      await eventually(() => changes.find((c) => c.kind === 'feedback' && c.records.some((r) => r.originalMessageId === 'm-1')), 'a feedback event', 15_000);
     });
 
     void it('rejects and abandons as the device', async () => {
