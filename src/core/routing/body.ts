@@ -3,8 +3,10 @@
 // UTF-16 or UTF-32 (both matched ignoring case); otherwise, or when the bytes are not valid JSON,
 // every `$body` reference is undefined and so every body condition is false.
 // Uses only web-standard APIs so the inspector webview can run it too.
+import { LazyJson } from './lazyJson';
 
-export type ParsedBody = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+/** `doc.lookup(path)` reads one value; `doc.value` parses everything. */
+export type ParsedBody = { readonly ok: true; readonly doc: LazyJson } | { readonly ok: false; readonly reason: string };
 
 export interface BodySource {
   readonly systemProperties: Readonly<Record<string, string | undefined>>;
@@ -64,9 +66,9 @@ export function parseRoutingBody(msg: BodySource): ParsedBody {
   if (enc !== 'utf-8' && enc !== 'utf-16' && enc !== 'utf-32') return { ok: false, reason: `the content encoding is '${encoding}', not utf-8, utf-16 or utf-32` };
   const text = decodeBodyText(msg.body, enc);
   if (text === undefined) return { ok: false, reason: `the body is not valid ${enc}` };
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (e) {
-    return { ok: false, reason: `the body is not valid JSON (${e instanceof Error ? e.message : String(e)})` };
-  }
+  const doc = LazyJson.from(text);
+  if (doc !== undefined) return { ok: true, doc };
+  let why = '';
+  try { JSON.parse(text); } catch (e) { why = ` (${e instanceof Error ? e.message : String(e)})`; }
+  return { ok: false, reason: `the body is not valid JSON${why}` };
 }

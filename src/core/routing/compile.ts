@@ -4,7 +4,6 @@
 // tree with the same helpers to say why.
 import type { ConditionNode } from './ast';
 import { applicationProperty, bodyOf, systemProperty, type RoutingMessage } from './message';
-import { walkPath } from './path';
 import { arithmetic, compareValues, negate, type ComparisonOp } from './semantics';
 
 export type Evaluator = (m: RoutingMessage) => unknown;
@@ -54,7 +53,7 @@ export function compileNode(n: ConditionNode): Evaluator {
       const path = n.path;
       return (m) => {
         const b = bodyOf(m);
-        return b.ok ? walkPath(b.value, path) : undefined;
+        return b.ok ? b.doc.lookup(path) : undefined;
       };
     }
     case 'twin':

@@ -5,7 +5,7 @@
 // (it allocates a tree); the router uses compile.ts. Both share semantics.ts.
 import { formatPath, type ConditionNode } from './ast';
 import { applicationProperty, bodyOf, systemProperty, type RoutingMessage } from './message';
-import { existingPrefix, walkPath } from './path';
+import { existingPrefix } from './path';
 import { andValues, arithmetic, compareValues, formatValue, negate, notValue, orValues, typeOfValue } from './semantics';
 
 export interface ExplainedNode {
@@ -86,10 +86,10 @@ class Explainer {
         if (n.unsupported !== undefined) return this.make(n, undefined, [], n.unsupported);
         const b = bodyOf(this.m);
         if (!b.ok) return this.make(n, undefined, [], `body conditions are not evaluated: ${b.reason}`);
-        const v = walkPath(b.value, n.path);
+        const v = b.doc.lookup(n.path);
         let note: string | undefined;
         if (v === undefined) {
-          const have = existingPrefix(b.value, n.path);
+          const have = existingPrefix(b.doc.value, n.path);
           const missing = n.path[have];
           const at = `$body${formatPath(n.path.slice(0, have))}`;
           note = missing === undefined ? undefined

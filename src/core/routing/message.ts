@@ -17,9 +17,9 @@ export interface RoutingMessage {
   body: Uint8Array;
   /**
    * The parsed body, filled by the first `$body` reference evaluated on this message and reused by
-   * every later one. A caller that changes `body` or the content properties must delete it.
+   * every later one. A caller that changes `body` or the content properties must reset it to undefined.
    */
-  parsedBody?: ParsedBody;
+  parsedBody?: ParsedBody | undefined;
 }
 
 /** Hub stamps a message gets on receipt, for testing a message file as the hub would see it. */

@@ -1,23 +1,10 @@
-// Follows a `$body` / `$twin` path through a parsed JSON value. Only own properties count (a body
-// path like `$body.constructor` must not reach JavaScript's prototypes); a name step on an array or
-// an index step on an object is undefined.
+// Follows a `$body` / `$twin` path through a parsed JSON value (lazyJson.ts's walkParsed: own
+// properties only, so `$body.constructor` never reaches JavaScript's prototypes), and finds how much
+// of a path exists, to explain a missing body property.
 import type { PathSegment } from './ast';
+import { walkParsed as walkPath } from './lazyJson';
 
-export function walkPath(value: unknown, path: readonly PathSegment[]): unknown {
-  let v = value;
-  for (let i = 0; i < path.length; i++) {
-    if (v === null || typeof v !== 'object') return undefined;
-    const seg = path[i] as PathSegment;
-    if (seg.kind === 'index') {
-      if (!Array.isArray(v)) return undefined;
-      v = v[seg.index];
-    } else {
-      if (Array.isArray(v) || !Object.prototype.hasOwnProperty.call(v, seg.name)) return undefined;
-      v = (v as Record<string, unknown>)[seg.name];
-    }
-  }
-  return v;
-}
+export { walkParsed as walkPath } from './lazyJson';
 
 /** How many leading steps of `path` exist in `value` (for explaining a missing body property). */
 export function existingPrefix(value: unknown, path: readonly PathSegment[]): number {
