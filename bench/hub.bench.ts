@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Job } from './hub/loadGenerator';
 import { cpuSeconds, rssMegabytes } from './hub/procStats';
-import { makePeerCertificates, startMosquitto, startPlainAedes, type Target } from './hub/targets';
+import { commandAvailable, makePeerCertificates, startMosquitto, startPlainAedes, type Target } from './hub/targets';
 import { startHubTarget } from './hub/hubTarget';
 import { bundleScript } from './hub/bundle';
 
@@ -126,6 +126,7 @@ function median(xs: number[]): number {
 interface Measured { name: string; figures: Figures; rounds: D2cRound[]; unpinnedRounds: D2cRound[] }
 
 async function main(): Promise<void> {
+  const mosquittoInstalled = commandAvailable('mosquitto');
   const work = mkdtempSync(join(tmpdir(), 'hub-bench-'));
   const certs = makePeerCertificates(join(work, 'certs'));
   const all: Array<[string, () => Promise<Target>]> = [
@@ -135,14 +136,24 @@ async function main(): Promise<void> {
     // (--only=hub --only=baseline --loads=d2c compares a change with the code before it, round by
     // round, which the noise of this shared machine makes hard against aedes alone).
     ...(baselineRoot === undefined ? [] : [['baseline', () => startHubTarget(baselineRoot, join(work, 'baseline'), 1000, `local hub at ${baselineRoot}`)] as [string, () => Promise<Target>]]),
-    ...(args.has('--no-mosquitto') ? [] : [['mosquitto', () => startMosquitto(work, certs, 18883)] as [string, () => Promise<Target>]]),
+    ...(args.has('--no-mosquitto') || !mosquittoInstalled ? [] : [['mosquitto', () => startMosquitto(work, certs, 18883)] as [string, () => Promise<Target>]]),
   ];
+  if (!mosquittoInstalled && !args.has('--no-mosquitto')) {
+    process.stderr.write('Note: mosquitto is not installed (apt-get install mosquitto), so the mosquitto peer is skipped; the hub is compared with plain aedes only.\n');
+  }
   const starters = all.filter(([name]) => only.length === 0 || only.includes(name)).map(([, start]) => start);
   // Every target runs for the whole benchmark and the D2C rounds alternate between them, so a
   // slow spell of this shared machine hits all of them rather than one: the D2C figure is the
   // median of the rounds, and the ratio the median of the per-round ratios.
   const targets: Target[] = [];
   const measured: Measured[] = [];
+  // Ctrl-C or a kill stops what the benchmark started, as a failure does (the finally below).
+  const stopAll = (signal: string): void => {
+    process.stderr.write(`${signal}: stopping the targets\n`);
+    void Promise.all(targets.map((t) => t.stop())).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopAll);
+  process.once('SIGTERM', stopAll);
   try {
     for (const start of starters) {
       const target = await start();

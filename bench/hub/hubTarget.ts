@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createSasToken, resourceUriForDevice, resourceUriForHub } from '../../src/core/auth/sas';
 import { parseHubConnectionString } from '../../src/core/auth/connectionString';
 import { LocalHubClient } from '../../src/hub/client/localHubClient';
-import { waitForLine, type Target } from './targets';
+import { stopChild, stopIfStartFails, waitForLine, type Target } from './targets';
 
 export async function startHubTarget(root: string, dataDir: string, deviceCount = 1000, name = 'local hub (durable)'): Promise<Target> {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
@@ -17,19 +17,22 @@ export async function startHubTarget(root: string, dataDir: string, deviceCount 
   const hubArgs = (process.env['HUB_BENCH_HUB_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...extra, join(root, 'dist/hub-cli.js'), 'start', '--data-dir', dataDir,
     '--mqtt-port', '0', '--api-port', '0', '--amqp-port', 'off', '--json', ...hubArgs], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const ready = JSON.parse(await waitForLine(child, (l) => l.startsWith('{'), 180_000)) as {
-    mqtt: { url: string }; api: { url: string }; caCertPath: string; hostName: string; hubConnectionString: string;
-  };
   const key = Buffer.alloc(32, 7).toString('base64');
-  const client = LocalHubClient.fromConnectionString(ready.hubConnectionString, { ca: readFileSync(ready.caCertPath) });
-  try {
-    for (let i = 0; i < deviceCount; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, deviceCount - i) }, (_, j) =>
-        client.createDevice({ deviceId: `dev${i + j}`, primaryKey: key, secondaryKey: key })));
+  const ready = await stopIfStartFails(child, async () => {
+    const info = JSON.parse(await waitForLine(child, (l) => l.startsWith('{'), 180_000)) as {
+      mqtt: { url: string }; api: { url: string }; caCertPath: string; hostName: string; hubConnectionString: string;
+    };
+    const client = LocalHubClient.fromConnectionString(info.hubConnectionString, { ca: readFileSync(info.caCertPath) });
+    try {
+      for (let i = 0; i < deviceCount; i += 50) {
+        await Promise.all(Array.from({ length: Math.min(50, deviceCount - i) }, (_, j) =>
+          client.createDevice({ deviceId: `dev${i + j}`, primaryKey: key, secondaryKey: key })));
+      }
+    } finally {
+      client.close();
     }
-  } finally {
-    client.close();
-  }
+    return info;
+  });
   const expires = Math.floor(Date.now() / 1000) + 3600;
   const owner = parseHubConnectionString(ready.hubConnectionString);
   return {
@@ -43,10 +46,6 @@ export async function startHubTarget(root: string, dataDir: string, deviceCount 
       kind: 'hubApi', apiBase: ready.api.url,
       authorization: createSasToken({ resourceUri: resourceUriForHub(owner.hostName), key: owner.sharedAccessKey, keyName: owner.sharedAccessKeyName, expiresAtSeconds: expires }),
     }),
-    stop: () => new Promise<void>((resolve) => {
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('exit', () => { clearTimeout(t); resolve(); });
-      child.kill('SIGTERM');
-    }),
+    stop: () => stopChild(child, 15_000),
   };
 }

@@ -1,6 +1,6 @@
 // The brokers under test. Each target is started in its own process and described the same way
 // to the one load generator.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,13 +35,35 @@ export function waitForLine(child: ChildProcess, match: (line: string) => boolea
     const timer = setTimeout(() => reject(new Error('timed out waiting for the target to start')), timeoutMs);
     rl.on('line', (line) => { if (match(line)) { clearTimeout(timer); rl.close(); resolve(line); } });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`target exited early with ${code}`)); });
+    child.once('error', (e) => { clearTimeout(timer); reject(e); });
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/** Whether `command` can be run (on PATH): a missing mosquitto must skip its peer, not crash the benchmark. */
+export function commandAvailable(command: string): boolean {
+  const r = spawnSync(command, ['-h'], { stdio: 'ignore' });
+  return (r.error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT';
+}
+
+/**
+ * Runs a target's start-up; if it fails (the target exits, times out or cannot be spawned), the
+ * child is stopped before the error goes on, so a failed benchmark leaves nothing running.
+ */
+export async function stopIfStartFails<T>(child: ChildProcess, start: () => Promise<T>): Promise<T> {
+  // An 'error' event (e.g. spawn ENOENT) with no listener would crash the process instead.
+  child.on('error', () => undefined);
+  try {
+    return await start();
+  } catch (e) {
+    await stopChild(child);
+    throw e;
+  }
+}
+
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) { resolve(); return; }
-    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) { resolve(); return; }
+    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => { clearTimeout(t); resolve(); });
     child.kill('SIGTERM');
   });
@@ -55,7 +77,7 @@ export async function startPlainAedes(root: string, certs: { ca: string; cert: s
   // AEDES_BENCH_NODE_ARGS: extra Node flags for the peer (for example --cpu-prof, to compare with the hub's profile).
   const extra = (process.env['AEDES_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...extra, bundleScript(root, 'bench/hub/plainAedes.ts'), certs.cert, certs.key, '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await waitForLine(child, (l) => l.includes('"ready"'));
+  const line = await stopIfStartFails(child, () => waitForLine(child, (l) => l.includes('"ready"')));
   const port = (JSON.parse(line) as { port: number }).port;
   return {
     name: 'plain aedes over TLS', url: `mqtts://localhost:${port}`, ca: certs.ca, pid: child.pid!,
@@ -74,7 +96,7 @@ export async function startMosquitto(dir: string, certs: { ca: string; cert: str
   ].join('\n'));
   const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   // mosquitto prints nothing with log_dest none; poll the port instead.
-  await waitForPort(port);
+  await stopIfStartFails(child, () => waitForPort(port, child));
   return {
     name: 'mosquitto (Debian)', url: `mqtts://localhost:${port}`, ca: certs.ca, pid: child.pid!,
     credentials: async (n) => anonymous(n, 'dev'),
@@ -83,10 +105,14 @@ export async function startMosquitto(dir: string, certs: { ca: string; cert: str
   };
 }
 
-async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
+async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
   const { connect } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
+  let failed: Error | undefined;
+  child.once('error', (e) => { failed = e; });
+  child.once('exit', (code) => { failed ??= new Error(`mosquitto exited early with ${code}`); });
   for (;;) {
+    if (failed !== undefined) throw failed;
     const ok = await new Promise<boolean>((r) => { const s = connect(port, '127.0.0.1'); s.once('connect', () => { s.destroy(); r(true); }); s.once('error', () => r(false)); });
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`port ${port} did not open`);

@@ -4,6 +4,14 @@
 // a CPU profile of the hub under load). The hub logs through its own logger, so unless DEBUG is set
 // when the hub starts, every debug logger is a no-op; with DEBUG set, the real package is used.
 import realDebug from 'debug/src/index.js';
+import { isFunction, requireShapes } from '../libraryCheck';
+
+/** The debug version whose private entry point (src/index.js) is imported above; package.json pins it. */
+export const DEBUG_VERSION = '4.4.3';
+
+requireShapes('debug', DEBUG_VERSION, [
+  ['src/index.js exporting createDebug(namespace) with enable()', isFunction(realDebug) && isFunction((realDebug as unknown as { enable?: unknown }).enable)],
+]);
 
 interface QuietDebugger {
   (...args: unknown[]): void;

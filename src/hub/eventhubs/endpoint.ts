@@ -9,6 +9,7 @@ import { CbsAuthorizer } from './cbsAuthorizer';
 import { eventHubsConnectionString, pickServicePolicy } from './connectionString';
 import { EndpointConnection } from './endpointConnection';
 import { OwnerLevels } from './ownerLevels';
+import { acceptSocket, checkRheaInternals, clearRheaTimers } from './rheaInternals';
 import { batchConnectionOutput } from './rheaOutputBatching';
 import type { PartitionDelivery } from './partitionDelivery';
 
@@ -51,25 +52,11 @@ export interface EventHubsEndpoint {
   close(): Promise<void>;
 }
 
-type RheaTimers = Record<'heartbeat_in' | 'heartbeat_out' | 'abort_idle', NodeJS.Timeout | undefined>;
-
-/**
- * rhea clears its heartbeat timers when the socket ends, but a destroyed socket (endpoint closing,
- * peer reset) emits only 'close'; a leftover 240 s timer would keep the hub process alive.
- */
-function clearRheaTimers(connection: Connection): void {
-  const timers = connection as unknown as RheaTimers;
-  for (const name of ['heartbeat_in', 'heartbeat_out', 'abort_idle'] as const) {
-    const t = timers[name];
-    if (t !== undefined) clearTimeout(t);
-    timers[name] = undefined;
-  }
-}
-
 export async function startEventHubsEndpoint(options: EventHubsEndpointOptions): Promise<EventHubsEndpoint> {
   const { hubName, d2c, log } = options;
   const now = options.now ?? Date.now;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  checkRheaInternals();
   const container = create_container({ id: `iot-hub-local-${hubName}` });
   container.sasl_server_mechanisms.enable_anonymous();
   // Some clients send PLAIN with the key name; CBS does the real check, so any credentials pass here.
@@ -141,7 +128,7 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
       served.end('socket closed');
       clearRheaTimers(connection);
     });
-    (connection as unknown as { accept(socket: net.Socket): void }).accept(socket);
+    acceptSocket(connection, socket);
   });
   server.on('error', (e) => log.error(`Event Hubs endpoint: ${e.message}`));
 

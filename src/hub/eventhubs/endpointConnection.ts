@@ -10,6 +10,7 @@ import { entityPath, parsePartitionAddress, type PartitionAddress } from './enti
 import { handleManagementRequest } from './managementNode';
 import type { OwnerLevels } from './ownerLevels';
 import { PartitionDelivery } from './partitionDelivery';
+import { connectionSocket, localAttach } from './rheaInternals';
 import { parseSelectorFilter, selectorFromSourceFilter } from './selectorFilter';
 
 export const CBS_NODE = '$cbs';
@@ -40,8 +41,6 @@ interface PartitionLink {
   closed: boolean;
   clearExpiryTimer?: () => void;
 }
-
-interface LocalAttach { snd_settle_mode?: number; offered_capabilities?: string[] }
 
 export class EndpointConnection {
   private readonly claims = new ConnectionClaims();
@@ -78,7 +77,7 @@ export class EndpointConnection {
   private whenSocketDrains(resume: () => void): void {
     this.drainWaiters.add(resume);
     if (this.drainListening) return;
-    const socket = (this.connection as unknown as { socket?: { once(e: 'drain', l: () => void): unknown } }).socket;
+    const socket = connectionSocket(this.connection);
     if (socket === undefined) return;
     this.drainListening = true;
     socket.once('drain', () => {
@@ -138,7 +137,7 @@ export class EndpointConnection {
     sender.set_source({ address });
     const target = sender.target?.address;
     if (target !== undefined && target !== '') sender.set_target({ address: target });
-    const local = (sender as unknown as { local: { attach: LocalAttach } }).local.attach;
+    const local = localAttach(sender);
     local.snd_settle_mode = 1;
     const runtimeMetrics = capabilities(sender.desired_capabilities).includes(RUNTIME_METRIC_CAPABILITY);
     if (runtimeMetrics) local.offered_capabilities = [RUNTIME_METRIC_CAPABILITY];

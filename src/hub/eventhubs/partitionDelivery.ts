@@ -8,6 +8,7 @@ import type { D2cLog, HubLogger } from '../contracts';
 import { AmqpCondition, EndpointError } from './amqpErrors';
 import { AmqpWriter } from './amqpWriter';
 import { encodeEvent, type RuntimeInfo } from './eventEncoding';
+import { connectionSocket, deliveryId, senderFlow } from './rheaInternals';
 
 /** Largest single read from the log per link. */
 export const READ_BATCH = 512;
@@ -16,11 +17,6 @@ export const SOCKET_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 
 // rhea keeps these on the link and session objects without typing them. `credit` only drops when
 // rhea writes a transfer (on its next tick), so deliveries sent but not yet written are counted here.
-interface SenderInternals {
-  credit?: number;
-  session: { outgoing: { next_pending_delivery: number; available(): number } };
-}
-interface SocketLike { writableLength?: number }
 
 export interface PartitionDeliveryOptions {
   sender: Sender;
@@ -110,8 +106,7 @@ export class PartitionDelivery {
           for (const event of events) {
             if (left-- <= 0) break;
             // Pre-encoded bytes, message format 0 (see amqpWriter.ts for why not rhea's encoder).
-            const delivery = sender.send(encodeEvent(event, this.writer, runtime), undefined, 0) as unknown as { id: number };
-            this.unwritten.push(delivery.id);
+            this.unwritten.push(deliveryId(sender.send(encodeEvent(event, this.writer, runtime), undefined, 0)));
             this.nextSeq = event.sequenceNumber + 1;
             this.sent++;
           }
@@ -135,9 +130,8 @@ export class PartitionDelivery {
 
   /** How many more deliveries the link's credit allows right now. */
   private budget(): number {
-    const s = this.o.sender as unknown as SenderInternals;
-    const outgoing = s.session.outgoing;
-    while (this.unwrittenHead < this.unwritten.length && this.unwritten[this.unwrittenHead]! < outgoing.next_pending_delivery) {
+    const flow = senderFlow(this.o.sender);
+    while (this.unwrittenHead < this.unwritten.length && this.unwritten[this.unwrittenHead]! < flow.nextPendingDelivery) {
       this.unwrittenHead++;
     }
     if (this.unwrittenHead > 1024 && this.unwrittenHead * 2 > this.unwritten.length) {
@@ -145,11 +139,11 @@ export class PartitionDelivery {
       this.unwrittenHead = 0;
     }
     const pending = this.unwritten.length - this.unwrittenHead;
-    return Math.min((s.credit ?? 0) - pending, outgoing.available());
+    return Math.min(flow.credit - pending, flow.available);
   }
 
   private socketCongested(): boolean {
-    const socket = (this.o.sender.connection as unknown as { socket?: SocketLike }).socket;
+    const socket = connectionSocket(this.o.sender.connection);
     if (socket === undefined || (socket.writableLength ?? 0) < SOCKET_HIGH_WATER_BYTES) return false;
     if (!this.waitingForSocket) {
       this.waitingForSocket = true;

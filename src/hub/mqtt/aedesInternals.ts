@@ -5,8 +5,11 @@
 //   parsed before CONNACK (the D2C fast path and the SUBSCRIBE QoS downgrade);
 // - `connackSent`, `_keepaliveInterval` and `_keepaliveTimer` (the fast path keeps keep-alive);
 // - the broker's message emitter `mq.emit` (telemetry skips topic matching).
-import type { Aedes, Client } from 'aedes';
+// checkAedesInternals() verifies all of them at start-up (see ../libraryCheck.ts).
+import { Aedes as AedesBroker, type Aedes, type Client } from 'aedes';
 import type { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import { isFunction, requireShapes, type ShapeCheck } from '../libraryCheck';
 
 /** aedes' Client has pause()/resume() (used around CONNECT) that its typings leave out. */
 type PausableClient = Client & { pause(): void; resume(): void; _parsingBatch: number };
@@ -78,4 +81,39 @@ export function skipRouting(aedes: Aedes, skip: (topic: string) => boolean): voi
     }
     return emit(packet, cb);
   };
+}
+
+/** The aedes version whose private API this module was written against (package.json pins it). */
+export const AEDES_VERSION = '1.2.0';
+
+/** What the hub relies on, checked on a broker and one of its (unconnected) clients. */
+export function aedesShapeChecks(broker: unknown, client: unknown): ShapeCheck[] {
+  const b = broker as { mq?: { emit?: unknown } } | undefined;
+  const c = client as Partial<InternalClient & PausableClient> | undefined;
+  const parser = c?._parser;
+  return [
+    ['broker.mq.emit()', isFunction(b?.mq?.emit)],
+    ['Client#pause() and resume()', isFunction(c?.pause) && isFunction(c?.resume)],
+    ['Client#_parsingBatch (a number)', typeof c?._parsingBatch === 'number'],
+    ['Client#_parser with exactly one "packet" listener', isFunction(parser?.listeners) && parser!.listeners('packet').length === 1],
+    ['Client#_parser._queue (an array before CONNACK)', Array.isArray(parser?._queue)],
+    ['Client#connackSent (false before CONNACK)', c?.connackSent === false],
+    ['Client#_keepaliveInterval (a number) and _keepaliveTimer', typeof c?._keepaliveInterval === 'number' && c !== undefined && '_keepaliveTimer' in c],
+  ];
+}
+
+/**
+ * Start-up check: a throwaway broker serves an in-memory connection that never sends anything,
+ * and the shapes above are checked on it. Throws a LibraryShapeError naming aedes and its version.
+ */
+export async function checkAedesInternals(): Promise<void> {
+  const broker = await AedesBroker.createBroker();
+  const conn = new PassThrough();
+  try {
+    const client = broker.handle(conn);
+    requireShapes('aedes', AEDES_VERSION, aedesShapeChecks(broker, client));
+  } finally {
+    conn.destroy();
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+  }
 }

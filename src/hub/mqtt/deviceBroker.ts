@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import { SAS_AUTH_METHOD } from '../connectionAuth';
 import type { Clock, HubLogger, HubState } from '../contracts';
 import { createD2cStamp } from '../d2c/recordCodec';
-import { interceptParsedPackets, skipRouting } from './aedesInternals';
+import { checkAedesInternals, interceptParsedPackets, skipRouting } from './aedesInternals';
 import { C2dDelivery } from './c2dDelivery';
 import { createD2cIngest } from './d2cIngest';
 import { authenticateDevice, CONNACK, type ConnackRefusal } from './deviceAuth';
@@ -50,6 +50,7 @@ const D2C_TOPIC = /^devices\/[^/]+\/messages\/events(?:\/|$)/;
 
 export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<DeviceBroker> {
   const { hubState, clock, log } = options;
+  await checkAedesInternals();
   const sessions = new DeviceSessions(clock, log);
   const ingest = createD2cIngest(hubState, clock, log);
   const closing = new Set<Promise<void>>();

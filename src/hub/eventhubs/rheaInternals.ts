@@ -1,0 +1,90 @@
+// Every use of rhea's private API outside the output batching (rheaOutputBatching.ts, which reaches
+// into Connection#_write_frame, #output and #amqp_transport), in one place, with the start-up
+// check of all of them. The hub relies on:
+// - Connection#accept(socket) (serving a socket the hub accepted itself, e.g. after TLS);
+// - Connection#socket (waiting for 'drain') and its heartbeat/idle timers (cleared on close);
+// - Sender#credit and session.outgoing (next_pending_delivery, available()) for flow control;
+// - Sender#local.attach (settle mode and offered capabilities of the attach the hub answers with);
+// - the delivery object send() returns having an id.
+import * as net from 'node:net';
+import { create_container, type Connection, type Sender } from 'rhea';
+import { isFunction, requireShapes, type ShapeCheck } from '../libraryCheck';
+
+/** The rhea version whose private API this module and rheaOutputBatching.ts were written against (package.json pins it). */
+export const RHEA_VERSION = '3.0.5';
+
+type RheaTimers = Record<'heartbeat_in' | 'heartbeat_out' | 'abort_idle', NodeJS.Timeout | undefined>;
+interface SenderInternals {
+  credit?: number;
+  session: { outgoing: { next_pending_delivery: number; available(): number } };
+  local: { attach: LocalAttach };
+}
+/** The attach performative the hub sends back for a sender link (fields rhea copies into the frame). */
+export interface LocalAttach { snd_settle_mode?: number; offered_capabilities?: string[] }
+interface ConnectionInternals {
+  accept?: unknown;
+  socket?: net.Socket;
+  _write_frame?: unknown;
+  output?: unknown;
+}
+
+/**
+ * rhea clears its heartbeat timers when the socket ends, but a destroyed socket (endpoint closing,
+ * peer reset) emits only 'close'; a leftover 240 s timer would keep the hub process alive.
+ */
+export function clearRheaTimers(connection: Connection): void {
+  const timers = connection as unknown as RheaTimers;
+  for (const name of ['heartbeat_in', 'heartbeat_out', 'abort_idle'] as const) {
+    const t = timers[name];
+    if (t !== undefined) clearTimeout(t);
+    timers[name] = undefined;
+  }
+}
+
+/** Serves a socket the hub accepted (rhea's server-side entry point). */
+export function acceptSocket(connection: Connection, socket: net.Socket): void {
+  (connection as unknown as { accept(socket: net.Socket): void }).accept(socket);
+}
+
+/** The connection's socket, if it has one. */
+export function connectionSocket(connection: Connection): { writableLength?: number; once(e: 'drain', l: () => void): unknown } | undefined {
+  return (connection as unknown as ConnectionInternals).socket;
+}
+
+/** The delivery id of what Sender#send returned. */
+export function deliveryId(delivery: unknown): number {
+  return (delivery as { id: number }).id;
+}
+
+/** The link's credit and its session's outgoing window. */
+export function senderFlow(sender: Sender): { credit: number; nextPendingDelivery: number; available: number } {
+  const s = sender as unknown as SenderInternals;
+  const outgoing = s.session.outgoing;
+  return { credit: s.credit ?? 0, nextPendingDelivery: outgoing.next_pending_delivery, available: outgoing.available() };
+}
+
+/** The attach the hub answers a sender link with (changed before it is sent). */
+export function localAttach(sender: Sender): LocalAttach {
+  return (sender as unknown as SenderInternals).local.attach;
+}
+
+/** What the hub relies on, checked on an unconnected connection and a sender on it. */
+export function rheaShapeChecks(connection: unknown, sender: unknown): ShapeCheck[] {
+  const c = connection as ConnectionInternals & Partial<RheaTimers> | undefined;
+  const s = sender as Partial<SenderInternals> | undefined;
+  return [
+    ['Connection#accept()', isFunction(c?.accept)],
+    ['Connection#_write_frame() and output()', isFunction(c?._write_frame) && isFunction(c?.output)],
+    ['Connection heartbeat_in/heartbeat_out/abort_idle timers', c !== undefined && 'heartbeat_out' in c && 'abort_idle' in c],
+    ['Sender#credit (a number)', typeof s?.credit === 'number'],
+    ['Sender#session.outgoing.next_pending_delivery and available()', typeof s?.session?.outgoing?.next_pending_delivery === 'number' && isFunction(s?.session?.outgoing?.available)],
+    ['Sender#local.attach', typeof s?.local?.attach === 'object' && s.local.attach !== null],
+  ];
+}
+
+/** Start-up check on an in-memory connection (nothing is sent). Throws a LibraryShapeError naming rhea and its version. */
+export function checkRheaInternals(): void {
+  const connection = create_container({ id: 'iot-hub-local-shape-check' }).create_connection();
+  const sender = connection.create_session().attach_sender({ target: { address: 'shape-check' } });
+  requireShapes('rhea', RHEA_VERSION, rheaShapeChecks(connection, sender));
+}
