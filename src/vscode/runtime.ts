@@ -8,6 +8,10 @@ import type { LocalHubProcess } from './localHub/localHubProcess';
 import { MessageFilesLanguage } from './language/messageFilesClient';
 import { Log } from './log';
 import { registerSendCommands } from './send/sendCommands';
+import { registerConsumerGroupCommands } from './tree/consumerGroupCommands';
+import { registerDeviceCommands } from './tree/deviceCommands';
+import { registerHubsTree, type HubsTree } from './tree/hubsTree';
+import { registerQueueCommands } from './tree/queueCommands';
 
 export class ExtensionRuntime implements vscode.Disposable {
   readonly log: Log;
@@ -19,6 +23,8 @@ export class ExtensionRuntime implements vscode.Disposable {
   readonly localHub: LocalHubProcess;
   /** Every hub the extension shows (local first, then Azure), each behind the HubConnection interface (src/hubs). */
   readonly hubs: HubList;
+  /** The Hubs view: hubs, devices, C2D queues, feedback, consumer groups (src/vscode/tree). */
+  readonly tree: HubsTree;
   /** Milliseconds spent in activate(), reported by the integration suite. */
   readonly activationMs: number;
   private readonly disposables: vscode.Disposable[] = [];
@@ -32,6 +38,10 @@ export class ExtensionRuntime implements vscode.Disposable {
     this.hubs = this.own(new HubList());
     this.localHub = registerLocalHub(this);
     registerSendCommands(this);
+    this.tree = registerHubsTree(this);
+    registerDeviceCommands(this);
+    registerQueueCommands(this, this.tree);
+    registerConsumerGroupCommands(this, this.tree);
     this.activationMs = performance.now() - started;
     this.log.info(`activated in ${this.activationMs.toFixed(1)} ms`);
   }

@@ -64,9 +64,9 @@ uiTest('send: from the palette, pick "Create Device...", then type a body; the n
   const quick = h.page.locator('.quick-input-widget');
   const input = quick.locator('.quick-input-box input');
   const row = (text: string | RegExp) => quick.locator('.monaco-list-row').filter({ hasText: text }).first();
-  await row('Create Device on Local Hub...').click({ timeout: 30_000 });
+  await row('Create Device...').click({ timeout: 30_000 });
   // Create Device's own input box: the new id.
-  await quick.locator('.quick-input-title').filter({ hasText: 'Create Device on Local Hub' }).waitFor({ timeout: 10_000 });
+  await quick.locator('.quick-input-title').filter({ hasText: 'Create Device on Local hub' }).waitFor({ timeout: 10_000 });
   await input.fill(device);
   await input.press('Enter');
   // Then which message: a workspace message file's message, or a typed body.

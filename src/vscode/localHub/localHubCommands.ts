@@ -10,6 +10,16 @@ import { LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './l
 
 export const LOCAL_HUB_SECRET_KEY = 'iotHubMessaging.localHub.connectionString';
 
+export type AutoStart = 'onView' | 'onWindowStart' | 'never';
+
+/** iotHubMessaging.localHub.autoStart; the boolean it used to be still reads (true: with the window). */
+export function localHubAutoStart(): AutoStart {
+  const v = vscode.workspace.getConfiguration('iotHubMessaging.localHub').get<unknown>('autoStart', 'onView');
+  if (v === true) return 'onWindowStart';
+  if (v === false) return 'never';
+  return v === 'onWindowStart' || v === 'never' ? v : 'onView';
+}
+
 function readSettings(): LocalHubSettings {
   const c = vscode.workspace.getConfiguration('iotHubMessaging.localHub');
   return {
@@ -142,8 +152,7 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
     return ids;
   });
 
-  const trusted = vscode.workspace.isTrusted;
-  const autoStart = vscode.workspace.getConfiguration('iotHubMessaging.localHub').get<boolean>('autoStart', true);
-  if (autoStart && trusted) void startReporting();
+  // Not awaited: activation never waits for the hub (the Hubs view starts it on 'onView').
+  if (localHubAutoStart() === 'onWindowStart' && vscode.workspace.isTrusted) void startReporting();
   return hub;
 }

@@ -1,16 +1,20 @@
-// The send commands: D2C as a device and C2D to a device, from the palette (pick a device, then a
-// message file's message or a quick body), from the inspector (an IotMessage argument) and from
-// the message files' code lenses ({uri, messageIndex}). Thin: they find the message and the
-// device, hand both to the hub's MessageSender (src/hub/client) and tell the user what happened.
+// The send commands: D2C as a device and C2D to a device, from the palette (pick a hub and a
+// device, then a message file's message or a quick body), from the Hubs tree (a device node: hub
+// and device already chosen), from the inspector (an IotMessage argument) and from the message
+// files' code lenses ({uri, messageIndex}). Thin: they find the message, the hub and the device,
+// hand them to that hub's MessageSender (any HubConnection: local or Azure) and say what happened.
 import * as vscode from 'vscode';
 import { C2D_MAX_QUEUE_DEPTH } from '../../core/message/limits';
 import { createMessage, type Direction, type IotMessage } from '../../core/message/model';
 import { toSendError, type SendErrorKind, type SentMessage } from '../../hub/client/messageSender';
+import { HubRequestError, type HubConnection } from '../../hubs/hubConnection';
 import { isJson } from '../../inspector/messageFileText';
 import type { SendFromFileArgs } from '../../language/protocol';
 import { SEND_C2D_COMMAND as SEND_C2D_FROM_FILE, SEND_D2C_COMMAND as SEND_D2C_FROM_FILE } from '../../language/rules/codeLenses';
 import { parseMessageFile } from '../../language/rules/messageFile';
 import { sendableMessage } from '../../language/rules/sendableMessage';
+import type { HubList } from '../hubs/hubList';
+import { isHubNodeArg, pickDevice, pickHub, type HubNodeArg } from '../hubs/pickers';
 import type { LocalHubProcess } from '../localHub/localHubProcess';
 import type { Log } from '../log';
 import type { ExtensionRuntime } from '../runtime';
@@ -30,9 +34,12 @@ export type SendOutcome =
   | { status: 'failed'; kind: SendFailure; error: string };
 
 export function registerSendCommands(runtime: ExtensionRuntime): void {
-  const sending = new Sending(runtime.localHub, runtime.log);
-  runtime.own(vscode.commands.registerCommand(SEND_D2C_COMMAND, (arg?: unknown) => sending.send('d2c', isIotMessage(arg) ? arg : undefined)));
-  runtime.own(vscode.commands.registerCommand(SEND_C2D_COMMAND, (arg?: unknown) => sending.send('c2d', isIotMessage(arg) ? arg : undefined)));
+  const sending = new Sending(runtime.hubs, runtime.localHub, runtime.log);
+  // The argument is a message (inspector), a tree node ({ hub, deviceId }: a device's context menu) or nothing (palette).
+  const run = (direction: Direction) => (arg?: unknown): Promise<SendOutcome> =>
+    sending.send(direction, isIotMessage(arg) ? arg : undefined, undefined, isHubNodeArg(arg) ? arg : undefined);
+  runtime.own(vscode.commands.registerCommand(SEND_D2C_COMMAND, run('d2c')));
+  runtime.own(vscode.commands.registerCommand(SEND_C2D_COMMAND, run('c2d')));
   runtime.own(vscode.commands.registerCommand(SEND_D2C_FROM_FILE, (arg?: unknown) => sending.sendFromFile('d2c', arg)));
   runtime.own(vscode.commands.registerCommand(SEND_C2D_FROM_FILE, (arg?: unknown) => sending.sendFromFile('c2d', arg)));
 }
@@ -58,29 +65,45 @@ export function describeSent(sent: SentMessage): string {
 }
 
 class Sending {
-  constructor(private readonly hub: LocalHubProcess, private readonly log: Log) {}
+  constructor(private readonly hubs: HubList, private readonly localHub: LocalHubProcess, private readonly log: Log) {}
 
-  async send(direction: Direction, given: IotMessage | undefined, source?: string): Promise<SendOutcome> {
+  /**
+   * The hub to send through: the tree node's; else the only hub, or the only running one; else
+   * asked. A local hub that is starting is waited for; one that is not running fails the send.
+   */
+  private async chooseHub(direction: Direction, node: HubNodeArg | undefined): Promise<HubConnection | undefined> {
+    if (node) return node.hub;
+    const all = this.hubs.all();
+    const running = all.filter((h) => h.status.state === 'running' || h.status.state === 'starting');
+    if (all.length === 1) return all[0];
+    if (running.length === 1) return running[0];
+    return pickHub(this.hubs, { title: `Send ${direction.toUpperCase()}: through which hub?`, running: true });
+  }
+
+  async send(direction: Direction, given: IotMessage | undefined, source?: string, node?: HubNodeArg): Promise<SendOutcome> {
     const DIR = direction.toUpperCase();
-    if (this.hub.status.state === 'starting') await this.hub.start().catch(() => undefined);
-    const sender = this.hub.sender();
-    if (!sender) return this.fail(direction, given?.deviceId, 'not-running', `The local hub is ${this.hub.status.state}; start it to send.`);
-    let deviceId = given?.deviceId;
+    const hub = await this.chooseHub(direction, node);
+    if (!hub) return { status: 'cancelled' };
+    if (hub.status.state === 'starting' && hub.capabilities.lifecycle) await this.localHub.start().catch(() => undefined);
+    const name = hub.kind === 'local' ? 'The local hub' : hub.label;
+    if (hub.status.state !== 'running') return this.fail(direction, given?.deviceId ?? node?.deviceId, 'not-running', `${name} is ${hub.status.state}; start it to send.`, hub);
+    let deviceId = node?.deviceId ?? given?.deviceId;
     try {
-      if (deviceId === undefined || deviceId === '') deviceId = await this.pickDevice(direction);
+      if (deviceId === undefined || deviceId === '') deviceId = await this.pickDevice(hub, direction);
       if (deviceId === undefined) return { status: 'cancelled' };
       const picked = given ?? await this.pickMessage(direction);
       if (picked === undefined) return { status: 'cancelled' };
       if ('error' in picked) return this.fail(direction, deviceId, 'no-message', picked.error);
       // The command says the direction; the device is the one given or picked.
       const message: IotMessage = { ...picked, direction, deviceId };
-      const sent = direction === 'd2c' ? await sender.sendD2c(deviceId, message) : await sender.sendC2d(deviceId, message);
-      this.log.info(`sent ${DIR} ${direction === 'd2c' ? 'as' : 'to'} ${deviceId}${source ? ` from ${source}` : ''}: message id ${sent.messageId}${sent.messageIdAssigned ? ' (assigned)' : ''}, ${sent.sizeBytes} bytes${sent.queueDepth !== undefined ? `, queue depth ${sent.queueDepth}` : ''}`);
+      const sent = direction === 'd2c' ? await hub.sender.sendD2c(deviceId, message) : await hub.sender.sendC2d(deviceId, message);
+      this.log.info(`sent ${DIR} ${direction === 'd2c' ? 'as' : 'to'} ${deviceId} on ${hub.label}${source ? ` from ${source}` : ''}: message id ${sent.messageId}${sent.messageIdAssigned ? ' (assigned)' : ''}, ${sent.sizeBytes} bytes${sent.queueDepth !== undefined ? `, queue depth ${sent.queueDepth}` : ''}`);
       void vscode.window.showInformationMessage(`IoT Hub: ${describeSent(sent)}`);
       return { status: 'sent', sent };
     } catch (e) {
-      const error = toSendError(e, direction, deviceId ?? '', this.hub.status.state === 'running' ? this.hub.status.info.api.url : 'the local hub');
-      return this.fail(direction, deviceId, error.kind, error.message);
+      if (e instanceof HubRequestError && e.kind === 'hub-stopped') return this.fail(direction, deviceId, 'not-running', e.message, hub);
+      const error = toSendError(e, direction, deviceId ?? '', hub.hostName ?? hub.label);
+      return this.fail(direction, deviceId, error.kind, error.message, hub);
     }
   }
 
@@ -116,14 +139,15 @@ class Sending {
     return this.send(direction, r.message, source);
   }
 
-  private fail(direction: Direction, deviceId: string | undefined, kind: SendFailure, error: string): SendOutcome {
+  private fail(direction: Direction, deviceId: string | undefined, kind: SendFailure, error: string, hub?: HubConnection): SendOutcome {
     const DIR = direction.toUpperCase();
     const who = deviceId ? ` ${direction === 'd2c' ? 'as' : 'to'} '${deviceId}'` : '';
     this.log.warn(`send ${DIR}${who} failed (${kind}): ${error}`);
     const actions: Record<string, () => Thenable<unknown>> = {};
-    if (kind === 'not-running') actions['Start Local Hub'] = () => vscode.commands.executeCommand('iotHubMessaging.localHub.start');
+    if (kind === 'not-running' && (hub?.capabilities.lifecycle ?? true)) actions['Start Local Hub'] = () => vscode.commands.executeCommand('iotHubMessaging.localHub.start');
     else if (kind === 'unreachable') actions['Restart Local Hub'] = () => vscode.commands.executeCommand('iotHubMessaging.localHub.restart');
-    else if (kind === 'device-not-found' && deviceId) actions['Create Device'] = () => vscode.commands.executeCommand('iotHubMessaging.localHub.createDevice', deviceId);
+    else if (kind === 'device-not-found' && deviceId) actions['Create Device'] = () => vscode.commands.executeCommand('iotHubMessaging.device.create', ...(hub ? [{ hub, deviceId }] : [deviceId]));
+    else if (kind === 'queue-full' && deviceId && hub) actions['Purge Queue'] = () => vscode.commands.executeCommand('iotHubMessaging.queue.purge', { hub, deviceId });
     actions['Show Log'] = () => { this.log.show(); return Promise.resolve(); };
     // Not awaited: the command is done; the notification stays until the user acts on it.
     void vscode.window.showErrorMessage(`IoT Hub: ${DIR} message${who} not sent. ${error}`, ...Object.keys(actions)).then((a) => {
@@ -132,26 +156,14 @@ class Sending {
     return { status: 'failed', kind, error };
   }
 
-  private async pickDevice(direction: Direction): Promise<string | undefined> {
-    const client = this.hub.client();
-    if (!client) return undefined;
-    type Item = vscode.QuickPickItem & { deviceId?: string; create?: boolean };
-    const items: Item[] = [];
-    for await (const d of client.allDevices(1000)) {
-      const about = [d.status === 'disabled' ? 'disabled' : undefined, d.connectionState === 'Connected' ? 'connected' : undefined,
-        d.cloudToDeviceMessageCount > 0 ? `${d.cloudToDeviceMessageCount} C2D queued` : undefined].filter(Boolean).join(' \u00b7 ');
-      items.push({ label: d.deviceId, description: about, deviceId: d.deviceId });
-      if (items.length >= 5000) break; // a pick list beyond this is not useful
-    }
-    items.push({ label: '$(add) Create Device on Local Hub...', create: true, alwaysShow: true });
-    const pick = await vscode.window.showQuickPick(items, {
-      title: direction === 'd2c' ? 'Send D2C: as which device?' : 'Send C2D: to which device?',
-      placeHolder: items.length > 1 ? 'Device on the local hub' : 'The local hub has no devices yet',
-      matchOnDescription: true,
+  private async pickDevice(hub: HubConnection, direction: Direction): Promise<string | undefined> {
+    const picked = await pickDevice(hub, {
+      title: direction === 'd2c' ? `Send D2C: as which device of ${hub.label}?` : `Send C2D: to which device of ${hub.label}?`,
+      extra: [{ id: 'create', label: '$(add) Create Device...', alwaysShow: true }],
     });
-    if (!pick) return undefined;
-    if (pick.create) return vscode.commands.executeCommand<string | undefined>('iotHubMessaging.localHub.createDevice');
-    return pick.deviceId;
+    if (picked !== 'create') return picked;
+    const created = await vscode.commands.executeCommand<string | undefined>('iotHubMessaging.device.create', { hub });
+    return created;
   }
 
   /** The palette's second step: a message of a workspace message file, or a quick body. */

@@ -1,0 +1,149 @@
+// The Hubs view's data: one HubNode per hub of runtime.hubs, kept live from each hub's change
+// events (never polling). An event refreshes only the nodes it concerns (a device, its folder when
+// the list changed, the Feedback folder), and refreshes that arrive together are coalesced into
+// one (a burst of 200 queue events is one redraw per device, not 200). `reset` (hub restarted,
+// events missed) and status changes refresh that hub whole.
+import * as vscode from 'vscode';
+import type { HubChange, HubConnection } from '../../hubs/hubConnection';
+import type { HubList } from '../hubs/hubList';
+import { HubNode } from './hubNode';
+import type { TreeNode } from './treeNode';
+
+/** Refreshes requested within this window are fired together. */
+const COALESCE_MS = 15;
+
+export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly nodes = new Map<string, { node: HubNode; subscriptions: Array<{ dispose(): void }> }>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private pending = new Set<TreeNode>();
+  private pendingAll = false;
+  private timer: NodeJS.Timeout | undefined;
+  /** Called with each tree item VS Code asks for (the benchmark times event -> shown with it). */
+  onItemResolved: ((node: TreeNode, item: vscode.TreeItem) => void) | undefined;
+
+  constructor(private readonly hubs: HubList) {
+    this.sync();
+    this.disposables.push(hubs.onDidChange(() => { this.sync(); this.refresh(); }));
+  }
+
+  /** The hub nodes, in the HubList's order. */
+  roots(): HubNode[] {
+    return this.hubs.all().map((h) => this.nodes.get(h.id)?.node).filter((n): n is HubNode => n !== undefined);
+  }
+
+  hubNode(hub: HubConnection | string): HubNode | undefined {
+    return this.nodes.get(typeof hub === 'string' ? hub : hub.id)?.node;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const item = node.treeItem();
+    this.onItemResolved?.(node, item);
+    return item;
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
+    return node ? node.children() : this.roots();
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return node.parent;
+  }
+
+  /** Refreshes `node` (or everything) soon, together with whatever else asks meanwhile. */
+  refresh(node?: TreeNode): void {
+    if (node === undefined) this.pendingAll = true;
+    else this.pending.add(node);
+    this.timer ??= setTimeout(() => this.flush(), COALESCE_MS);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    if (this.pendingAll) {
+      this.pendingAll = false;
+      this.pending.clear();
+      this.changed.fire(undefined);
+      return;
+    }
+    // A node whose ancestor refreshes anyway need not be named.
+    const all = [...this.pending];
+    this.pending = new Set();
+    const named = new Set(all);
+    const covered = (n: TreeNode): boolean => {
+      for (let p = n.parent; p; p = p.parent) if (named.has(p)) return true;
+      return false;
+    };
+    const fire = all.filter((n) => !covered(n));
+    if (fire.length > 0) this.changed.fire(fire);
+  }
+
+  private sync(): void {
+    const ids = new Set(this.hubs.all().map((h) => h.id));
+    for (const [id, entry] of this.nodes) {
+      if (ids.has(id)) continue;
+      for (const s of entry.subscriptions) s.dispose();
+      this.nodes.delete(id);
+    }
+    for (const hub of this.hubs.all()) {
+      if (this.nodes.has(hub.id)) continue;
+      const node = new HubNode(hub);
+      const subscriptions = [
+        hub.onDidChange((change) => this.onHubChange(node, change)),
+        hub.onDidChangeStatus(() => this.resetHub(node)),
+      ];
+      this.nodes.set(hub.id, { node, subscriptions });
+    }
+  }
+
+  /** Lists the hub's devices, queues and feedback again (hub restarted, events missed, Refresh). */
+  resetHub(node: HubNode): void {
+    node.devices.reset();
+    this.refresh(node);
+  }
+
+  private onHubChange(hubNode: HubNode, change: HubChange): void {
+    const devices = hubNode.devices;
+    switch (change.kind) {
+      case 'device': {
+        const r = devices.upsert(change.device);
+        if (r === 'added') this.refresh(devices);
+        else if (r) this.refresh(r);
+        return;
+      }
+      case 'deviceDeleted':
+        if (devices.remove(change.deviceId)) this.refresh(devices);
+        return;
+      case 'connection': {
+        const node = devices.device(change.deviceId);
+        if (!node) return;
+        node.patch({ connectionState: change.connectionState });
+        this.refresh(node);
+        return;
+      }
+      case 'queue':
+      case 'purged': {
+        const node = devices.device(change.deviceId);
+        if (!node) return;
+        node.patch({ cloudToDeviceMessageCount: change.kind === 'queue' ? change.depth : 0 });
+        // The device's description and its queue node's label and messages; nothing else.
+        this.refresh(node);
+        return;
+      }
+      case 'feedback':
+        this.refresh(hubNode.feedback);
+        return;
+      case 'reset':
+        this.resetHub(hubNode);
+        return;
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const entry of this.nodes.values()) for (const s of entry.subscriptions) s.dispose();
+    this.nodes.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.changed.dispose();
+  }
+}
