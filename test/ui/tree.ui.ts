@@ -80,8 +80,12 @@ uiTest('tree: the local hub, a device, its C2D queue and a queued message; purge
 
   // Purge from the queue's context menu; the dialog says how many and that feedback follows.
   await queue.click({ button: 'right' });
-  await h.page.locator('.context-view .action-item').filter({ hasText: 'Purge C2D Queue...' }).first().click({ timeout: 10_000 });
+  const purgeItem = h.page.locator('.context-view .action-menu-item').filter({ hasText: 'Purge C2D Queue...' }).first();
+  await purgeItem.hover({ timeout: 10_000 });
+  await purgeItem.click();
   const dialog = h.page.locator('.monaco-dialog-box');
+  // A click that lands while the menu is still animating in is sometimes ignored; the item is then focused.
+  if (!(await dialog.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false))) await h.page.keyboard.press('Enter');
   await dialog.waitFor({ state: 'visible', timeout: 10_000 });
   assert.match(await dialog.innerText(), /1 message .* removed without being delivered.*Purged/s);
   console.log(`    screenshot: ${await h.screenshot('tree-purge-dialog')}`);
