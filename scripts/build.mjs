@@ -16,6 +16,7 @@ const entries = [
   { in: 'src/hub/cli/main.ts', out: 'dist/hub-cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
   { in: 'src/lint/cli.ts', out: 'dist/lint-cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
   { in: 'webview/inspector/main.ts', out: 'dist/webview/inspector.js', platform: 'browser', format: 'iife' },
+  { in: 'webview/monitor/main.ts', out: 'dist/webview/monitor.js', platform: 'browser', format: 'iife' },
   // Integration suites run inside VS Code's extension host; bundled like the extension.
   { in: 'test/integration/index.ts', out: 'dist/test/integration.js', platform: 'node' },
 ];

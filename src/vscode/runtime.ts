@@ -4,6 +4,7 @@ import { HubList } from './hubs/hubList';
 import { registerInspector } from './inspector/inspectorCommands';
 import type { InspectorPanels } from './inspector/inspectorPanels';
 import { registerLocalHub } from './localHub/localHubCommands';
+import { registerMonitorCommands, type MonitorRegistry } from './monitor/monitorCommands';
 import type { LocalHubProcess } from './localHub/localHubProcess';
 import { MessageFilesLanguage } from './language/messageFilesClient';
 import { Log } from './log';
@@ -25,6 +26,8 @@ export class ExtensionRuntime implements vscode.Disposable {
   readonly hubs: HubList;
   /** The Hubs view: hubs, devices, C2D queues, feedback, consumer groups (src/vscode/tree). */
   readonly tree: HubsTree;
+  /** Running D2C monitors and their panels. */
+  readonly monitors: MonitorRegistry;
   /** Milliseconds spent in activate(), reported by the integration suite. */
   readonly activationMs: number;
   private readonly disposables: vscode.Disposable[] = [];
@@ -42,6 +45,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     registerDeviceCommands(this);
     registerQueueCommands(this, this.tree);
     registerConsumerGroupCommands(this, this.tree);
+    this.monitors = registerMonitorCommands(this);
     this.activationMs = performance.now() - started;
     this.log.info(`activated in ${this.activationMs.toFixed(1)} ms`);
   }
