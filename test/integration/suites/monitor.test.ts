@@ -59,7 +59,9 @@ suite('monitor', () => {
       applicationProperties: [{ name: 'alert', value: 'high' }],
     }));
     await hub.sender.sendD2c(devA, d2c('{"temperature":22}', { systemProperties: { messageId: 'mon-2' } }));
-    await waitFor(() => panel.posted >= 2 || undefined, { timeout: 15_000, message: 'two messages posted to the panel' });
+    await waitFor(() => panel.monitor.received >= 2 || undefined, { timeout: 15_000, message: 'two messages received by the monitor' });
+    // The webview's first load can be slow on a busy machine; rows are posted once it said ready.
+    await waitFor(() => panel.posted >= 2 || undefined, { timeout: 60_000, message: 'two messages posted to the panel' });
     const got = panel.monitor.ring.toArray();
     assert.deepEqual(got.map((m) => m.deviceId), [devA, devA]);
     const m = got[0]!;
@@ -75,7 +77,7 @@ suite('monitor', () => {
     assert.equal(text(m.body), '{"temperature":21.5}');
     await vscode.commands.executeCommand('iotHubMessaging.monitor.stop', { hub, deviceId: devA });
     assert.equal(panel.monitor.state.state, 'stopped');
-  });
+  }, { timeout: 90_000 });
 
   test('start from the earliest message through a new consumer group replays what was sent before', async () => {
     const group = `it-${stamp}`;
