@@ -9,7 +9,7 @@
 //          --port N             code-server port (default: any free port)
 //          --screenshot FILE    open the workbench in headless Chromium, save a PNG, exit
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, launchChromium, makeProfile, repoRoot, startCodeServer, workbenchUrl } from './codeServer.mjs';
 
@@ -18,10 +18,37 @@ const option = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i 
 const screenshot = option('--screenshot');
 const port = Number(option('--port') ?? 0);
 const demoDir = join(repoRoot, 'demo');
+// The demo hub's data stays in the checkout (ignored by git) so devices and keys survive restarts.
+const demoHubDir = join(repoRoot, '.demo-hub');
+const hubEnv = { IOT_HUB_LOCAL_DATA_DIR: demoHubDir };
+
+/**
+ * On the first run, registers the devices the demo's message files name, so the Hubs view shows a
+ * hub with devices in it (the hub CLI opens the data dir directly when no hub runs on it).
+ */
+function prepareDemoHub() {
+  const marker = join(demoHubDir, '.demo-devices-created');
+  mkdirSync(demoHubDir, { recursive: true });
+  if (existsSync(marker)) {
+    console.log(`demo hub data: ${demoHubDir} (kept between runs; delete the folder to start afresh)`);
+    return;
+  }
+  const ids = new Set();
+  for (const name of readdirSync(demoDir).filter((n) => n.endsWith('.iotmsg.json'))) {
+    for (const m of readFileSync(join(demoDir, name), 'utf8').matchAll(/"deviceId"\s*:\s*"([^"]+)"/g)) ids.add(m[1]);
+  }
+  for (const id of ids) {
+    const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'hub-cli.js'), 'device', 'create', id, '--data-dir', demoHubDir], { encoding: 'utf8' });
+    if (r.status === 0) console.log(`demo hub: created device ${id} (named in demo/)`);
+    else if (/exists/i.test(r.stderr)) console.log(`demo hub: device ${id} already exists`);
+    else { console.error(`demo hub: could not create device ${id}: ${r.stderr.trim()}`); return; }
+  }
+  writeFileSync(marker, `${new Date().toISOString()}\n`);
+}
 
 /**
  * The extension starts the local hub itself (iotHubMessaging.localHub.autoStart) in a child process
- * whose data dir is in the profile's global storage; find its connection.json and print the
+ * whose data dir is .demo-hub/ (IOT_HUB_LOCAL_DATA_DIR) or the profile's global storage; find its connection.json and print the
  * endpoints so the terminal shows how to connect a device.
  */
 function findConnectionFile(dir, depth = 0) {
@@ -40,7 +67,8 @@ function findConnectionFile(dir, depth = 0) {
 async function reportLocalHub(profileBase, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const file = findConnectionFile(profileBase);
+    const demoFile = join(demoHubDir, 'connection.json');
+    const file = existsSync(demoFile) ? demoFile : findConnectionFile(profileBase);
     if (file) {
       try {
         const info = JSON.parse(readFileSync(file, 'utf8'));
@@ -79,7 +107,7 @@ process.on('SIGTERM', () => { void stopAll().then(() => process.exit(0)); });
 
 async function runDesktop() {
   console.log(`opening ${demoDir} in desktop VS Code with the extension from ${repoRoot}`);
-  const child = spawn('code', ['--new-window', `--extensionDevelopmentPath=${repoRoot}`, '--wait', demoDir], { stdio: 'inherit' });
+  const child = spawn('code', ['--new-window', `--extensionDevelopmentPath=${repoRoot}`, '--wait', demoDir], { stdio: 'inherit', env: { ...process.env, ...hubEnv } });
   stopFns.push(async () => { child.kill(); });
   await new Promise((resolve) => child.on('exit', resolve));
 }
@@ -87,7 +115,7 @@ async function runDesktop() {
 async function runCodeServer() {
   const profile = makeProfile({ workspaceSource: demoDir, openInPlace: true, prefix: 'iothub-start-' });
   stopFns.push(async () => profile.remove());
-  const server = await startCodeServer({ profile, port });
+  const server = await startCodeServer({ profile, port, env: hubEnv });
   stopFns.push(() => server.stop());
   const url = workbenchUrl(server, profile.workspaceDir, { extensionDevelopmentPath: repoRoot });
 
@@ -115,7 +143,7 @@ async function runCodeServer() {
 
   console.log('\nVS Code (code-server) is running with the IoT Hub Messaging extension loaded.');
   console.log(`Open this URL in a browser on this machine:\n\n  ${url}\n`);
-  console.log('Press Ctrl-C to stop. (The extension starts the local hub once the window opens.)');
+  console.log('Press Ctrl-C to stop. (The extension starts the local hub when you open the IoT Hub Messaging view.)');
   void reportLocalHub(profile.base, Number.POSITIVE_INFINITY);
   await new Promise((resolve) => server.process.once('exit', resolve));
   console.error('code-server exited');
@@ -123,6 +151,7 @@ async function runCodeServer() {
 
 try {
   await build();
+  prepareDemoHub();
   if (!screenshot && !argv.includes('--code-server') && hasDesktopCode()) await runDesktop();
   else await runCodeServer();
 } catch (e) {

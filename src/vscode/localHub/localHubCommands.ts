@@ -41,8 +41,14 @@ function describe(status: LocalHubStatus): { text: string; tooltip: string } {
 
 export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
   const { context, log } = runtime;
-  const dataDir = vscode.workspace.getConfiguration('iotHubMessaging.localHub').get<string>('dataDir') || join(context.globalStorageUri.fsPath, 'local-hub');
-  const hub = runtime.own(new LocalHubProcess(join(context.extensionPath, 'dist', 'hub-cli.js'), dataDir, log, readSettings));
+  // The setting, else IOT_HUB_LOCAL_DATA_DIR (npm start keeps the demo hub in the checkout with it), else global storage.
+  const dataDir = vscode.workspace.getConfiguration('iotHubMessaging.localHub').get<string>('dataDir')
+    || process.env['IOT_HUB_LOCAL_DATA_DIR']
+    || join(context.globalStorageUri.fsPath, 'local-hub');
+  const hub = runtime.own(new LocalHubProcess(join(context.extensionPath, 'dist', 'hub-cli.js'), dataDir, log, readSettings, {
+    // The hub another window started went away: start our own unless the user said never.
+    takeOver: () => localHubAutoStart() !== 'never' && vscode.workspace.isTrusted,
+  }));
 
   const item = runtime.own(vscode.window.createStatusBarItem('iotHubMessaging.localHub', vscode.StatusBarAlignment.Left, 10));
   item.name = 'IoT Hub: Local Hub';
@@ -57,7 +63,13 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
   item.show();
   // The local hub as the tree and the commands see it: one HubConnection for the window's lifetime,
   // attached to whichever hub process runs (this window's or another's).
-  const connection = new LocalHubConnection({ onStreamError: (e) => log.debug(`local hub event stream: ${e.message}`) });
+  const connection = new LocalHubConnection({
+    onStreamError: (e) => {
+      log.debug(`local hub event stream: ${e.message}`);
+      // A dropped stream is the first sign that another window's hub went away.
+      hub.checkAttached();
+    },
+  });
   runtime.hubs.add(connection);
   const follow = (status: LocalHubStatus): void => {
     const client = status.state === 'running' ? hub.client() : undefined;

@@ -1,5 +1,9 @@
 // Runs the local hub as a child process (never inside the extension host) and tracks its state.
-// If another window already runs a hub on the same data dir, this window attaches to it.
+// If another window already runs a hub on the same data dir, this window attaches to it, and
+// watches that hub (its pid and connection.json, checked every second and whenever the event
+// stream drops): when it goes away (the other window closed) this window takes over (starts its
+// own on the same data dir, or attaches to whichever window was quicker) or, if told not to,
+// shows it stopped, rather than showing "running" over a dead connection.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
@@ -24,6 +28,15 @@ export interface LocalHubSettings {
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
+/** How often a window checks that the hub another window started is still there. */
+const OTHER_HUB_CHECK_MS = 1_000;
+/** Windows taking over at once spread their attempts so one starts and the others attach. */
+const TAKE_OVER_JITTER_MS = 400;
+
+export interface LocalHubProcessOptions {
+  /** Whether to start a hub of our own when the one another window started goes away (else: stopped). */
+  takeOver?: () => boolean;
+}
 
 export class LocalHubProcess implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<LocalHubStatus>();
@@ -37,7 +50,55 @@ export class LocalHubProcess implements vscode.Disposable {
     readonly dataDir: string,
     private readonly log: Log,
     private readonly settings: () => LocalHubSettings,
+    private readonly options: LocalHubProcessOptions = {},
   ) {}
+
+  private otherHubTimer: NodeJS.Timeout | undefined;
+
+  /** Watches a hub this window attached to (another window's) while it is the current one. */
+  private watchOtherHub(): void {
+    if (this.current.state === 'running' && !this.current.owned) {
+      this.otherHubTimer ??= setInterval(() => this.checkAttached(), OTHER_HUB_CHECK_MS);
+      this.otherHubTimer.unref?.();
+    } else if (this.otherHubTimer) {
+      clearInterval(this.otherHubTimer);
+      this.otherHubTimer = undefined;
+    }
+  }
+
+  /**
+   * Checks that the hub this window attached to still runs (called every second, and by whoever
+   * sees its event stream drop). When it is gone, takes over or shows it stopped.
+   */
+  checkAttached(): void {
+    const s = this.current;
+    if (s.state !== 'running' || s.owned) return;
+    const now = readRunningHub(this.dataDir);
+    if (now?.pid === s.info.pid) return;
+    this.log.warn(`The local hub another window started (pid ${s.info.pid}) is gone${now ? `; pid ${now.pid} runs it now` : ''}.`);
+    this.set({ state: 'stopped' });
+    if (now) {
+      this.set({ state: 'running', info: now, owned: false });
+      return;
+    }
+    if (this.options.takeOver?.() ?? true) void this.takeOver();
+  }
+
+  private async takeOver(): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.random() * TAKE_OVER_JITTER_MS));
+      if (this.current.state === 'running' || this.current.state === 'starting') return;
+      try {
+        const info = await this.start();
+        const now = this.status;
+        this.log.info(`Took over the local hub on ${this.dataDir} (pid ${info.pid}${now.state === 'running' && !now.owned ? ', started by another window' : ''}).`);
+        return;
+      } catch (e) {
+        // Another window may have won the data dir's lock meanwhile: attach to it on the next turn.
+        this.log.warn(`Taking over the local hub failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
 
   get status(): LocalHubStatus {
     return this.current;
@@ -46,6 +107,7 @@ export class LocalHubProcess implements vscode.Disposable {
   private set(status: LocalHubStatus): void {
     this.current = status;
     if (this.api && (status.state !== 'running' || status.info.pid !== this.api.pid)) this.closeApi();
+    this.watchOtherHub();
     this.changed.fire(status);
   }
 
@@ -161,6 +223,8 @@ export class LocalHubProcess implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.otherHubTimer) clearInterval(this.otherHubTimer);
+    this.otherHubTimer = undefined;
     this.closeApi();
     // SIGTERM lets the hub shut down cleanly on its own after the window closes.
     this.child?.kill('SIGTERM');

@@ -54,7 +54,8 @@ export class DevicesNode implements TreeNode {
   }
 
   treeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem('Devices', vscode.TreeItemCollapsibleState.Collapsed);
+    // Open by default: the devices are what a user opens the view to see (one page is read).
+    const item = new vscode.TreeItem('Devices', vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon(this.filterText ? 'filter' : 'server-environment');
     item.contextValue = contextValue('devices', { filtered: this.filterText !== undefined });
