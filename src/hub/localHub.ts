@@ -11,6 +11,7 @@ import { systemClock } from './clock';
 import type { Clock, HubLogger, SharedAccessPolicy } from './contracts';
 import { startEventHubsEndpoint, type EventHubsEndpoint } from './eventhubs/endpoint';
 import { startApiServer, WEBSOCKET_PATH, type ApiServer } from './http/apiServer';
+import { DEFAULT_SERVICE_AMQP_PORT, startServiceEndpoint, type ServiceEndpoint } from './service/serviceEndpoint';
 import { API_VERSION } from './http/jsonShapes';
 import { startDeviceBroker, type DeviceBroker } from './mqtt/deviceBroker';
 import { openHubState, type LocalHubState } from './openHubState';
@@ -34,6 +35,15 @@ export interface LocalHubOptions {
   apiPort?: number;
   /** `false` disables the Event Hubs-compatible endpoint. */
   amqpPort?: number | false;
+  /** IoT Hub's service AMQP endpoint over TLS (the CLI's default is 5671); off when absent or false. */
+  serviceAmqpPort?: number | false;
+  /** The HTTPS API also on this port (the CLI's default is IoT Hub's 443); off when absent or false. */
+  httpsPort?: number | false;
+  /**
+   * Listeners that may fail to bind (the CLI's default standard ports): the hub then runs without
+   * them and logs a warning with the fix, instead of failing to start.
+   */
+  optionalListeners?: readonly ('serviceAmqp' | 'https')[];
   hubName?: string;
   partitions?: number;
   retentionMs?: number;
@@ -44,6 +54,20 @@ export interface LocalHubOptions {
   c2dMaxDeliveryCount?: number;
   c2dDefaultTtlMs?: number;
   feedbackBatchMs?: number;
+}
+
+export interface ServiceInfoJson {
+  /** AMQP over TLS for azure-iothub's Client (C2D, feedback) and Event Hubs clients (TLS). */
+  amqpPort?: number;
+  /** The HTTPS API on IoT Hub's port (443), where azure-iothub's Registry and AmqpWs dial. */
+  httpsPort?: number;
+  /**
+   * iothubowner for azure-iothub: `HostName=localhost` when the service listeners are on 5671
+   * (and 443), else `HostName=localhost:{amqpPort}` (the Client's AMQP transport honours the port).
+   */
+  connectionString: string;
+  /** Event Hubs connection string to the TLS endpoint (where IoT Hub's events redirect leads). */
+  eventHubsConnectionString?: string;
 }
 
 /** What DATA_DIR/connection.json holds (it contains the owner key: mode 0600). */
@@ -61,6 +85,8 @@ export interface ConnectionInfoJson {
   mqtt: { port: number; url: string };
   api: { port: number; url: string; websocketUrl: string };
   amqp?: { port: number; eventHubsConnectionString: string };
+  /** IoT Hub's service side (azure-iothub Client and Registry); absent when neither listener runs. */
+  service?: ServiceInfoJson;
   /** iothubowner: registry read/write, service and device connect. `HostName` carries the API port. */
   hubConnectionString: string;
   /** `HostName=...;DeviceId={deviceId};SharedAccessKey={key}`: fill in a device's id and key. */
@@ -125,7 +151,11 @@ async function listenTls(server: TlsServer, port: number, host: string): Promise
 function describeListenError(e: unknown, what: string, port: number, host: string): Error {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') return new Error(`The ${what} port ${port} on ${host} is already in use (another hub or broker?). Choose another port.`, { cause: e });
-  if (code === 'EACCES') return new Error(`Not allowed to listen on the ${what} port ${port} on ${host} (ports below 1024 need privileges). Choose another port.`, { cause: e });
+  if (code === 'EACCES') {
+    return new Error(`Not allowed to listen on the ${what} port ${port} on ${host}: ports below 1024 need privileges. ` +
+      'Run the hub as administrator (root), or let Node bind them (Linux: sudo setcap cap_net_bind_service=+ep "$(readlink -f "$(command -v node)")", ' +
+      `or lower the limit: sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}), or choose another port.`, { cause: e });
+  }
   if (code === 'EADDRNOTAVAIL') return new Error(`Cannot bind the ${what} port to ${host}: no such local address.`, { cause: e });
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -155,6 +185,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   let mqttServer: TlsServer | undefined;
   let api: ApiServer | undefined;
   let eventHubs: EventHubsEndpoint | undefined;
+  let service: ServiceEndpoint | undefined;
   const mqttSockets = new Set<Socket>();
   const startedAt = new Date(clock.now()).toISOString();
 
@@ -167,6 +198,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     }
     if (api !== undefined) stops.push(api.close());
     if (eventHubs !== undefined) stops.push(eventHubs.close());
+    if (service !== undefined) stops.push(service.close());
     if (broker !== undefined) stops.push(broker.close());
     for (const s of mqttSockets) s.destroy();
     const results = await Promise.allSettled(stops);
@@ -194,21 +226,50 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       throw describeListenError(e, 'MQTT', mqttPortWanted, host);
     }
 
+    const optional = new Set(options.optionalListeners ?? []);
+    /** Binds an optional standard-port listener; undefined (with a warning naming the fix) when it may not. */
+    const bindOptional = async <T>(which: 'serviceAmqp' | 'https', what: string, port: number, bind: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await bind();
+      } catch (e) {
+        const error = describeListenError(e, what, port, host);
+        if (!optional.has(which)) throw error;
+        log.warn(`${error.message} The hub runs without it.`);
+        return undefined;
+      }
+    };
+    if (options.serviceAmqpPort !== undefined && options.serviceAmqpPort !== false) {
+      const wanted = options.serviceAmqpPort;
+      service = await bindOptional('serviceAmqp', 'service AMQP', wanted, () => startServiceEndpoint({
+        host, port: wanted, hub: hubState, tls: { cert: tls.serverCertPem, key: tls.serverKeyPem }, log, now: () => clock.now(),
+      }));
+    }
+    const serviceEndpoint = service;
+
     let amqpPort: number | undefined;
+    let httpsPort: number | undefined;
     const apiPortWanted = options.apiPort ?? DEFAULT_API_PORT;
-    const info = (): { hubName: string; hostName: string; version: string; pid: number; startedAt: string; connectedDevices: number; ports: { mqtt: number; api: number; amqp?: number } } => {
-      const ports: { mqtt: number; api: number; amqp?: number } = { mqtt: mqttPort, api: api?.port ?? apiPortWanted };
+    const info = (): { hubName: string; hostName: string; version: string; pid: number; startedAt: string; connectedDevices: number; ports: { mqtt: number; api: number; amqp?: number; serviceAmqp?: number; https?: number } } => {
+      const ports: { mqtt: number; api: number; amqp?: number; serviceAmqp?: number; https?: number } = { mqtt: mqttPort, api: api?.port ?? apiPortWanted };
       if (amqpPort !== undefined) ports.amqp = amqpPort;
+      if (serviceEndpoint !== undefined) ports.serviceAmqp = serviceEndpoint.port;
+      if (httpsPort !== undefined) ports.https = httpsPort;
       return { hubName: hubState.hubName, hostName: LOCAL_HOST_NAME, version: HUB_VERSION, pid: process.pid, startedAt, connectedDevices: deviceBroker.connectedDevices, ports };
     };
     try {
       api = await startApiServer({
         hub: hubState, tls: { cert: tls.serverCertPem, key: tls.serverKeyPem }, host, port: apiPortWanted, clock, log,
         handleMqttStream: (stream) => deviceBroker.handle(stream),
+        ...(serviceEndpoint === undefined ? {} : { handleAmqpStream: (stream, label) => serviceEndpoint.acceptStream(stream, label) }),
         info,
       });
     } catch (e) {
       throw describeListenError(e, 'HTTPS API', apiPortWanted, host);
+    }
+    const apiServer = api;
+    if (options.httpsPort !== undefined && options.httpsPort !== false && options.httpsPort !== api.port) {
+      const wanted = options.httpsPort;
+      httpsPort = await bindOptional('https', 'HTTPS (IoT Hub\'s 443)', wanted, () => apiServer.listenAlso(wanted));
     }
 
     if (options.amqpPort !== false) {
@@ -244,6 +305,17 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     };
     const endpoint = eventHubs;
     if (endpoint !== undefined && amqpPort !== undefined) json.amqp = { port: amqpPort, eventHubsConnectionString: endpoint.connectionString() };
+    if (serviceEndpoint !== undefined || httpsPort !== undefined) {
+      const servicePort = serviceEndpoint?.port;
+      // The SDK's Client dials HostName's port (5671 when none); its Registry always dials 443.
+      const sdkHost = servicePort === undefined ? hostWithPort(httpsPort ?? api.port, 443) : hostWithPort(servicePort, DEFAULT_SERVICE_AMQP_PORT);
+      json.service = {
+        connectionString: formatHubConnectionString({ hostName: sdkHost, sharedAccessKeyName: owner.keyName, sharedAccessKey: owner.primaryKey }),
+      };
+      if (servicePort !== undefined) json.service.amqpPort = servicePort;
+      if (httpsPort !== undefined) json.service.httpsPort = httpsPort;
+      if (serviceEndpoint !== undefined) json.service.eventHubsConnectionString = serviceEndpoint.eventHubsConnectionString();
+    }
     const connectionInfo: ConnectionInfo = {
       ...json,
       deviceConnectionString(deviceId: string): string {
@@ -254,7 +326,9 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       eventHubsConnectionString: (policyName) => endpoint?.connectionString(policyName),
     };
     const file = writeConnectionFile(dataDir, json);
-    log.info(`Local IoT Hub '${hubState.hubName}' listening: MQTT ${host}:${mqttPort}, HTTPS ${host}:${api.port}${amqpPort !== undefined ? `, AMQP ${host}:${amqpPort}` : ''}; ${file}`);
+    log.info(`Local IoT Hub '${hubState.hubName}' listening: MQTT ${host}:${mqttPort}, HTTPS ${host}:${api.port}` +
+      `${httpsPort !== undefined ? ` and ${host}:${httpsPort}` : ''}${amqpPort !== undefined ? `, AMQP ${host}:${amqpPort}` : ''}` +
+      `${serviceEndpoint !== undefined ? `, service AMQP (TLS) ${host}:${serviceEndpoint.port}` : ''}; ${file}`);
 
     let closing: Promise<void> | undefined;
     return {

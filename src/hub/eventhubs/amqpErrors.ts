@@ -12,6 +12,8 @@ export const AmqpCondition = {
   internalError: 'amqp:internal-error',
   resourceLimitExceeded: 'amqp:resource-limit-exceeded',
   linkStolen: 'amqp:link:stolen',
+  linkRedirect: 'amqp:link:redirect',
+  messageSizeExceeded: 'amqp:link:message-size-exceeded',
   argumentError: 'com.microsoft:argument-error',
   argumentOutOfRange: 'com.microsoft:argument-out-of-range',
 } as const;

@@ -5,6 +5,10 @@
 // (core-amqp `signString` passes the key string to HMAC), while IoT Hub tooling signs with the
 // base64-decoded key. Real IoT Hub's built-in endpoint accepts the Event Hubs form; we accept both
 // so tokens made by either family of tools work. Parsing and checking are the core's (core/auth/sas).
+//
+// The same authorizer serves the IoT Hub service endpoint (src/hub/service), whose clients name
+// their audience IoT Hub's way: `{host}` or `{host}/messages/devicebound` (no scheme), while
+// Event Hubs clients send `sb://{host}:{port}/{hub}/...`. `hostAudiences` tells them apart.
 import { parseSasToken, verifySasToken } from '../../core/auth/sas';
 import type { SharedAccessPolicy } from '../contracts';
 import { entityPath, pathCovers } from './entityAddress';
@@ -22,12 +26,31 @@ export type PutTokenResult =
   | { ok: true; claimPath: string; expiresAt: number; keyName: string }
   | { ok: false; statusCode: 400 | 401 | 404; description: string };
 
+export interface CbsAuthorizerOptions {
+  /**
+   * Audiences and token resources without a scheme start with a host name (IoT Hub's `sr=host/path`),
+   * which is dropped: `localhost/messages/events` -> `messages/events`, `localhost` -> `` (the whole hub).
+   */
+  hostAudiences?: boolean;
+  /** Paths outside the Event Hub a token may also be put for (the IoT Hub service nodes). */
+  isServicePath?: (path: string) => boolean;
+}
+
 export class CbsAuthorizer {
   constructor(
     private readonly hubName: string,
     private readonly policies: () => readonly SharedAccessPolicy[],
     private readonly now: () => number,
+    private readonly options: CbsAuthorizerOptions = {},
   ) {}
+
+  /** The entity path an audience, token resource or link address names (see CbsAuthorizerOptions). */
+  pathOf(addressOrAudience: string): string {
+    const path = entityPath(addressOrAudience);
+    if (this.options.hostAudiences !== true || /^[a-z][a-z0-9+.-]*:\/\//i.test(addressOrAudience.trim())) return path;
+    const slash = path.indexOf('/');
+    return slash < 0 ? '' : path.slice(slash + 1);
+  }
 
   /** Validates a put-token request. Descriptions never echo the key or the signature. */
   putToken(req: PutTokenRequest): PutTokenResult {
@@ -39,9 +62,9 @@ export class CbsAuthorizer {
     }
     const check = this.verify(req.token);
     if (!check.ok) return check;
-    const claimPath = entityPath(req.audience);
+    const claimPath = this.pathOf(req.audience);
     const hub = this.hubName.toLowerCase();
-    if (claimPath !== '' && claimPath !== hub && !claimPath.startsWith(`${hub}/`)) {
+    if (claimPath !== '' && claimPath !== hub && !claimPath.startsWith(`${hub}/`) && this.options.isServicePath?.(claimPath) !== true) {
       return { ok: false, statusCode: 404, description: `The audience "${req.audience}" is not an entity of this endpoint (the Event Hub is "${this.hubName}").` };
     }
     if (!pathCovers(check.tokenPath, claimPath)) {
@@ -68,7 +91,7 @@ export class CbsAuthorizer {
       return { ok: false, statusCode: 401, description: `Unknown shared access policy "${keyName}".` };
     }
     if (!policy.rights.includes('ServiceConnect')) {
-      return { ok: false, statusCode: 401, description: `The shared access policy "${keyName}" lacks the ServiceConnect right needed to read events.` };
+      return { ok: false, statusCode: 401, description: `The shared access policy "${keyName}" lacks the ServiceConnect right this endpoint needs (reading events, sending C2D, reading feedback).` };
     }
     // The core verifies with base64-decoded keys (IoT Hub's way); the base64 of a key's UTF-8 text
     // makes it verify Event Hubs-style signatures too.
@@ -85,7 +108,7 @@ export class CbsAuthorizer {
       return { ok: false, statusCode: 401, description };
     }
     const resource = result.token.resourceUri;
-    return { ok: true, tokenPath: entityPath(resource), resource, expiresAt: result.token.expiresAtSeconds * 1000, keyName };
+    return { ok: true, tokenPath: this.pathOf(resource), resource, expiresAt: result.token.expiresAtSeconds * 1000, keyName };
   }
 }
 

@@ -2,12 +2,18 @@
 // real @azure/event-hubs EventHubConsumerClient reads D2C telemetry from with unchanged code.
 // Plain TCP on loopback (what the SDK's `UseDevelopmentEmulator=true` expects); SASL ANONYMOUS,
 // PLAIN or no SASL are all accepted because authorization happens per entity through CBS.
+//
+// The same machinery, with `tls` and `nodes`, is the IoT Hub service endpoint (src/hub/service):
+// AMQP over TLS that also serves the Event Hubs entities (where its events redirect points), and
+// `acceptStream` takes AMQP-over-WebSocket streams from the HTTPS port.
 import * as net from 'node:net';
-import { create_container, type Connection } from 'rhea';
+import type { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import { create_container, type Connection, type Container } from 'rhea';
 import type { ConsumerGroups, D2cLog, HubLogger, SharedAccessPolicy } from '../contracts';
 import { CbsAuthorizer } from './cbsAuthorizer';
 import { eventHubsConnectionString, pickServicePolicy } from './connectionString';
-import { EndpointConnection } from './endpointConnection';
+import { EndpointConnection, type ConnectionNodes, type ConnectionView } from './endpointConnection';
 import { OwnerLevels } from './ownerLevels';
 import { acceptSocket, checkRheaInternals, clearRheaTimers } from './rheaInternals';
 import { batchConnectionOutput } from './rheaOutputBatching';
@@ -36,6 +42,21 @@ export interface EventHubsEndpointOptions {
   handshakeTimeoutMs?: number;
 }
 
+/** The service endpoint's additions (src/hub/service/serviceEndpoint.ts). */
+export interface AmqpEndpointExtras {
+  /** How logs and errors name the endpoint. */
+  name: string;
+  /** Listen with TLS (the hub's server certificate). */
+  tls?: { cert: string; key: string };
+  authorizer: CbsAuthorizer;
+  nodes: (view: ConnectionView) => ConnectionNodes;
+  /**
+   * SASL PLAIN: checks the password (a SAS token, as IoT Hub's samples send) and returns the claim
+   * it grants, or undefined to fail the SASL exchange.
+   */
+  plainClaim(username: string, password: string): { path: string; expiresAt: number } | undefined;
+}
+
 export interface EventHubsEndpointStats {
   connections: number;
   /** Partition receivers currently delivering. */
@@ -49,20 +70,31 @@ export interface EventHubsEndpoint {
   stats(): EventHubsEndpointStats;
   /** `Endpoint=sb://localhost:{port}/;SharedAccessKeyName=...;SharedAccessKey=...;EntityPath={hub};UseDevelopmentEmulator=true` */
   connectionString(policyName?: string): string;
+  /** Serves an AMQP connection arriving on another transport (AMQP over WebSocket from the HTTPS port). */
+  acceptStream(stream: Duplex, label: string): void;
   close(): Promise<void>;
 }
 
-export async function startEventHubsEndpoint(options: EventHubsEndpointOptions): Promise<EventHubsEndpoint> {
+export function startEventHubsEndpoint(options: EventHubsEndpointOptions): Promise<EventHubsEndpoint> {
+  return startAmqpEndpoint(options, undefined);
+}
+
+export async function startAmqpEndpoint(options: EventHubsEndpointOptions, extras: AmqpEndpointExtras | undefined): Promise<EventHubsEndpoint> {
   const { hubName, d2c, log } = options;
+  const name = extras?.name ?? 'Event Hubs endpoint';
   const now = options.now ?? Date.now;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   checkRheaInternals();
-  const container = create_container({ id: `iot-hub-local-${hubName}` });
-  container.sasl_server_mechanisms.enable_anonymous();
+  const newContainer = (): Container => {
+    const c = create_container({ id: `iot-hub-local-${hubName}` });
+    c.sasl_server_mechanisms.enable_anonymous();
+    // rhea emits unhandled link/session errors on the container; an unhandled 'error' would crash the hub.
+    c.on('error', (e: unknown) => log.debug(`${name}: ${e instanceof Error ? e.message : String(e)}`));
+    return c;
+  };
+  const container = newContainer();
   // Some clients send PLAIN with the key name; CBS does the real check, so any credentials pass here.
   container.sasl_server_mechanisms.enable_plain(() => true);
-  // rhea emits unhandled link/session errors on the container; an unhandled 'error' would crash the hub.
-  container.on('error', (e: unknown) => log.debug(`Event Hubs endpoint: ${e instanceof Error ? e.message : String(e)}`));
 
   const deliveries = new Map<number, Set<PartitionDelivery>>();
   /** Events sent by receivers that have ended (live ones are summed from `deliveries`). */
@@ -78,7 +110,9 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
     d2c,
     consumerGroups: options.consumerGroups,
     log,
-    authorizer: new CbsAuthorizer(hubName, () => options.policies, now),
+    name,
+    ...(extras === undefined ? {} : { nodes: extras.nodes }),
+    authorizer: extras?.authorizer ?? new CbsAuthorizer(hubName, () => options.policies, now),
     ownerLevels: new OwnerLevels(),
     now,
     track(delivery: PartitionDelivery): () => void {
@@ -91,53 +125,86 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
     },
   };
 
-  const sockets = new Set<net.Socket>();
+  const sockets = new Set<Duplex>();
   const connections = new Set<EndpointConnection>();
   let nextId = 1;
-  const server = net.createServer((socket) => {
-    const label = `#${nextId++} (${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'})`;
+
+  /** Serves one client transport (TCP, TLS or WebSocket stream) as an AMQP connection. */
+  const serve = (socket: Duplex, label: string): void => {
     sockets.add(socket);
-    socket.setNoDelay(true);
-    socket.setTimeout(handshakeTimeoutMs, () => {
-      log.info(`Event Hubs endpoint ${label}: no AMQP handshake within ${handshakeTimeoutMs} ms; closing`);
+    const timer = setTimeout(() => {
+      log.info(`${name} ${label}: no AMQP handshake within ${handshakeTimeoutMs} ms; closing`);
       socket.destroy();
-    });
-    socket.on('error', (e) => log.debug(`Event Hubs endpoint ${label}: socket error: ${e.message}`));
+    }, handshakeTimeoutMs);
+    timer.unref();
+    socket.on('error', (e) => log.debug(`${name} ${label}: socket error: ${e.message}`));
+    const pendingClaims: { path: string; expiresAt: number }[] = [];
+    // With SASL PLAIN checked (the service endpoint), each connection gets its own container so the
+    // mechanism can hand the claim its password grants to this connection.
+    let owner = container;
+    if (extras !== undefined) {
+      owner = newContainer();
+      owner.sasl_server_mechanisms.enable_plain((username: string, password: string) => {
+        const claim = extras.plainClaim(username, password);
+        if (claim === undefined) {
+          log.info(`${name} ${label}: SASL PLAIN refused for "${username.slice(0, 100)}" (the password must be a valid SAS token with ServiceConnect)`);
+          return false;
+        }
+        pendingClaims.push(claim);
+        return true;
+      });
+    }
     let connection: Connection;
     try {
-      connection = container.create_connection({
+      connection = owner.create_connection({
         container_id: container.id,
         idle_time_out: IDLE_TIMEOUT_MS,
+        // Settling is explicit: the service endpoint accepts a C2D message only once it is durable.
+        autoaccept: false,
         properties: { product: 'iot-hub-local' },
       } as never);
     } catch (e) {
-      log.error(`Event Hubs endpoint ${label}: ${e instanceof Error ? e.message : String(e)}`);
+      log.error(`${name} ${label}: ${e instanceof Error ? e.message : String(e)}`);
       socket.destroy();
       return;
     }
     batchConnectionOutput(connection);
-    const served = new EndpointConnection(connection, shared, label);
-    connections.add(served);
+    const endpointConnection = new EndpointConnection(connection, shared, label);
+    connections.add(endpointConnection);
     connection.on('connection_open', () => {
-      socket.setTimeout(0);
-      log.debug(`Event Hubs endpoint ${label}: connection open`);
+      clearTimeout(timer);
+      for (const c of pendingClaims.splice(0)) endpointConnection.addClaim(c.path, c.expiresAt);
+      log.debug(`${name} ${label}: connection open`);
     });
     socket.on('close', () => {
+      clearTimeout(timer);
       sockets.delete(socket);
-      connections.delete(served);
-      served.end('socket closed');
+      connections.delete(endpointConnection);
+      endpointConnection.end('socket closed');
       clearRheaTimers(connection);
     });
     acceptSocket(connection, socket);
-  });
-  server.on('error', (e) => log.error(`Event Hubs endpoint: ${e.message}`));
+  };
+
+  const onSocket = (socket: net.Socket): void => {
+    socket.setNoDelay(true);
+    serve(socket, `#${nextId++} (${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'})`);
+  };
+  const server: net.Server = extras?.tls === undefined
+    ? net.createServer(onSocket)
+    : tls.createServer({ cert: extras.tls.cert, key: extras.tls.key, minVersion: 'TLSv1.2' }, onSocket);
+  if (extras?.tls !== undefined) server.on('tlsClientError', (e: Error) => log.debug(`${name}: TLS handshake failed: ${e.message}`));
+  server.on('error', (e) => log.error(`${name}: ${e.message}`));
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
-      reject(new Error(e.code === 'EADDRINUSE'
-        ? `Cannot start the Event Hubs-compatible endpoint: ${options.host}:${options.port} is already in use. Stop the other program (another local hub or Event Hubs emulator?) or choose another port.`
-        : `Cannot start the Event Hubs-compatible endpoint on ${options.host}:${options.port}: ${e.message}`));
+      const what = extras === undefined ? 'the Event Hubs-compatible endpoint' : `the ${name}`;
+      const error = new Error(e.code === 'EADDRINUSE'
+        ? `Cannot start ${what}: ${options.host}:${options.port} is already in use. Stop the other program (another local hub or Event Hubs emulator?) or choose another port.`
+        : `Cannot start ${what} on ${options.host}:${options.port}: ${e.message}`, { cause: e });
+      (error as NodeJS.ErrnoException).code = e.code;
+      reject(error);
     };
     const onListening = (): void => {
       server.off('error', onError);
@@ -149,7 +216,9 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  log.info(`Event Hubs-compatible endpoint listening on ${options.host}:${port} (AMQP, no TLS), Event Hub "${hubName}"`);
+  log.info(extras === undefined
+    ? `Event Hubs-compatible endpoint listening on ${options.host}:${port} (AMQP, no TLS), Event Hub "${hubName}"`
+    : `${name} listening on ${options.host}:${port} (AMQP${extras.tls === undefined ? '' : ' over TLS'})`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -165,6 +234,13 @@ export async function startEventHubsEndpoint(options: EventHubsEndpointOptions):
     },
     connectionString(policyName?: string): string {
       return eventHubsConnectionString({ host: 'localhost', port, hubName, policy: pickServicePolicy(options.policies, policyName) });
+    },
+    acceptStream(stream: Duplex, label: string): void {
+      if (closing !== undefined) {
+        stream.destroy();
+        return;
+      }
+      serve(stream, `#${nextId++} ${label}`);
     },
     close(): Promise<void> {
       closing ??= (async () => {

@@ -1,7 +1,9 @@
 // Serves one AMQP connection of the Event Hubs-compatible endpoint: the `$cbs` node (put-token),
 // the `$management` node (READ), and receiver links on partitions. Everything a client does wrong
 // ends its own link (or request) with an AMQP error; the connection and every other client go on.
-import type { Connection, EventContext, Message, Receiver, Sender, Session } from 'rhea';
+// The IoT Hub service endpoint (src/hub/service) reuses this class with extra nodes (C2D send,
+// feedback, the events redirect) plugged in through ConnectionNodes, so CBS lives in one place.
+import type { Connection, Delivery, EventContext, Message, Receiver, Sender, Session } from 'rhea';
 import { types } from 'rhea';
 import type { ConsumerGroups, D2cLog, HubLogger } from '../contracts';
 import { AmqpCondition, EndpointError, toAmqpError } from './amqpErrors';
@@ -20,7 +22,35 @@ const RUNTIME_METRIC_CAPABILITY = 'com.microsoft:enable-receiver-runtime-metric'
 /** Longest delay a Node timer accepts; token-expiry checks further out are re-armed. */
 const MAX_TIMER_MS = 2_147_000_000;
 
+/** Nodes a connection serves besides `$cbs`, `$management` and partitions (one instance per connection). */
+export interface ConnectionNodes {
+  /** The client attached a receiving link (we send) on `address`; true when these nodes took it. */
+  senderOpened(sender: Sender, address: string): boolean;
+  /** The client attached a sending link (we receive) on `address`; true when these nodes took it. */
+  receiverOpened(receiver: Receiver, address: string): boolean;
+  /** A message on a receiver these nodes took; the nodes settle the delivery. */
+  message(receiver: Receiver, delivery: Delivery, message: Message): void;
+  /** A link of these nodes (or its session) ended. */
+  linkGone(link: Sender | Receiver): void;
+  /** The connection ended. */
+  end(): void;
+}
+
+/** What a connection offers its extra nodes. */
+export interface ConnectionView {
+  readonly label: string;
+  readonly connection: Connection;
+  /** The latest expiry of a valid CBS (or SASL) claim covering `path`, or undefined. */
+  claimValidUntil(path: string): number | undefined;
+  /** Refuses a link attach with an AMQP error (logged). */
+  refuse(link: Sender | Receiver, e: unknown, address: string): void;
+}
+
 export interface EndpointShared {
+  /** How logs name the endpoint ("Event Hubs endpoint", "Service endpoint"). */
+  name: string;
+  /** Extra nodes per connection (the IoT Hub service endpoint's). */
+  nodes?: (view: ConnectionView) => ConnectionNodes;
   hubName: string;
   createdAt: number;
   d2c: D2cLog;
@@ -50,28 +80,46 @@ export class EndpointConnection {
   private readonly drainWaiters = new Set<() => void>();
   private drainListening = false;
   private ended = false;
+  private readonly nodes: ConnectionNodes | undefined;
+  /** Links the extra nodes took. */
+  private readonly nodeLinks = new Set<Sender | Receiver>();
 
   constructor(
     private readonly connection: Connection,
     private readonly shared: EndpointShared,
-    private readonly label: string,
+    readonly label: string,
   ) {
+    this.nodes = shared.nodes?.({
+      label,
+      connection,
+      claimValidUntil: (path) => this.claims.validUntil(path, this.shared.now()),
+      refuse: (link, e, address) => this.refuse(link, e, address),
+    });
     connection.on('sender_open', (ctx: EventContext) => this.safely(() => this.onSenderOpen(ctx.sender!)));
     connection.on('receiver_open', (ctx: EventContext) => this.safely(() => this.onReceiverOpen(ctx.receiver!)));
-    connection.on('message', (ctx: EventContext) => this.safely(() => this.onMessage(ctx.receiver!, ctx.message!)));
+    connection.on('message', (ctx: EventContext) => this.safely(() => this.onMessage(ctx.receiver!, ctx.delivery!, ctx.message!)));
     connection.on('sendable', (ctx: EventContext) => this.partitionLinks.get(ctx.sender!)?.delivery?.kick());
     connection.on('sender_draining', (ctx: EventContext) => this.partitionLinks.get(ctx.sender!)?.delivery?.requestDrain());
     connection.on('sender_close', (ctx: EventContext) => this.onSenderGone(ctx.sender!));
     connection.on('sender_error', (ctx: EventContext) => this.onSenderGone(ctx.sender!));
-    connection.on('receiver_close', () => undefined);
-    connection.on('receiver_error', () => undefined);
+    connection.on('receiver_close', (ctx: EventContext) => this.onNodeLinkGone(ctx.receiver!));
+    connection.on('receiver_error', (ctx: EventContext) => this.onNodeLinkGone(ctx.receiver!));
     connection.on('session_close', (ctx: EventContext) => this.onSessionGone(ctx.session!));
     connection.on('session_error', (ctx: EventContext) => this.onSessionGone(ctx.session!));
     connection.on('connection_close', () => this.end('closed by the client'));
     connection.on('connection_error', () => this.end('closed by the client with an error'));
     connection.on('disconnected', (ctx: EventContext) => this.end(ctx.error ? `disconnected: ${errorText(ctx.error)}` : 'disconnected'));
-    connection.on('protocol_error', (e: unknown) => this.shared.log.debug(`Event Hubs endpoint ${this.label}: protocol error: ${errorText(e)}`));
-    connection.on('error', (e: unknown) => this.shared.log.debug(`Event Hubs endpoint ${this.label}: ${errorText(e)}`));
+    connection.on('protocol_error', (e: unknown) => this.shared.log.debug(`${this.shared.name} ${this.label}: protocol error: ${errorText(e)}`));
+    connection.on('error', (e: unknown) => this.shared.log.debug(`${this.shared.name} ${this.label}: ${errorText(e)}`));
+  }
+
+  /** Records a claim obtained outside `$cbs` (SASL PLAIN with a SAS token as the password). */
+  addClaim(path: string, expiresAt: number): void {
+    this.claims.add(path, expiresAt, this.shared.now());
+  }
+
+  private onNodeLinkGone(link: Sender | Receiver): void {
+    if (this.nodeLinks.delete(link)) this.safely(() => this.nodes?.linkGone(link));
   }
 
   private whenSocketDrains(resume: () => void): void {
@@ -96,7 +144,9 @@ export class EndpointConnection {
     this.partitionLinks.clear();
     this.replyLinks.clear();
     this.drainWaiters.clear();
-    this.shared.log.debug(`Event Hubs endpoint ${this.label}: connection ${reason}`);
+    this.nodeLinks.clear();
+    this.safely(() => this.nodes?.end());
+    this.shared.log.debug(`${this.shared.name} ${this.label}: connection ${reason}`);
   }
 
   // ---------------------------------------------------------------- link attach
@@ -104,6 +154,11 @@ export class EndpointConnection {
   /** The client opened a receiving link, so we are the sender: `$cbs`/`$management` replies or a partition. */
   private onSenderOpen(sender: Sender): void {
     const address = sender.source?.address ?? '';
+    // Extra nodes first: `messages/events/$management` is the service endpoint's, not `$management`.
+    if (this.nodes?.senderOpened(sender, address) === true) {
+      this.nodeLinks.add(sender);
+      return;
+    }
     const node = nodeName(address);
     if (node === CBS_NODE || node === MANAGEMENT_NODE) {
       sender.set_source({ address });
@@ -185,7 +240,7 @@ export class EndpointConnection {
       });
       link.delivery = delivery;
       link.cleanup.push(this.shared.track(delivery));
-      this.shared.log.debug(`Event Hubs endpoint ${this.label}: receiver on ${address.path} from sequence number ${start}` +
+      this.shared.log.debug(`${this.shared.name} ${this.label}: receiver on ${address.path} from sequence number ${start}` +
         (selector === undefined ? '' : ` (filter ${selector})`));
       delivery.kick();
     } catch (e) {
@@ -203,13 +258,23 @@ export class EndpointConnection {
       if (source !== undefined && source !== '') receiver.set_source({ address: source });
       return;
     }
+    if (this.nodes?.receiverOpened(receiver, address) === true) {
+      this.nodeLinks.add(receiver);
+      return;
+    }
     this.refuse(receiver, new EndpointError(AmqpCondition.notAllowed,
       `Sending to "${address}" is not allowed: IoT Hub's Event Hubs-compatible endpoint is read-only (devices send telemetry over MQTT).`), address);
   }
 
   // ---------------------------------------------------------------- requests
 
-  private onMessage(receiver: Receiver, message: Message): void {
+  private onMessage(receiver: Receiver, delivery: Delivery, message: Message): void {
+    if (this.nodeLinks.has(receiver)) {
+      this.nodes?.message(receiver, delivery, message);
+      return;
+    }
+    // Connections run with autoaccept off (the service nodes settle after a durable write); requests are accepted here.
+    delivery.accept();
     const node = nodeName(receiver.target?.address ?? '');
     const response = node === CBS_NODE ? this.putToken(message) : handleManagementRequest(message, {
       hubName: this.shared.hubName,
@@ -219,7 +284,7 @@ export class EndpointConnection {
     });
     const reply = this.replyLinkFor(message.reply_to, receiver.session, node);
     if (reply === undefined) {
-      this.shared.log.debug(`Event Hubs endpoint ${this.label}: no reply link for ${node} request (reply_to ${String(message.reply_to)})`);
+      this.shared.log.debug(`${this.shared.name} ${this.label}: no reply link for ${node} request (reply_to ${String(message.reply_to)})`);
       return;
     }
     reply.send(response);
@@ -241,13 +306,13 @@ export class EndpointConnection {
       if (result.ok && !this.claims.add(result.claimPath, result.expiresAt, this.shared.now())) {
         status = 403;
         description = `This connection already holds tokens for ${MAX_CLAIMS_PER_CONNECTION} entities; use a token for the whole Event Hub.`;
-        this.shared.log.info(`Event Hubs endpoint ${this.label}: put-token refused (${status}): ${description}`);
+        this.shared.log.info(`${this.shared.name} ${this.label}: put-token refused (${status}): ${description}`);
       } else if (result.ok) {
         this.rearmExpiryChecks();
       } else {
         status = result.statusCode;
         description = result.description;
-        this.shared.log.info(`Event Hubs endpoint ${this.label}: put-token refused (${status}): ${description}`);
+        this.shared.log.info(`${this.shared.name} ${this.label}: put-token refused (${status}): ${description}`);
       }
     }
     const response: Message = {
@@ -303,7 +368,7 @@ export class EndpointConnection {
   private closeLink(link: PartitionLink, error: unknown): void {
     if (link.closed) return;
     const amqpError = toAmqpError(error);
-    this.shared.log.info(`Event Hubs endpoint ${this.label}: closing receiver on ${link.address.path}: ${amqpError.condition} ${String(amqpError.description)}`);
+    this.shared.log.info(`${this.shared.name} ${this.label}: closing receiver on ${link.address.path}: ${amqpError.condition} ${String(amqpError.description)}`);
     this.release(link);
     this.partitionLinks.delete(link.sender);
     if (link.sender.is_open()) link.sender.close(amqpError);
@@ -325,6 +390,7 @@ export class EndpointConnection {
       return;
     }
     for (const [key, s] of this.replyLinks) if (s === sender) this.replyLinks.delete(key);
+    this.onNodeLinkGone(sender);
   }
 
   private onSessionGone(session: Session): void {
@@ -335,11 +401,12 @@ export class EndpointConnection {
       }
     }
     for (const [key, s] of [...this.replyLinks]) if (s.session === session) this.replyLinks.delete(key);
+    for (const link of [...this.nodeLinks]) if (link.session === session) this.onNodeLinkGone(link);
   }
 
   private refuse(link: Sender | Receiver, e: unknown, address: string): void {
     const amqpError = toAmqpError(e);
-    this.shared.log.info(`Event Hubs endpoint ${this.label}: refused link "${address}": ${amqpError.condition} ${String(amqpError.description)}`);
+    this.shared.log.info(`${this.shared.name} ${this.label}: refused link "${address}": ${amqpError.condition} ${String(amqpError.description)}`);
     // The attach goes out with no source/target (the AMQP way to refuse), followed by the detach.
     link.close(amqpError);
   }
@@ -348,7 +415,7 @@ export class EndpointConnection {
     try {
       fn();
     } catch (e) {
-      this.shared.log.error(`Event Hubs endpoint ${this.label}: ${errorText(e)}`);
+      this.shared.log.error(`${this.shared.name} ${this.label}: ${errorText(e)}`);
     }
   }
 }

@@ -6,7 +6,8 @@
 // - Sender#credit and session.outgoing (next_pending_delivery, available()) for flow control;
 // - Sender#local.attach (settle mode and offered capabilities of the attach the hub answers with);
 // - the delivery object send() returns having an id.
-import * as net from 'node:net';
+import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { create_container, type Connection, type Sender } from 'rhea';
 import { isFunction, requireShapes, type ShapeCheck } from '../libraryCheck';
 
@@ -41,9 +42,9 @@ export function clearRheaTimers(connection: Connection): void {
   }
 }
 
-/** Serves a socket the hub accepted (rhea's server-side entry point). */
-export function acceptSocket(connection: Connection, socket: net.Socket): void {
-  (connection as unknown as { accept(socket: net.Socket): void }).accept(socket);
+/** Serves a socket (or any duplex stream: AMQP over WebSocket) the hub accepted (rhea's server-side entry point). */
+export function acceptSocket(connection: Connection, socket: Duplex): void {
+  (connection as unknown as { accept(socket: Duplex): void }).accept(socket);
 }
 
 /** The connection's socket, if it has one. */

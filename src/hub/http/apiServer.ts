@@ -1,6 +1,9 @@
 // The hub's HTTPS port (IoT Hub's 443): IoT Hub-shaped REST (registry, device-facing C2D and D2C),
-// the local management API under /local/, and MQTT over WebSocket at /$iothub/websocket, all on
-// one TLS listener. Plain node:https; routing is a handful of regexes (no framework needed).
+// the local management API under /local/, and WebSockets at /$iothub/websocket (MQTT for devices
+// under the `mqtt` subprotocol, AMQP for the service SDK under `AMQPWSB10`) and
+// /$servicebus/websocket (AMQP for Event Hubs clients). The same API can listen on a second port
+// (`listenAlso`: IoT Hub's 443 beside the configured one). Plain node:https; routing is a handful
+// of regexes (no framework needed).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -18,6 +21,9 @@ import { authenticateRequest, type Principal } from './requestAuth';
 import type { SseStream } from './sse';
 
 export const WEBSOCKET_PATH = '/$iothub/websocket';
+/** Where @azure/event-hubs opens AMQP over WebSocket (`webSocketEndpointPath`). */
+export const SERVICEBUS_WEBSOCKET_PATH = '/$servicebus/websocket';
+const AMQP_WS_PROTOCOL = 'AMQPWSB10';
 
 export interface ApiServerOptions {
   hub: HubState;
@@ -28,11 +34,15 @@ export interface ApiServerOptions {
   log: HubLogger;
   /** Hands an MQTT-over-WebSocket stream to the device broker. */
   handleMqttStream(stream: Duplex): void;
+  /** Hands an AMQP-over-WebSocket stream to the service endpoint; absent when it is off. */
+  handleAmqpStream?: (stream: Duplex, label: string) => void;
   info(): Omit<HubInfoJson, 'deviceCount' | 'partitionCount' | 'partitions' | 'consumerGroups'>;
 }
 
 export interface ApiServer {
   readonly port: number;
+  /** Serves the same API on another port too (IoT Hub's 443); resolves with the port. */
+  listenAlso(port: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -65,61 +75,81 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
   }
 
-  const server: Server = createServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, (req, res) => {
-    void handle(req, res);
-  });
-  // Long-lived SSE and WebSocket connections: no request timeout; idle keep-alive sockets still close.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
   const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('tlsClientError', (e) => log.debug(`HTTPS TLS handshake failed: ${e.message}`));
-
   const wss = new WebSocketServer({
     noServer: true,
-    // IoT Hub's WebSocket endpoint speaks MQTT under the `mqtt` subprotocol.
-    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
+    // IoT Hub's WebSocket endpoint speaks MQTT under `mqtt` and AMQP under `AMQPWSB10`.
+    handleProtocols: (protocols) => (protocols.has(AMQP_WS_PROTOCOL) && options.handleAmqpStream !== undefined
+      ? AMQP_WS_PROTOCOL
+      : protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
     maxPayload: 2 * 1024 * 1024,
   });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  let nextWs = 1;
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = new URL(req.url ?? '/', 'https://localhost').pathname;
-    if (path !== WEBSOCKET_PATH) {
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const amqp = offered.includes(AMQP_WS_PROTOCOL);
+    if (path !== WEBSOCKET_PATH && !(path === SERVICEBUS_WEBSOCKET_PATH && amqp)) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (amqp && options.handleAmqpStream === undefined) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nThe hub runs without its service AMQP endpoint (--service-port off).');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const stream = createWebSocketStream(ws);
+      if (ws.protocol === AMQP_WS_PROTOCOL && options.handleAmqpStream !== undefined) {
+        stream.on('error', (e) => log.debug(`AMQP over WebSocket: ${e.message}`));
+        options.handleAmqpStream(stream, `(WebSocket ${path} #${nextWs++})`);
+        return;
+      }
       stream.on('error', (e) => log.debug(`MQTT over WebSocket: ${e.message}`));
       options.handleMqttStream(stream);
     });
-  });
+  };
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (e: Error): void => reject(e);
-    server.once('error', onError);
-    server.listen(options.port, options.host, () => {
-      server.off('error', onError);
-      resolve();
+  const servers: Server[] = [];
+  const listen = async (port: number): Promise<number> => {
+    const server: Server = createServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, (req, res) => {
+      void handle(req, res);
     });
-  });
-  server.on('error', (e) => log.error(`HTTPS server error: ${e.message}`));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+    // Long-lived SSE and WebSocket connections: no request timeout; idle keep-alive sockets still close.
+    server.requestTimeout = 0;
+    server.headersTimeout = 30_000;
+    server.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    server.on('tlsClientError', (e) => log.debug(`HTTPS TLS handshake failed: ${e.message}`));
+    server.on('upgrade', onUpgrade);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error): void => reject(e);
+      server.once('error', onError);
+      server.listen(port, options.host, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    server.on('error', (e) => log.error(`HTTPS server error: ${e.message}`));
+    servers.push(server);
+    const address = server.address();
+    return typeof address === 'object' && address !== null ? address.port : port;
+  };
+  const port = await listen(options.port);
 
   return {
     port,
+    listenAlso: listen,
     async close(): Promise<void> {
       stopLocalRoutes();
       for (const s of streams) s.end();
       for (const client of wss.clients) client.terminate();
       wss.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+      for (const server of servers) server.closeIdleConnections();
       for (const s of sockets) s.destroy();
-      await closed;
+      await Promise.all(closed);
     },
   };
 }

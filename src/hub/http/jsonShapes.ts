@@ -62,7 +62,8 @@ export interface HubInfoJson {
   partitionCount: number;
   partitions: PartitionInfo[];
   consumerGroups: string[];
-  ports: { mqtt: number; api: number; amqp?: number };
+  /** `serviceAmqp`: IoT Hub's service AMQP endpoint (TLS); `https`: the API again on IoT Hub's port 443. */
+  ports: { mqtt: number; api: number; amqp?: number; serviceAmqp?: number; https?: number };
 }
 
 /**
