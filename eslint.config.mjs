@@ -1,5 +1,6 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
+import layers from './scripts/eslint-layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', '.cache/**', '**/*.mjs', '**/*.js'] },
@@ -26,5 +27,22 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'webview/**/*.ts'],
     ignores: ['src/hub/cli/**', 'src/lint/**'],
     rules: { 'no-console': 'error' },
+  },
+  {
+    // The layering (scripts/eslint-layers.mjs says what it enforces).
+    files: ['src/**/*.ts', 'webview/**/*.ts'],
+    plugins: { layers },
+    rules: { 'layers/imports': 'error' },
+  },
+  {
+    // Command ids the language server uses are shared with the extension: written once, in protocol.ts.
+    files: ['src/language/**/*.ts'],
+    ignores: ['src/language/protocol.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: 'Literal[value=/^iotHubMessaging\\./]',
+        message: 'Command and method ids shared with the extension live in src/language/protocol.ts; import them from there.',
+      }],
+    },
   },
 );

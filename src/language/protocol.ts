@@ -21,6 +21,13 @@ export interface LanguageServerInitOptions {
   jsonSchemaHandledByClient?: boolean;
 }
 
+/**
+ * The commands the server's code lenses run and the extension registers: the one place their ids
+ * are written (package.json contributes them too).
+ */
+export const SEND_D2C_FROM_FILE_COMMAND = 'iotHubMessaging.sendD2cFromFile';
+export const SEND_C2D_FROM_FILE_COMMAND = 'iotHubMessaging.sendC2dFromFile';
+
 /** Arguments of the send commands the code lenses run. */
 export interface SendFromFileArgs {
   uri: string;

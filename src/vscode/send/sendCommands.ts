@@ -10,7 +10,7 @@ import { toSendError, type SendErrorKind, type SentMessage } from '../../hub/cli
 import { HubRequestError, type HubConnection } from '../../hubs/hubConnection';
 import { isJson } from '../../inspector/messageFileText';
 import type { SendFromFileArgs } from '../../language/protocol';
-import { SEND_C2D_COMMAND as SEND_C2D_FROM_FILE, SEND_D2C_COMMAND as SEND_D2C_FROM_FILE } from '../../language/rules/codeLenses';
+import { SEND_C2D_FROM_FILE_COMMAND as SEND_C2D_FROM_FILE, SEND_D2C_FROM_FILE_COMMAND as SEND_D2C_FROM_FILE } from '../../language/protocol';
 import { parseMessageFile } from '../../language/rules/messageFile';
 import { sendableMessage } from '../../language/rules/sendableMessage';
 import type { HubList } from '../hubs/hubList';
