@@ -33,8 +33,9 @@ export interface ReceivedEventLike {
   sequenceNumber: number;
   enqueuedTimeUtc: Date;
   partitionKey?: string | null;
-  messageId?: string | number | Buffer | Uint8Array;
-  correlationId?: string | number | Buffer | Uint8Array;
+  /** Buffer is a Uint8Array: no Node type here, the webview (no Node types) imports this file through protocol.ts. */
+  messageId?: string | number | Uint8Array;
+  correlationId?: string | number | Uint8Array;
   contentType?: string;
   systemProperties?: Record<string, unknown>;
 }
