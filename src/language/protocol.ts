@@ -33,3 +33,31 @@ export interface SendFromFileArgs {
   uri: string;
   messageIndex: number;
 }
+
+/** Server -> client: the routes file the route tester uses (a workspace `*.iotroutes.json`, else the local hub's). */
+export const ROUTES_REQUEST = 'iotHubMessaging/routes';
+export type RoutesParams = Record<string, never>;
+export interface RoutesResult {
+  /** The file's text; absent when there is no routes file. */
+  text?: string;
+  /** Where it was read from (a path), for titles and reports. */
+  source?: string;
+}
+
+/** Client -> server: the routes file changed (or another one applies); code lenses are recomputed. */
+export const ROUTES_CHANGED_NOTIFICATION = 'iotHubMessaging/routesChanged';
+
+/** Server -> client: application property names used by the workspace's message files (condition completion). */
+export const APPLICATION_PROPERTY_NAMES_REQUEST = 'iotHubMessaging/applicationPropertyNames';
+export type ApplicationPropertyNamesParams = Record<string, never>;
+export interface ApplicationPropertyNamesResult {
+  names: string[];
+}
+
+/** Arguments of the Test Routes command the route code lenses run. */
+export interface TestRoutesArgs {
+  uri: string;
+  messageIndex: number;
+  /** Explain only this route (the command asks when absent). */
+  routeName?: string;
+}

@@ -7,7 +7,10 @@ import { registerLocalHub } from './localHub/localHubCommands';
 import { registerMonitorCommands, type MonitorRegistry } from './monitor/monitorCommands';
 import type { LocalHubProcess } from './localHub/localHubProcess';
 import { MessageFilesLanguage } from './language/messageFilesClient';
+import { localHubDataDir } from './localHub/dataDir';
 import { Log } from './log';
+import { registerRouteTester } from './routing/routeTesterCommands';
+import { RoutesSource } from './routing/routesSource';
 import { registerSendCommands } from './send/sendCommands';
 import { registerConsumerGroupCommands } from './tree/consumerGroupCommands';
 import { registerDeviceCommands } from './tree/deviceCommands';
@@ -16,6 +19,8 @@ import { registerQueueCommands } from './tree/queueCommands';
 
 export class ExtensionRuntime implements vscode.Disposable {
   readonly log: Log;
+  /** The routes file the route tester uses (workspace *.iotroutes.json, else the local hub's routes.json). */
+  readonly routes: RoutesSource;
   /** The *.iotmsg.json language client (server starts when such a file opens). */
   readonly messageFiles: MessageFilesLanguage;
   /** Message inspector panels; the tree and the monitor call `inspector.show(message, source)`. */
@@ -36,7 +41,8 @@ export class ExtensionRuntime implements vscode.Disposable {
     const started = performance.now();
     this.log = this.own(new Log());
     this.own(vscode.commands.registerCommand('iotHubMessaging.showLog', () => this.log.show()));
-    this.messageFiles = this.own(new MessageFilesLanguage(context, this.log));
+    this.routes = this.own(new RoutesSource(localHubDataDir(context)));
+    this.messageFiles = this.own(new MessageFilesLanguage(context, this.log, this.routes));
     this.inspector = registerInspector(this);
     this.hubs = this.own(new HubList());
     this.localHub = registerLocalHub(this);
@@ -46,6 +52,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     registerQueueCommands(this, this.tree);
     registerConsumerGroupCommands(this, this.tree);
     this.monitors = registerMonitorCommands(this);
+    registerRouteTester(this);
     this.activationMs = performance.now() - started;
     this.log.info(`activated in ${this.activationMs.toFixed(1)} ms`);
   }

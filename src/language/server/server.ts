@@ -1,6 +1,7 @@
-// The language server for *.iotmsg.json: a thin LSP adapter over the pure rules in ../rules.
+// The language server for *.iotmsg.json and routes files (*.iotroutes.json, the local hub's
+// routes.json): a thin LSP adapter over the pure rules in ../rules.
 import {
-  CodeActionKind, CompletionItemKind, DiagnosticSeverity, InsertTextFormat, MarkupKind, TextDocuments, TextDocumentSyncKind,
+  CodeActionKind, CodeLensRefreshRequest, CompletionItemKind, DiagnosticSeverity, InsertTextFormat, MarkupKind, TextDocuments, TextDocumentSyncKind,
   type CodeAction, type CodeLens, type CompletionItem, type Connection, type Diagnostic, type Hover, type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -11,9 +12,19 @@ import { complete, wantsDeviceIds, type FileCompletionItem } from '../rules/comp
 import { analyse, type Analysis } from '../rules/diagnose';
 import type { FileDiagnostic } from '../rules/fileDiagnostic';
 import { hover } from '../rules/hover';
-import { DEVICE_IDS_REQUEST, type DeviceIdsParams, type DeviceIdsResult, type LanguageServerInitOptions, type SendFromFileArgs } from '../protocol';
+import { parseRoutesFileText } from '../../core/routing/routesFile';
+import { RouteTable } from '../../core/routing/routeTable';
+import { routeLenses, routesUnusableLens, TEST_ROUTES_COMMAND } from '../rules/routeLenses';
+import { completeRoutes, type RoutesCompletionItem } from '../rules/routesComplete';
+import { analyseRoutesDocument, isRoutesFileName, type RoutesAnalysis } from '../rules/routesDocument';
+import {
+  APPLICATION_PROPERTY_NAMES_REQUEST, DEVICE_IDS_REQUEST, ROUTES_CHANGED_NOTIFICATION, ROUTES_REQUEST,
+  type ApplicationPropertyNamesParams, type ApplicationPropertyNamesResult, type DeviceIdsParams, type DeviceIdsResult,
+  type LanguageServerInitOptions, type RoutesParams, type RoutesResult, type SendFromFileArgs, type TestRoutesArgs,
+} from '../protocol';
 
 export const DIAGNOSTIC_SOURCE = 'iot-hub-msg';
+export const ROUTES_DIAGNOSTIC_SOURCE = 'iot-hub-routes';
 
 const SEVERITY: Readonly<Record<Severity, DiagnosticSeverity>> = {
   error: DiagnosticSeverity.Error,
@@ -27,13 +38,41 @@ const ITEM_KIND: Readonly<Record<FileCompletionItem['kind'], CompletionItemKind>
   device: CompletionItemKind.Reference,
 };
 
+const ROUTES_ITEM_KIND: Readonly<Record<RoutesCompletionItem['kind'], CompletionItemKind>> = {
+  property: CompletionItemKind.Property,
+  function: CompletionItemKind.Function,
+  keyword: CompletionItemKind.Keyword,
+  value: CompletionItemKind.Value,
+};
+
 /** How long completion waits for the extension's device list before going on without it. */
 const DEVICE_IDS_TIMEOUT_MS = 1500;
+
+/** The routes in use for the route tester's lenses, as last fetched from the client. */
+type RoutesState = { table: RouteTable; source: string } | { unusable: string } | { none: true };
+
+function isRoutesDocument(uri: string): boolean {
+  return isRoutesFileName(decodeURIComponent(uri));
+}
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const cache = new Map<string, { version: number; analysis: Analysis }>();
   let schemaHandledByClient = false;
+
+  const routesCache = new Map<string, { version: number; analysis: RoutesAnalysis }>();
+  const routesAnalysisOf = (doc: TextDocument): RoutesAnalysis => {
+    const hit = routesCache.get(doc.uri);
+    if (hit?.version === doc.version) return hit.analysis;
+    const analysis = analyseRoutesDocument(doc.getText());
+    routesCache.set(doc.uri, { version: doc.version, analysis });
+    return analysis;
+  };
+  let routes: Promise<RoutesState> | undefined;
+  const routesState = (): Promise<RoutesState> => {
+    routes ??= fetchRoutes(connection);
+    return routes;
+  };
 
   const analysisOf = (doc: TextDocument): Analysis => {
     const hit = cache.get(doc.uri);
@@ -54,6 +93,24 @@ export function startServer(connection: Connection): void {
   const visible = (d: FileDiagnostic): boolean => !schemaHandledByClient || d.origin === 'rule';
 
   const validate = (doc: TextDocument): void => {
+    if (isRoutesDocument(doc.uri)) {
+      try {
+        const diagnostics: Diagnostic[] = routesAnalysisOf(doc).diagnostics
+          // VS Code's JSON language reports syntax errors itself.
+          .filter((d) => !(schemaHandledByClient && d.code === 'json-syntax'))
+          .map((d) => ({
+            range: { start: doc.positionAt(d.start), end: doc.positionAt(d.end) },
+            severity: d.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+            code: d.code,
+            source: ROUTES_DIAGNOSTIC_SOURCE,
+            message: d.message,
+          }));
+        void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+      } catch (err) {
+        connection.console.error(`could not check ${doc.uri}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      }
+      return;
+    }
     try {
       const diagnostics = analysisOf(doc).diagnostics.filter(visible).map((d) => toDiagnostic(doc, d));
       void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
@@ -79,8 +136,13 @@ export function startServer(connection: Connection): void {
   });
 
   documents.onDidChangeContent((e) => validate(e.document));
+  connection.onNotification(ROUTES_CHANGED_NOTIFICATION, () => {
+    routes = undefined;
+    void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  });
   documents.onDidClose((e) => {
     cache.delete(e.document.uri);
+    routesCache.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
@@ -89,6 +151,25 @@ export function startServer(connection: Connection): void {
     if (!doc) return [];
     const text = doc.getText();
     const offset = doc.offsetAt(params.position);
+    if (isRoutesDocument(doc.uri)) {
+      const root = routesAnalysisOf(doc).root;
+      let items = completeRoutes(text, offset, root);
+      if (items.some((i) => i.kind === 'function')) {
+        items = completeRoutes(text, offset, root, { applicationPropertyNames: await fetchApplicationPropertyNames(connection) });
+      }
+      return items.map((item, i) => {
+        const ci: CompletionItem = {
+          label: item.label,
+          kind: ROUTES_ITEM_KIND[item.kind],
+          sortText: String(i).padStart(4, '0'),
+          insertTextFormat: item.isSnippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+          textEdit: { range: { start: doc.positionAt(item.range.start), end: doc.positionAt(item.range.end) }, newText: item.insertText },
+        };
+        if (item.detail !== undefined) ci.detail = item.detail;
+        if (item.documentation !== undefined) ci.documentation = { kind: MarkupKind.Markdown, value: item.documentation };
+        return ci;
+      });
+    }
     const deviceIds = wantsDeviceIds(text, offset) ? await fetchDeviceIds(connection) : [];
     return complete(text, offset, { deviceIds })
       .filter((item) => !schemaHandledByClient || !item.fromSchema)
@@ -109,7 +190,7 @@ export function startServer(connection: Connection): void {
 
   connection.onHover((params): Hover | null => {
     const doc = documents.get(params.textDocument.uri);
-    if (!doc) return null;
+    if (!doc || isRoutesDocument(doc.uri)) return null;
     const h = hover(analysisOf(doc), doc.offsetAt(params.position));
     if (!h || (schemaHandledByClient && h.fromSchema)) return null;
     return {
@@ -120,7 +201,7 @@ export function startServer(connection: Connection): void {
 
   connection.onCodeAction((params): CodeAction[] => {
     const doc = documents.get(params.textDocument.uri);
-    if (!doc) return [];
+    if (!doc || isRoutesDocument(doc.uri)) return [];
     const range = { start: doc.offsetAt(params.range.start), end: doc.offsetAt(params.range.end) };
     const only = params.context.only;
     return codeActions(analysisOf(doc), range)
@@ -143,18 +224,62 @@ export function startServer(connection: Connection): void {
       });
   });
 
-  connection.onCodeLens((params): CodeLens[] => {
+  connection.onCodeLens(async (params): Promise<CodeLens[]> => {
     const doc = documents.get(params.textDocument.uri);
-    if (!doc) return [];
-    return codeLenses(analysisOf(doc)).map((lens) => {
+    if (!doc || isRoutesDocument(doc.uri)) return [];
+    const analysis = analysisOf(doc);
+    const lenses: CodeLens[] = codeLenses(analysis).map((lens) => {
       const at = doc.positionAt(lens.offset);
       const args: SendFromFileArgs = { uri: doc.uri, messageIndex: lens.messageIndex };
       return { range: { start: at, end: at }, command: { title: lens.title, command: lens.command, arguments: [args] } };
     });
+    // The route tester: where each D2C message would go, when there is a routes file.
+    const state = await routesState();
+    if ('none' in state) return lenses;
+    const routeLensList = 'unusable' in state ? routesUnusableLens(analysis, state.unusable) : routeLenses(analysis, state.table);
+    for (const lens of routeLensList) {
+      const at = doc.positionAt(lens.offset);
+      const args: TestRoutesArgs = { uri: doc.uri, messageIndex: lens.messageIndex };
+      lenses.push({ range: { start: at, end: at }, command: { title: lens.title, command: TEST_ROUTES_COMMAND, arguments: [args] } });
+    }
+    return lenses;
   });
 
   documents.listen(connection);
   connection.listen();
+}
+
+async function fetchRoutes(connection: Connection): Promise<RoutesState> {
+  let result: RoutesResult | undefined;
+  try {
+    const params: RoutesParams = {};
+    result = await connection.sendRequest<RoutesResult>(ROUTES_REQUEST, params);
+  } catch {
+    return { none: true }; // a client without the request: no route tester
+  }
+  if (typeof result?.text !== 'string') return { none: true };
+  const source = result.source ?? 'routes file';
+  const v = parseRoutesFileText(result.text);
+  if (v.file === undefined) {
+    const errors = v.problems.filter((p) => p.severity === 'error').length;
+    return { unusable: `${source.split(/[\\/]/).pop() ?? source} has ${errors} error${errors === 1 ? '' : 's'}` };
+  }
+  return { table: RouteTable.compile(v.file), source };
+}
+
+async function fetchApplicationPropertyNames(connection: Connection): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const params: ApplicationPropertyNamesParams = {};
+    const reply = connection.sendRequest<ApplicationPropertyNamesResult>(APPLICATION_PROPERTY_NAMES_REQUEST, params);
+    const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), DEVICE_IDS_TIMEOUT_MS); });
+    const result = await Promise.race([reply, timeout]);
+    return Array.isArray(result?.names) ? result.names.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
 }
 
 async function fetchDeviceIds(connection: Connection): Promise<string[]> {

@@ -1,16 +1,26 @@
-// The language client for *.iotmsg.json files: starts the language server (its own process, IPC)
-// the first time such a file is open and answers its device-id request. The "send from file"
+// The language client for *.iotmsg.json files and routes files (*.iotroutes.json and the local
+// hub's routes.json): starts the language server (its own process, IPC) the first time such a file
+// is open and answers its requests: device ids, the routes file the route tester uses, and the
+// application property names of the workspace's message files (for condition completion). The "send from file"
 // commands its code lenses run live with the other send commands (src/vscode/send). All language
 // logic lives in src/language (no vscode there).
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { DEVICE_IDS_REQUEST, type DeviceIdsParams, type DeviceIdsResult, type LanguageServerInitOptions } from '../../language/protocol';
+import {
+  APPLICATION_PROPERTY_NAMES_REQUEST, DEVICE_IDS_REQUEST, ROUTES_CHANGED_NOTIFICATION, ROUTES_REQUEST,
+  type ApplicationPropertyNamesResult, type DeviceIdsParams, type DeviceIdsResult, type LanguageServerInitOptions, type RoutesResult,
+} from '../../language/protocol';
+import { parseMessageFile } from '../../language/rules/messageFile';
 import type { Log } from '../log';
+import { ROUTES_FILE_PATTERN, type RoutesSource } from '../routing/routesSource';
 
 export const MESSAGE_FILE_PATTERN = '**/*.iotmsg.json';
 export const LINT_WORKSPACE_COMMAND = 'iotHubMessaging.lintWorkspace';
 /** Opening a document is how its diagnostics reach the Problems view; beyond this many, use the CLI. */
 const LINT_WORKSPACE_MAX_FILES = 500;
+/** Application property names for completion come from at most this many message files, cached this long. */
+const PROPERTY_NAME_FILES = 200;
+const PROPERTY_NAME_CACHE_MS = 10_000;
 
 /** Where device ids for completion come from (the local hub's registry, see localHubCommands.ts). */
 export type DeviceIdSource = () => Promise<string[]>;
@@ -21,8 +31,15 @@ export class MessageFilesLanguage implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private deviceIds: DeviceIdSource = () => Promise.resolve([]);
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly log: Log) {
+  private propertyNames: { at: number; names: Promise<string[]> } | undefined;
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly log: Log, private readonly routes: RoutesSource) {
     this.disposables.push(
+      routes.onDidChange(() => {
+        this.propertyNames = undefined;
+        void this.client?.sendNotification(ROUTES_CHANGED_NOTIFICATION).catch(() => undefined);
+      }),
+      vscode.workspace.onDidSaveTextDocument((d) => { if (d.uri.path.endsWith('.iotmsg.json')) this.propertyNames = undefined; }),
       vscode.commands.registerCommand(LINT_WORKSPACE_COMMAND, () => this.lintWorkspace()),
       // Lazy: no server process until a message file is open.
       vscode.workspace.onDidOpenTextDocument((doc) => this.startIfMessageFile(doc)),
@@ -45,7 +62,30 @@ export class MessageFilesLanguage implements vscode.Disposable {
   }
 
   private startIfMessageFile(doc: vscode.TextDocument): void {
-    if (doc.uri.path.endsWith('.iotmsg.json')) void this.start();
+    if (doc.uri.path.endsWith('.iotmsg.json') || this.routes.isRoutesFile(doc.uri)) void this.start();
+  }
+
+  /** Application property names used by the workspace's message files, sorted, each once (any case). */
+  private applicationPropertyNames(): Promise<string[]> {
+    const now = Date.now();
+    if (this.propertyNames === undefined || now - this.propertyNames.at > PROPERTY_NAME_CACHE_MS) {
+      this.propertyNames = { at: now, names: this.scanPropertyNames() };
+    }
+    return this.propertyNames.names;
+  }
+
+  private async scanPropertyNames(): Promise<string[]> {
+    const byLower = new Map<string, string>();
+    const files = await vscode.workspace.findFiles(MESSAGE_FILE_PATTERN, '**/node_modules/**', PROPERTY_NAME_FILES);
+    for (const uri of files) {
+      try {
+        const file = parseMessageFile(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+        for (const m of file.messages) for (const p of m.message.applicationProperties) if (!byLower.has(p.name.toLowerCase())) byLower.set(p.name.toLowerCase(), p.name);
+      } catch (err) {
+        this.log.debug(`property names: skipped ${uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return [...byLower.values()].sort((a, b) => a.localeCompare(b));
   }
 
   private async startClient(): Promise<void> {
@@ -62,6 +102,9 @@ export class MessageFilesLanguage implements vscode.Disposable {
       documentSelector: [
         { language: 'json', pattern: MESSAGE_FILE_PATTERN },
         { language: 'jsonc', pattern: MESSAGE_FILE_PATTERN },
+        { language: 'json', pattern: ROUTES_FILE_PATTERN },
+        { language: 'jsonc', pattern: ROUTES_FILE_PATTERN },
+        { scheme: 'file', pattern: this.routes.hubRoutesFile.fsPath.replace(/\\/g, '/') },
       ],
       initializationOptions,
       outputChannelName: 'IoT Hub Message Files',
@@ -76,6 +119,16 @@ export class MessageFilesLanguage implements vscode.Disposable {
         return { deviceIds: [] };
       }
     }));
+    this.disposables.push(client.onRequest(ROUTES_REQUEST, async (): Promise<RoutesResult> => {
+      try {
+        const loaded = await this.routes.load();
+        return loaded === undefined ? {} : { text: loaded.text, source: loaded.source };
+      } catch (err) {
+        this.log.warn(`routes file for the route tester unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        return {};
+      }
+    }));
+    this.disposables.push(client.onRequest(APPLICATION_PROPERTY_NAMES_REQUEST, async (): Promise<ApplicationPropertyNamesResult> => ({ names: await this.applicationPropertyNames() })));
     const started = performance.now();
     await client.start();
     this.log.info(`message file language server started in ${(performance.now() - started).toFixed(0)} ms`);

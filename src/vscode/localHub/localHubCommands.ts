@@ -6,6 +6,7 @@ import { LocalHubApiError } from '../../hub/client/localHubClient';
 import { deviceIdProblem } from '../../hub/registry/deviceId';
 import { LocalHubConnection } from '../../hubs/local/localHubConnection';
 import type { ExtensionRuntime } from '../runtime';
+import { localHubDataDir } from './dataDir';
 import { LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './localHubProcess';
 
 export const LOCAL_HUB_SECRET_KEY = 'iotHubMessaging.localHub.connectionString';
@@ -41,10 +42,7 @@ function describe(status: LocalHubStatus): { text: string; tooltip: string } {
 
 export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
   const { context, log } = runtime;
-  // The setting, else IOT_HUB_LOCAL_DATA_DIR (npm start keeps the demo hub in the checkout with it), else global storage.
-  const dataDir = vscode.workspace.getConfiguration('iotHubMessaging.localHub').get<string>('dataDir')
-    || process.env['IOT_HUB_LOCAL_DATA_DIR']
-    || join(context.globalStorageUri.fsPath, 'local-hub');
+  const dataDir = localHubDataDir(context);
   const hub = runtime.own(new LocalHubProcess(join(context.extensionPath, 'dist', 'hub-cli.js'), dataDir, log, readSettings, {
     // The hub another window started went away: start our own unless the user said never.
     takeOver: () => localHubAutoStart() !== 'never' && vscode.workspace.isTrusted,
