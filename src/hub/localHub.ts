@@ -27,6 +27,8 @@ export const HUB_VERSION = '0.1.0';
 
 export interface LocalHubOptions {
   dataDir: string;
+  /** The HTTPS API's request and idle-socket timeouts (defaults in http/apiServer.ts; tests shorten them). */
+  apiTimeouts?: { requestMs: number; idleSocketMs: number };
   /** Bind address; default 127.0.0.1. Anything not loopback needs `allowRemote`. */
   host?: string;
   allowRemote?: boolean;
@@ -262,6 +264,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         handleMqttStream: (stream) => deviceBroker.handle(stream),
         ...(serviceEndpoint === undefined ? {} : { handleAmqpStream: (stream, label) => serviceEndpoint.acceptStream(stream, label) }),
         info,
+        ...(options.apiTimeouts === undefined ? {} : { timeouts: options.apiTimeouts }),
       });
     } catch (e) {
       throw describeListenError(e, 'HTTPS API', apiPortWanted, host);

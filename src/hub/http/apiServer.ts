@@ -20,6 +20,11 @@ import { addRegistryRoutes } from './registryRoutes';
 import { authenticateRequest, type Principal } from './requestAuth';
 import type { SseStream } from './sse';
 
+/** The whole request (headers and body) must arrive within this. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+/** A socket with no traffic either way for this long is closed (not an SSE stream's). */
+export const IDLE_SOCKET_TIMEOUT_MS = 120_000;
+
 export const WEBSOCKET_PATH = '/$iothub/websocket';
 /** Where @azure/event-hubs opens AMQP over WebSocket (`webSocketEndpointPath`). */
 export const SERVICEBUS_WEBSOCKET_PATH = '/$servicebus/websocket';
@@ -37,6 +42,8 @@ export interface ApiServerOptions {
   /** Hands an AMQP-over-WebSocket stream to the service endpoint; absent when it is off. */
   handleAmqpStream?: (stream: Duplex, label: string) => void;
   info(): Omit<HubInfoJson, 'deviceCount' | 'partitionCount' | 'partitions' | 'consumerGroups'>;
+  /** Overrides REQUEST_TIMEOUT_MS and IDLE_SOCKET_TIMEOUT_MS (tests use short ones). */
+  timeouts?: { requestMs: number; idleSocketMs: number };
 }
 
 export interface ApiServer {
@@ -114,9 +121,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const server: Server = createServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, (req, res) => {
       void handle(req, res);
     });
-    // Long-lived SSE and WebSocket connections: no request timeout; idle keep-alive sockets still close.
-    server.requestTimeout = 0;
-    server.headersTimeout = 30_000;
+    // Ordinary requests keep timeouts: the whole request must arrive within 60 s (a message body is
+    // at most 256 KB) and a socket idle for 2 minutes is closed. SSE streams lift the idle timeout
+    // on their own socket (sse.ts); WebSocket upgrades leave the HTTP server's handling.
+    server.requestTimeout = options.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS;
+    server.headersTimeout = Math.min(30_000, server.requestTimeout);
+    server.setTimeout(options.timeouts?.idleSocketMs ?? IDLE_SOCKET_TIMEOUT_MS);
     server.on('connection', (s: Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));

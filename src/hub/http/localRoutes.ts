@@ -126,6 +126,10 @@ function tailPartition(hub: HubState, sse: SseStream, partition: number, positio
         again = false;
         for (;;) {
           if (sse.isClosed) return;
+          // A slow client: read no further until it has taken what was sent (retained telemetry
+          // stays on disk instead of piling up in the response's buffer).
+          if (sse.congested) await sse.drained();
+          if (sse.isClosed) return;
           const events = await hub.d2c.read(partition, next, TAIL_BATCH);
           for (const e of events) {
             next = e.sequenceNumber + 1;
@@ -249,8 +253,35 @@ export function addLocalRoutes(router: Router, deps: LocalRouteDeps): () => void
     } else {
       sse.sendId(backlog.lastId);
     }
-    // Replayed and subscribed in one turn: nothing falls between the two.
-    const off = backlog.listen((e) => sse.sendText(e.name, e.json, e.id));
+    // Replayed and subscribed in one turn: nothing falls between the two. While the client is
+    // slow, events are not written but caught up from the backlog once it has drained (the backlog
+    // is bounded; a client that falls further behind than it holds gets a reset).
+    // Everything up to the newest event is sent (or reset) by now.
+    let sentId = backlog.lastId;
+    let waiting = false;
+    const catchUp = async (): Promise<void> => {
+      waiting = true;
+      await sse.drained();
+      waiting = false;
+      if (sse.isClosed) return;
+      const missed = backlog.since(sentId);
+      if (missed === undefined) {
+        sentId = backlog.lastId;
+        sse.send('reset', { reason: 'this client read too slowly to receive every event: list again' }, sentId);
+        return;
+      }
+      for (const e of missed) write(e);
+    };
+    const write = (e: { name: string; json: string; id: string }): void => {
+      if (waiting) return;
+      if (sse.congested) {
+        void catchUp();
+        return;
+      }
+      sse.sendText(e.name, e.json, e.id);
+      sentId = e.id;
+    };
+    const off = backlog.listen(write);
     sse.whenClosed(off);
   });
 

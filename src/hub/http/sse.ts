@@ -1,5 +1,8 @@
 // Server-Sent Events streams for the management API (evented tree, D2C tail). Each stream sends a
 // comment heartbeat so proxies and clients notice a dead hub, and is ended when the hub closes.
+// Backpressure: `congested` says the client has not taken what was written (write() returned
+// false); producers then wait for `drained()` instead of writing on, so a slow client costs the hub
+// a socket buffer, not memory growing with what it has not read.
 import type { ServerResponse } from 'node:http';
 
 const HEARTBEAT_MS = 15_000;
@@ -16,10 +19,34 @@ export class SseStream {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
+    // A stream lives as long as the client wants it: no idle timeout (ordinary requests keep theirs).
+    res.socket?.setTimeout(0);
     res.write(': connected\n\n');
-    this.heartbeat = setInterval(() => this.res.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    // A congested stream skips heartbeats: the client is alive enough, and they would only queue.
+    this.heartbeat = setInterval(() => {
+      if (!this.congested) this.res.write(': heartbeat\n\n');
+    }, HEARTBEAT_MS);
     this.heartbeat.unref();
     res.on('close', () => this.finish());
+  }
+
+  /** The client has not taken everything written so far (wait for drained() before writing more). */
+  get congested(): boolean {
+    return !this.closed && this.res.writableNeedDrain;
+  }
+
+  /** Resolves once the client has taken what was written (at once when not congested), or the stream closed. */
+  drained(): Promise<void> {
+    if (!this.congested) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.res.off('drain', done);
+        this.res.off('close', done);
+        resolve();
+      };
+      this.res.on('drain', done);
+      this.res.on('close', done);
+    });
   }
 
   get isClosed(): boolean {
