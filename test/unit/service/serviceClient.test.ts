@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client as DeviceClient, type Message as DeviceMessage } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { Message, NoRetry } from 'azure-iot-common';
-import { Client } from 'azure-iothub';
+import { AmqpWs, Client } from 'azure-iothub';
 import { eventually, startTestHub, type TestHub } from '../hub/testHub';
 import { trustLocalCa } from './trustLocalCa';
 
@@ -25,6 +25,18 @@ function withPolicy(t: TestHub, keyName: string, key?: string): string {
   return t.hub.connectionInfo.service!.connectionString
     .replace(/SharedAccessKeyName=[^;]+/, `SharedAccessKeyName=${keyName}`)
     .replace(/SharedAccessKey=[^;]+$/, `SharedAccessKey=${key ?? policy.primaryKey}`);
+}
+
+/**
+ * AmqpWs always dials `wss://{host}:443/$iothub/websocket`; the hub's HTTPS port is ephemeral here,
+ * so this subclass overrides only that URI (standardPorts.test.ts runs AmqpWs itself on 443).
+ */
+function amqpWsOnPort(port: number): typeof AmqpWs {
+  return class LocalAmqpWs extends AmqpWs {
+    protected override _getConnectionUri(): string {
+      return `wss://localhost:${port}/$iothub/websocket`;
+    }
+  };
 }
 
 void describe('azure-iothub Client over AMQP/TLS', () => {
@@ -98,6 +110,33 @@ void describe('azure-iothub Client over AMQP/TLS', () => {
     } finally {
       await client.close();
       await device.close();
+    }
+  });
+
+  void it('sends C2D and reads feedback over AMQP over WebSocket (AMQPWSB10 on the HTTPS port)', async () => {
+    await t.createDevice('svc-ws');
+    const client = Client.fromConnectionString(t.hub.connectionInfo.service!.connectionString, amqpWsOnPort(t.apiPort));
+    client.setRetryPolicy(new NoRetry());
+    await client.open();
+    try {
+      const feedback: string[] = [];
+      const { result: receiver } = await client.getFeedbackReceiver() as unknown as { result: NodeJS.EventEmitter };
+      receiver.on('message', (m: Message) => feedback.push(m.getData().toString()));
+      const msg = new Message('over websocket');
+      msg.messageId = 'ws-1';
+      msg.ack = 'negative';
+      msg.properties.add('via', 'ws');
+      await client.send('svc-ws', msg);
+      const queued = t.hub.hubState.c2d.peek('svc-ws');
+      assert.equal(queued.length, 1);
+      assert.equal(Buffer.from(queued[0]!.body).toString(), 'over websocket');
+      assert.deepEqual(queued[0]!.applicationProperties, [{ name: 'via', value: 'ws' }]);
+      // Purged counts as negative: the feedback comes back over the same WebSocket connection.
+      await t.hub.hubState.c2d.purge('svc-ws');
+      const fb = await eventually(() => feedback[0], 'feedback over WebSocket', 10_000);
+      assert.equal((JSON.parse(fb) as { statusCode: string }[])[0]!.statusCode, 'Purged');
+    } finally {
+      await client.close();
     }
   });
 
