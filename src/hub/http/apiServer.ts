@@ -17,6 +17,7 @@ import { Router, type RouteContext } from './httpUtil';
 import type { HubInfoJson } from './jsonShapes';
 import { addLocalRoutes } from './localRoutes';
 import { addRegistryRoutes } from './registryRoutes';
+import { addServiceRoutes } from '../service/serviceRoutes';
 import { authenticateRequest, type Principal } from './requestAuth';
 import type { SseStream } from './sse';
 
@@ -58,6 +59,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const router = new Router();
   const streams = new Set<SseStream>();
   addRegistryRoutes(router, hub);
+  addServiceRoutes(router, hub);
   addDeviceRoutes(router, hub);
   const stopLocalRoutes = addLocalRoutes(router, { hub, clock, info: options.info, streams });
 
