@@ -21,6 +21,8 @@ export const CONNECTION_FILE_NAME = 'connection.json';
 export const DEFAULT_MQTT_PORT = 8883;
 export const DEFAULT_API_PORT = 8443;
 export const DEFAULT_AMQP_PORT = 5672;
+/** IoT Hub's HTTPS port: azure-iothub's Registry and its WebSocket transports always dial it. */
+export const DEFAULT_HTTPS_PORT = 443;
 /** The host name devices and tools use: the server certificate is valid for it (and the loopback IPs). */
 export const LOCAL_HOST_NAME = 'localhost';
 export const HUB_VERSION = '0.1.0';

@@ -1,5 +1,6 @@
 // The hub CLI's help texts, one per topic (`iot-hub-local help [COMMAND]`).
-import { DEFAULT_AMQP_PORT, DEFAULT_API_PORT, DEFAULT_MQTT_PORT } from '../localHub';
+import { DEFAULT_AMQP_PORT, DEFAULT_API_PORT, DEFAULT_HTTPS_PORT, DEFAULT_MQTT_PORT } from '../localHub';
+import { DEFAULT_SERVICE_AMQP_PORT } from '../service/serviceEndpoint';
 import { DEFAULT_DATA_DIR } from './options';
 
 export const HELP: Record<string, string> = {
@@ -31,6 +32,13 @@ Options:
   --mqtt-port N        MQTT over TLS (default ${DEFAULT_MQTT_PORT}; 0 = any free port)
   --api-port N         HTTPS: REST API, management API, MQTT over WebSocket (default ${DEFAULT_API_PORT})
   --amqp-port N|off    Event Hubs-compatible AMQP endpoint (default ${DEFAULT_AMQP_PORT})
+  --service-port N|off IoT Hub's service AMQP over TLS for azure-iothub's Client and Event Hubs
+                       readers over TLS (default ${DEFAULT_SERVICE_AMQP_PORT})
+  --https-port N|off   the HTTPS API again on IoT Hub's port, where azure-iothub's Registry and
+                       AMQP/MQTT over WebSocket dial (default ${DEFAULT_HTTPS_PORT}; below 1024 needs
+                       privileges)
+                       Left at their defaults, these two are skipped with a warning when the port
+                       is taken or not allowed; given explicitly, a failure to bind stops the start.
   --partitions N       D2C partitions for a new data dir (default 4)
   --retention DUR      D2C retention, e.g. 1d, 12h, 30m (default 1d)
   --hub-name NAME      hub name (default local-hub)

@@ -16,6 +16,8 @@ export const OPTIONS = {
   'mqtt-port': { type: 'string' },
   'api-port': { type: 'string' },
   'amqp-port': { type: 'string' },
+  'service-port': { type: 'string' },
+  'https-port': { type: 'string' },
   partitions: { type: 'string' },
   retention: { type: 'string' },
   'hub-name': { type: 'string' },

@@ -1,9 +1,10 @@
 // `iot-hub-local start`: runs the hub in the foreground until SIGINT/SIGTERM, printing how to connect.
 import * as path from 'node:path';
 import {
-  CONNECTION_FILE_NAME, DEFAULT_AMQP_PORT, DEFAULT_API_PORT, DEFAULT_MQTT_PORT, LOCAL_HOST_NAME, startLocalHub,
+  CONNECTION_FILE_NAME, DEFAULT_AMQP_PORT, DEFAULT_API_PORT, DEFAULT_HTTPS_PORT, DEFAULT_MQTT_PORT, LOCAL_HOST_NAME, startLocalHub,
   type ConnectionInfoJson,
 } from '../../localHub';
+import { DEFAULT_SERVICE_AMQP_PORT } from '../../service/serviceEndpoint';
 import { dataDirOf, parseDuration, parsePort, stderrLogger, UsageError, type Values } from '../options';
 import { print } from '../output';
 
@@ -21,6 +22,8 @@ function summary(info: ConnectionInfoJson): string {
     `  MQTT over WebSocket ${info.api.websocketUrl}`,
   ];
   if (info.amqp !== undefined) lines.push(`  Event Hubs (AMQP):  amqp://${LOCAL_HOST_NAME}:${info.amqp.port}`);
+  if (info.service?.amqpPort !== undefined) lines.push(`  Service AMQP (TLS): amqps://${LOCAL_HOST_NAME}:${info.service.amqpPort} (azure-iothub Client, Event Hubs over TLS)`);
+  if (info.service?.httpsPort !== undefined) lines.push(`  HTTPS (IoT Hub's):  https://${LOCAL_HOST_NAME}:${info.service.httpsPort} (azure-iothub Registry, AMQP/MQTT over WebSocket)`);
   lines.push(
     `  CA certificate:     ${info.caCertPath}`,
     `  connection.json:    ${path.join(info.dataDir, CONNECTION_FILE_NAME)}`,
@@ -30,6 +33,10 @@ function summary(info: ConnectionInfoJson): string {
   );
   if (info.amqp !== undefined) {
     lines.push('', 'Event Hubs-compatible connection string (@azure/event-hubs EventHubConsumerClient):', `  ${info.amqp.eventHubsConnectionString}`);
+  }
+  if (info.service !== undefined) {
+    lines.push('', 'Service SDK connection string (azure-iothub; run your back end with NODE_EXTRA_CA_CERTS set to the CA certificate):',
+      `  ${info.service.connectionString}`);
   }
   lines.push(
     '',
@@ -57,6 +64,13 @@ export async function cmdStart(values: Values): Promise<number> {
     mqttPort: parsePort(values['mqtt-port'], '--mqtt-port', DEFAULT_MQTT_PORT),
     apiPort: parsePort(values['api-port'], '--api-port', DEFAULT_API_PORT),
     amqpPort: values['amqp-port'] === 'off' ? false : parsePort(values['amqp-port'], '--amqp-port', DEFAULT_AMQP_PORT),
+    serviceAmqpPort: values['service-port'] === 'off' ? false : parsePort(values['service-port'], '--service-port', DEFAULT_SERVICE_AMQP_PORT),
+    httpsPort: values['https-port'] === 'off' ? false : parsePort(values['https-port'], '--https-port', DEFAULT_HTTPS_PORT),
+    // IoT Hub's standard ports are tried by default; only an explicit request makes them required.
+    optionalListeners: [
+      ...(values['service-port'] === undefined ? ['serviceAmqp' as const] : []),
+      ...(values['https-port'] === undefined ? ['https' as const] : []),
+    ],
   };
   if (values.host !== undefined) options.host = values.host;
   if (values['allow-remote'] === true) options.allowRemote = true;
