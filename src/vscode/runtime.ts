@@ -5,6 +5,8 @@ import { registerInspector } from './inspector/inspectorCommands';
 import type { InspectorPanels } from './inspector/inspectorPanels';
 import { registerLocalHub } from './localHub/localHubCommands';
 import { registerMonitorCommands, type MonitorRegistry } from './monitor/monitorCommands';
+import { FeedbackWatch } from './receive/feedbackWatch';
+import { registerReceiveC2d } from './receive/receiveC2dCommand';
 import type { LocalHubProcess } from './localHub/localHubProcess';
 import { MessageFilesLanguage } from './language/messageFilesClient';
 import { localHubDataDir } from './localHub/dataDir';
@@ -31,6 +33,8 @@ export class ExtensionRuntime implements vscode.Disposable {
   readonly hubs: HubList;
   /** The Hubs view: hubs, devices, C2D queues, feedback, consumer groups (src/vscode/tree). */
   readonly tree: HubsTree;
+  /** Tells the user when feedback for a C2D message sent from VS Code (with ack) arrives. */
+  readonly feedback: FeedbackWatch;
   /** Running D2C monitors and their panels. */
   readonly monitors: MonitorRegistry;
   /** Milliseconds spent in activate(), reported by the integration suite. */
@@ -46,6 +50,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     this.inspector = registerInspector(this);
     this.hubs = this.own(new HubList());
     this.localHub = registerLocalHub(this);
+    this.feedback = this.own(new FeedbackWatch(this.hubs, this.log));
     registerSendCommands(this);
     this.tree = registerHubsTree(this);
     registerDeviceCommands(this);
@@ -53,6 +58,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     registerConsumerGroupCommands(this, this.tree);
     this.monitors = registerMonitorCommands(this);
     registerRouteTester(this);
+    registerReceiveC2d(this);
     this.activationMs = performance.now() - started;
     this.log.info(`activated in ${this.activationMs.toFixed(1)} ms`);
   }

@@ -34,7 +34,8 @@ export type SendOutcome =
   | { status: 'failed'; kind: SendFailure; error: string };
 
 export function registerSendCommands(runtime: ExtensionRuntime): void {
-  const sending = new Sending(runtime.hubs, runtime.localHub, runtime.log);
+  // A C2D message sent with `ack` set: the feedback watch tells the user when its feedback comes.
+  const sending = new Sending(runtime.hubs, runtime.localHub, runtime.log, (hub, sent, message) => runtime.feedback.expect(hub, sent, message.systemProperties.ack));
   // The argument is a message (inspector), a tree node ({ hub, deviceId }: a device's context menu) or nothing (palette).
   const run = (direction: Direction) => (arg?: unknown): Promise<SendOutcome> =>
     sending.send(direction, isIotMessage(arg) ? arg : undefined, undefined, isHubNodeArg(arg) ? arg : undefined);
@@ -65,7 +66,12 @@ export function describeSent(sent: SentMessage): string {
 }
 
 class Sending {
-  constructor(private readonly hubs: HubList, private readonly localHub: LocalHubProcess, private readonly log: Log) {}
+  constructor(
+    private readonly hubs: HubList,
+    private readonly localHub: LocalHubProcess,
+    private readonly log: Log,
+    private readonly onSent?: (hub: HubConnection, sent: SentMessage, message: IotMessage) => void,
+  ) {}
 
   /**
    * The hub to send through: the tree node's; else the only hub, or the only running one; else
@@ -99,6 +105,7 @@ class Sending {
       const sent = direction === 'd2c' ? await hub.sender.sendD2c(deviceId, message) : await hub.sender.sendC2d(deviceId, message);
       this.log.info(`sent ${DIR} ${direction === 'd2c' ? 'as' : 'to'} ${deviceId} on ${hub.label}${source ? ` from ${source}` : ''}: message id ${sent.messageId}${sent.messageIdAssigned ? ' (assigned)' : ''}, ${sent.sizeBytes} bytes${sent.queueDepth !== undefined ? `, queue depth ${sent.queueDepth}` : ''}`);
       void vscode.window.showInformationMessage(`IoT Hub: ${describeSent(sent)}`);
+      this.onSent?.(hub, sent, message);
       return { status: 'sent', sent };
     } catch (e) {
       if (e instanceof HubRequestError && e.kind === 'hub-stopped') return this.fail(direction, deviceId, 'not-running', e.message, hub);
