@@ -38,7 +38,7 @@ export class MonitorPanel implements vscode.Disposable {
   private disposed = false;
   private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.onDisposeEmitter.event;
-  /** Messages posted to the webview so far (tests and the benchmark read it). */
+  /** Messages posted to the webview so far, in `init` and `messages` (tests and the benchmark read it). */
   posted = 0;
 
   constructor(readonly monitor: D2cMonitor, readonly panel: vscode.WebviewPanel, private readonly host: MonitorPanelHost) {
@@ -119,9 +119,11 @@ export class MonitorPanel implements vscode.Disposable {
       switch (m.type) {
         case 'ready': {
           this.ready = true;
+          this.host.log.debug(`monitor: panel of ${this.monitor.description} ready`);
           // A reload of the webview gets what the ring holds; pending ones are in it too.
           const messages = this.monitor.ring.toArray().map((x) => toWireMonitored(x, Date.now()));
           this.pending = [];
+          this.posted += messages.length;
           this.post({ type: 'init', title: this.monitor.description, capacity: this.monitor.ring.capacity, messages, status: this.status() });
           return;
         }

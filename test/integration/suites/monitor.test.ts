@@ -61,6 +61,7 @@ suite('monitor', () => {
     await hub.sender.sendD2c(devA, d2c('{"temperature":22}', { systemProperties: { messageId: 'mon-2' } }));
     await waitFor(() => panel.monitor.received >= 2 || undefined, { timeout: 15_000, message: 'two messages received by the monitor' });
     // The webview's first load can be slow on a busy machine; rows are posted once it said ready.
+    panel.reveal();
     await waitFor(() => panel.posted >= 2 || undefined, { timeout: 60_000, message: 'two messages posted to the panel' });
     const got = panel.monitor.ring.toArray();
     assert.deepEqual(got.map((m) => m.deviceId), [devA, devA]);
