@@ -15,9 +15,12 @@ import { DEFAULT_SERVICE_AMQP_PORT, startServiceEndpoint, type ServiceEndpoint }
 import { API_VERSION } from './http/jsonShapes';
 import { startDeviceBroker, type DeviceBroker } from './mqtt/deviceBroker';
 import { openHubState, type LocalHubState } from './openHubState';
+import { CONNECTION_FILE } from './client/connectionFile';
 import { ensureTlsMaterial } from './tls/localCa';
+import { PRODUCT_VERSION } from '../version';
 
-export const CONNECTION_FILE_NAME = 'connection.json';
+/** DATA_DIR/connection.json (named once, in client/connectionFile.ts). */
+export const CONNECTION_FILE_NAME = CONNECTION_FILE;
 export const DEFAULT_MQTT_PORT = 8883;
 export const DEFAULT_API_PORT = 8443;
 export const DEFAULT_AMQP_PORT = 5672;
@@ -25,7 +28,7 @@ export const DEFAULT_AMQP_PORT = 5672;
 export const DEFAULT_HTTPS_PORT = 443;
 /** The host name devices and tools use: the server certificate is valid for it (and the loopback IPs). */
 export const LOCAL_HOST_NAME = 'localhost';
-export const HUB_VERSION = '0.1.0';
+export const HUB_VERSION = PRODUCT_VERSION;
 
 export interface LocalHubOptions {
   dataDir: string;
@@ -172,7 +175,10 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     if (options.allowRemote !== true) {
       throw new Error(`Refusing to bind the local hub to ${host}: it is not a loopback address. Pass --allow-remote (allowRemote: true) if you really want other machines to reach it.`);
     }
-    log.warn(`The local hub is listening on ${host}, reachable from other machines. Its TLS certificate is only valid for localhost; anyone with a key can connect. Use this only on a trusted network.`);
+    // MQTT and HTTPS are TLS; the Event Hubs-compatible endpoint is plain AMQP (as Event Hubs emulators are).
+    const plainAmqp = options.amqpPort === false ? ''
+      : ' Its Event Hubs-compatible AMQP endpoint is plain text (no TLS): the SAS tokens of the back ends that connect to it and every D2C message it delivers cross the network unencrypted.';
+    log.warn(`The local hub is listening on ${host}, reachable from other machines. Its TLS certificate is only valid for localhost; anyone with a key can connect.${plainAmqp} Use this only on a trusted network.`);
   }
   const dataDir = path.resolve(options.dataDir);
   const stateOptions: Parameters<typeof openHubState>[0] = { dataDir, clock, log };

@@ -2,6 +2,7 @@
 // JSON content type); this only shapes that into what each view shows.
 import type { BodyViewKind } from './protocol';
 import { decode } from './coreAdapter';
+import { errorText } from '../core/errorText';
 
 export type TextView = { ok: true; text: string; encoding: string } | { ok: false; reason: string };
 export type JsonView = { ok: true; pretty: string } | { ok: false; reason: string };
@@ -42,7 +43,7 @@ function tryPretty(text: string): JsonView {
   try {
     return { ok: true, pretty: JSON.stringify(JSON.parse(text), null, 2) };
   } catch (e) {
-    return { ok: false, reason: `The body is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, reason: `The body is not valid JSON: ${errorText(e)}` };
   }
 }
 

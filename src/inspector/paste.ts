@@ -5,6 +5,7 @@
 // Anything it cannot read gets an error that says what and where; nothing is silently dropped.
 import type { ApplicationProperty, IotMessage, SystemProperties, SystemPropertyName } from '../core/message/model';
 import { SYSTEM_PROPERTY_WIRE_NAMES } from '../core/message/model';
+import { errorText } from '../core/errorText';
 
 export type PasteResult =
   | { ok: true; message: IotMessage; /** Things kept aside, e.g. unknown system properties. */ notes: string[] }
@@ -52,7 +53,7 @@ export function parsePastedMessage(text: string): PasteResult {
   try {
     root = JSON.parse(trimmed);
   } catch (e) {
-    return { ok: false, error: `The pasted text is not JSON: ${e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, error: `The pasted text is not JSON: ${errorText(e)}` };
   }
   if (!isRecord(root)) return { ok: false, error: 'The pasted JSON is not an object: expected a message like {"systemProperties": {...}, "applicationProperties": {...}, "body": ...}.' };
   // az iot hub monitor-events wraps each event in {"event": {...}}.

@@ -5,6 +5,7 @@ import type { Severity } from '../core/message/problems';
 import { diagnose } from '../language/rules/diagnose';
 import { fileDiagnostic, type FileDiagnostic } from '../language/rules/fileDiagnostic';
 import { LineIndex } from '../language/rules/lineIndex';
+import { errorText } from '../core/errorText';
 
 export interface LintDiagnostic {
   /** 1-based, as editors and CI systems show them; columns count UTF-16 code units. */
@@ -82,6 +83,6 @@ export function lintFile(path: string, options: LintOptions = {}): LintResult {
     return lintText(path, text, options);
   } catch (err) {
     // Never a crash: whatever went wrong becomes this file's diagnostic and the run goes on.
-    return whole(path, fileDiagnostic('not-checked', 0, 0, `${path} could not be checked: ${err instanceof Error ? err.message : String(err)}`));
+    return whole(path, fileDiagnostic('not-checked', 0, 0, `${path} could not be checked: ${errorText(err)}`));
   }
 }

@@ -8,6 +8,7 @@ import { formatSarif } from './formats/sarif';
 import { formatText } from './formats/text';
 import { expandGlob, isGlob } from './glob';
 import { lintFile, type LintOptions, type LintResult } from './lintFile';
+import { errorText } from '../core/errorText';
 
 export interface LintIo {
   cwd: string;
@@ -68,7 +69,7 @@ function lint(args: LintArgs, io: LintIo): number {
     try {
       writeFileSync(resolve(io.cwd, args.outputFile), report);
     } catch (err) {
-      io.stderr(`iot-hub-msg: cannot write ${args.outputFile}: ${err instanceof Error ? err.message : String(err)}\n`);
+      io.stderr(`iot-hub-msg: cannot write ${args.outputFile}: ${errorText(err)}\n`);
       return EXIT_USAGE;
     }
   } else {

@@ -3,6 +3,7 @@
 // sig = base64(HMAC-SHA256(base64decode(key), `{sr as sent}\n{se}`)). Interoperates with
 // azure-iot-common's SharedAccessSignature both ways (see test/unit/core/sas.test.ts).
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { errorText } from '../errorText';
 
 export const SAS_PREFIX = 'SharedAccessSignature ';
 
@@ -139,7 +140,7 @@ export function verifySasToken(token: string, options: VerifySasOptions): SasVer
   try {
     parsed = parseSasToken(token);
   } catch (e) {
-    return { ok: false, reason: 'malformed', message: e instanceof Error ? e.message : String(e) };
+    return { ok: false, reason: 'malformed', message: errorText(e) };
   }
   const expected = options.expectedResourceUri;
   if (expected !== undefined) {

@@ -1,3 +1,4 @@
+import { errorText } from '../errorText';
 // Decides how to show a message body: as JSON, as text, or as binary (hex). Used by the inspector
 // webview and the monitor, so it uses only TextDecoder (no Buffer).
 
@@ -106,7 +107,7 @@ export function decodeBody(body: Uint8Array, contentType?: string, contentEncodi
       return { kind: 'json', text, json: JSON.parse(text) as unknown, encoding };
     } catch (e) {
       const result: DecodedBody = { kind: 'text', text, encoding };
-      if (saysJson) result.jsonError = e instanceof Error ? e.message : String(e);
+      if (saysJson) result.jsonError = errorText(e);
       return result;
     }
   }

@@ -4,6 +4,7 @@
 // every `$body` reference is undefined and so every body condition is false.
 // Uses only web-standard APIs so the inspector webview can run it too.
 import { LazyJson } from './lazyJson';
+import { errorText } from '../errorText';
 
 /** `doc.lookup(path)` reads one value; `doc.value` parses everything. */
 export type ParsedBody = { readonly ok: true; readonly doc: LazyJson } | { readonly ok: false; readonly reason: string };
@@ -69,6 +70,6 @@ export function parseRoutingBody(msg: BodySource): ParsedBody {
   const doc = LazyJson.from(text);
   if (doc !== undefined) return { ok: true, doc };
   let why = '';
-  try { JSON.parse(text); } catch (e) { why = ` (${e instanceof Error ? e.message : String(e)})`; }
+  try { JSON.parse(text); } catch (e) { why = ` (${errorText(e)})`; }
   return { ok: false, reason: `the body is not valid JSON${why}` };
 }

@@ -6,6 +6,7 @@
 // condition's syntax error, the offset inside the condition string), and returns the file with
 // defaults filled in when there is no error.
 import { parseCondition } from './condition';
+import { errorText } from '../errorText';
 
 export const ROUTES_FILE_NAME = 'routes.json';
 export const ROUTES_FILE_GLOB = '*.iotroutes.json';
@@ -333,7 +334,7 @@ export function parseRoutesFileText(text: string): RoutesValidation {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { problems: [{ path: [], code: 'invalid-json', severity: 'error', message: `The routes file is not valid JSON: ${e instanceof Error ? e.message : String(e)}` }] };
+    return { problems: [{ path: [], code: 'invalid-json', severity: 'error', message: `The routes file is not valid JSON: ${errorText(e)}` }] };
   }
   return validateRoutesFile(value);
 }

@@ -4,6 +4,7 @@
 // the live deadlines when stale entries dominate.
 import type { Clock, ClockTimer, HubLogger } from '../contracts';
 import { DeadlineHeap, type Deadline } from './deadlineHeap';
+import { errorText } from '../../core/errorText';
 
 export interface DeadlineSource {
   /** Messages queued now (to judge when stale heap entries dominate). */
@@ -63,7 +64,7 @@ export class C2dDeadlines {
       // armed at once (a ManualClock advance then fires it in the same step).
       const done = this.onDue();
       this.arm();
-      done.catch((e: unknown) => this.log.error(`C2D expiry processing failed: ${e instanceof Error ? e.message : String(e)}`));
+      done.catch((e: unknown) => this.log.error(`C2D expiry processing failed: ${errorText(e)}`));
     }, Math.max(0, top.time - this.clock.now()));
   }
 

@@ -16,6 +16,7 @@ import { C2dLifecycle, FEEDBACK_DESCRIPTION, snapshot, wantsFeedback, type Chang
 import { deleteStoredC2dQueue, readStoredC2d, unlockStoredC2d, writeC2dChanges } from './c2dSql';
 import type { SqliteFeedbackStore } from './feedbackStore';
 import { c2dErrors } from './validateC2d';
+import { errorText } from '../../core/errorText';
 
 export interface C2dQueueOptions {
   defaultTtlMs?: number;
@@ -120,7 +121,7 @@ export class SqliteC2dQueues implements C2dQueues {
       try {
         l(deviceId);
       } catch (e) {
-        this.log.error(`A C2D delivery listener failed: ${e instanceof Error ? e.message : String(e)}`);
+        this.log.error(`A C2D delivery listener failed: ${errorText(e)}`);
       }
     }
   }
@@ -179,7 +180,7 @@ export class SqliteC2dQueues implements C2dQueues {
   deleteDeviceQueue(deviceId: string): void {
     const count = this.lifecycle.dropQueue(deviceId);
     this.store.write((db) => deleteStoredC2dQueue(db, deviceId))
-      .catch((e: unknown) => this.log.error(`Deleting the C2D queue of ${deviceId} failed: ${e instanceof Error ? e.message : String(e)}`));
+      .catch((e: unknown) => this.log.error(`Deleting the C2D queue of ${deviceId} failed: ${errorText(e)}`));
     if (count > 0) this.events.emit({ type: 'c2dPurged', deviceId, count });
   }
 
@@ -216,7 +217,7 @@ export class SqliteC2dQueues implements C2dQueues {
 
   private applyInBackground(changes: Change[]): void {
     if (changes.length === 0) return;
-    this.apply(changes).catch((e: unknown) => this.log.error(`C2D state change failed: ${e instanceof Error ? e.message : String(e)}`));
+    this.apply(changes).catch((e: unknown) => this.log.error(`C2D state change failed: ${errorText(e)}`));
   }
 
   /** Writes the changes in one group-committed transaction, then records feedback and emits events. */

@@ -6,6 +6,7 @@ import type { Database } from 'node-sqlite3-wasm';
 import type { Clock, ClockTimer, FeedbackBatch, FeedbackRecord, FeedbackStore, HubLogger, QueueEvent } from '../contracts';
 import type { SqliteStore } from '../state/sqliteStore';
 import type { TypedEvents } from '../state/typedEvents';
+import { errorText } from '../../core/errorText';
 
 export const FEEDBACK_MAX_RECORDS_PER_BATCH = 64;
 export const FEEDBACK_CONTENT_TYPE = 'application/vnd.microsoft.iothub.feedback.json';
@@ -116,7 +117,7 @@ export class SqliteFeedbackStore implements FeedbackStore {
         db.run(`DELETE FROM feedback_pending WHERE id IN (${ids.map(() => '?').join(',')})`, ids);
       }).then(
         () => this.events.emit({ type: 'feedback', batch }),
-        (e: unknown) => this.log.error(`Storing a feedback batch failed: ${e instanceof Error ? e.message : String(e)}`),
+        (e: unknown) => this.log.error(`Storing a feedback batch failed: ${errorText(e)}`),
       );
     }
   }

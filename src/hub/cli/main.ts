@@ -14,6 +14,8 @@ import { cmdStart } from './commands/start';
 import { HELP } from './help';
 import { OPTIONS, UsageError } from './options';
 import { print, printErr, processOutput, setOutput, type CliOutput } from './output';
+import { PRODUCT_VERSION } from '../../version';
+import { errorText } from '../../core/errorText';
 
 export { DEFAULT_DATA_DIR, parseDuration } from './options';
 export type { CliOutput } from './output';
@@ -32,13 +34,13 @@ async function run(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    printErr(`iot-hub-local: ${e instanceof Error ? e.message : String(e)}\nRun "iot-hub-local --help" for usage.\n`);
+    printErr(`iot-hub-local: ${errorText(e)}\nRun "iot-hub-local --help" for usage.\n`);
     return 2;
   }
   const { values, positionals } = parsed;
   const command = positionals[0];
   if (values.version === true) {
-    print('iot-hub-local 0.1.0');
+    print(`iot-hub-local ${PRODUCT_VERSION}`);
     return 0;
   }
   if (command === undefined || command === 'help' || values.help === true) {
@@ -62,7 +64,7 @@ async function run(argv: string[]): Promise<number> {
       printErr(`iot-hub-local: ${e.message}\nRun "iot-hub-local --help" for usage.\n`);
       return 2;
     }
-    printErr(`iot-hub-local: ${e instanceof Error ? e.message : String(e)}\n`);
+    printErr(`iot-hub-local: ${errorText(e)}\n`);
     return 1;
   }
 }

@@ -3,17 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ConnectionInfoJson } from '../localHub';
+import { isProcessAlive } from '../state/processAlive';
 
 export const CONNECTION_FILE = 'connection.json';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The running hub's connection info, or undefined when no live hub owns `dataDir`. */
 export function readRunningHub(dataDir: string): ConnectionInfoJson | undefined {
@@ -23,5 +15,5 @@ export function readRunningHub(dataDir: string): ConnectionInfoJson | undefined 
   } catch {
     return undefined;
   }
-  return typeof info.pid === 'number' && isAlive(info.pid) ? info : undefined;
+  return typeof info.pid === 'number' && isProcessAlive(info.pid) ? info : undefined;
 }

@@ -11,6 +11,7 @@ import { APP_PROPERTY_ALLOWED, describeCharacter, findInvalidRanges, isAllowedPr
 import { SENDER_SYSTEM_PROPERTIES, type Direction, type IotMessage, type SystemProperties, type SystemPropertyName } from '../../core/message/model';
 import { computeSize } from '../../core/message/size';
 import { LocalHubApiError, type LocalHubClient } from './localHubClient';
+import { errorText } from '../../core/errorText';
 
 /** What a send did, for the user and the log (never a key or token). */
 export interface SentMessage {
@@ -222,5 +223,5 @@ export function toSendError(e: unknown, direction: Direction, deviceId: string, 
   if (errno !== undefined && NETWORK_CODES.has(errno)) {
     return new MessageSendError(`The hub at ${host} did not answer (${errno}). Is it running?`, 'unreachable');
   }
-  return new MessageSendError(e instanceof Error ? e.message : String(e), 'failed');
+  return new MessageSendError(errorText(e), 'failed');
 }

@@ -8,6 +8,7 @@ import { WriteGate } from './writeGate';
 import { PartitionLog } from './partitionLog';
 import type { RecordMeta } from './recordCodec';
 import { partitionForDevice } from './partitioner';
+import { errorText } from '../../core/errorText';
 
 export interface D2cLogOptions {
   /** Directory that holds `meta.json` and one directory per partition. */
@@ -248,7 +249,7 @@ export class FileD2cLog implements D2cLog {
       const removed = await this.applyRetention();
       if (removed > 0) this.o.log.debug(`D2C retention removed ${removed} events older than ${this.o.retentionMs} ms`);
     } catch (e) {
-      this.o.log.warn(`D2C retention failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.o.log.warn(`D2C retention failed: ${errorText(e)}`);
     }
   }
 }

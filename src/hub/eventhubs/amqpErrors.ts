@@ -2,6 +2,7 @@
 // ones Event Hubs itself uses, so @azure/event-hubs translates them into the errors its users
 // already handle (ServiceCommunicationError for not-found, ArgumentError, UnauthorizedError, ...).
 import type { AmqpError } from 'rhea';
+import { errorText } from '../../core/errorText';
 
 export const AmqpCondition = {
   notFound: 'amqp:not-found',
@@ -38,5 +39,5 @@ export class EndpointError extends Error {
 export function toAmqpError(e: unknown): AmqpError {
   if (e instanceof EndpointError) return e.toAmqpError();
   if (e instanceof RangeError) return { condition: AmqpCondition.argumentOutOfRange, description: e.message };
-  return { condition: AmqpCondition.internalError, description: e instanceof Error ? e.message : String(e) };
+  return { condition: AmqpCondition.internalError, description: errorText(e) };
 }

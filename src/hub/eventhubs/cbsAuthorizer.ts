@@ -12,6 +12,7 @@
 import { parseSasToken, verifySasToken } from '../../core/auth/sas';
 import type { SharedAccessPolicy } from '../contracts';
 import { entityPath, pathCovers } from './entityAddress';
+import { errorText } from '../../core/errorText';
 
 export const SAS_TOKEN_TYPES = ['servicebus.windows.net:sastoken', 'azure-devices.net:sastoken'];
 
@@ -81,7 +82,7 @@ export class CbsAuthorizer {
     try {
       keyName = parseSasToken(token).keyName;
     } catch (e) {
-      return { ok: false, statusCode: 401, description: `Malformed SAS token: ${e instanceof Error ? e.message : String(e)}` };
+      return { ok: false, statusCode: 401, description: `Malformed SAS token: ${errorText(e)}` };
     }
     if (keyName === undefined) {
       return { ok: false, statusCode: 401, description: 'The SAS token has no skn (key name): the Event Hubs-compatible endpoint needs a shared access policy with ServiceConnect.' };

@@ -18,6 +18,7 @@ import { OwnerLevels } from './ownerLevels';
 import { acceptSocket, checkRheaInternals, clearRheaTimers } from './rheaInternals';
 import { batchConnectionOutput } from './rheaOutputBatching';
 import type { PartitionDelivery } from './partitionDelivery';
+import { errorText } from '../../core/errorText';
 
 export const DEFAULT_EVENT_HUBS_PORT = 5672;
 /** A client must finish the AMQP handshake (header, SASL, open) within this time. */
@@ -89,7 +90,7 @@ export async function startAmqpEndpoint(options: EventHubsEndpointOptions, extra
     const c = create_container({ id: `iot-hub-local-${hubName}` });
     c.sasl_server_mechanisms.enable_anonymous();
     // rhea emits unhandled link/session errors on the container; an unhandled 'error' would crash the hub.
-    c.on('error', (e: unknown) => log.debug(`${name}: ${e instanceof Error ? e.message : String(e)}`));
+    c.on('error', (e: unknown) => log.debug(`${name}: ${errorText(e)}`));
     return c;
   };
   const container = newContainer();
@@ -164,7 +165,7 @@ export async function startAmqpEndpoint(options: EventHubsEndpointOptions, extra
         properties: { product: 'iot-hub-local' },
       } as never);
     } catch (e) {
-      log.error(`${name} ${label}: ${e instanceof Error ? e.message : String(e)}`);
+      log.error(`${name} ${label}: ${errorText(e)}`);
       socket.destroy();
       return;
     }

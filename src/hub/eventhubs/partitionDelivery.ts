@@ -9,6 +9,7 @@ import { AmqpCondition, EndpointError } from './amqpErrors';
 import { AmqpWriter } from './amqpWriter';
 import { encodeEvent, type RuntimeInfo } from './eventEncoding';
 import { connectionSocket, deliveryId, senderFlow } from './rheaInternals';
+import { errorText } from '../../core/errorText';
 
 /** Largest single read from the log per link. */
 export const READ_BATCH = 512;
@@ -119,7 +120,7 @@ export class PartitionDelivery {
     } catch (e) {
       if (!this.closed) {
         this.closed = true;
-        const text = e instanceof Error ? e.message : String(e);
+        const text = errorText(e);
         this.o.log.error(`Event Hubs endpoint: reading partition ${partition} failed: ${text}`);
         this.o.onFailed(new EndpointError(AmqpCondition.internalError, `Reading partition ${partition} failed: ${text}`));
       }

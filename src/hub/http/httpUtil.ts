@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiError } from './apiErrors';
 import type { Principal } from './requestAuth';
+import { errorText } from '../../core/errorText';
 
 /** Largest request body accepted (a D2C message is at most 256 KB; JSON adds base64 overhead). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -24,7 +25,7 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch (e) {
-    throw apiError('ArgumentInvalid', 400, `The request body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw apiError('ArgumentInvalid', 400, `The request body is not valid JSON: ${errorText(e)}`);
   }
 }
 

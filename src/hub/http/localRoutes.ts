@@ -12,6 +12,7 @@ import {
 import { requireRight } from './requestAuth';
 import { EventBacklog } from './eventBacklog';
 import { SseStream } from './sse';
+import { errorText } from '../../core/errorText';
 
 const DEVICE = '([^/]+)';
 const TAIL_BATCH = 100;
@@ -140,7 +141,7 @@ function tailPartition(hub: HubState, sse: SseStream, partition: number, positio
         }
       } while (again);
     } catch (e) {
-      sse.send('error', { message: e instanceof Error ? e.message : String(e) });
+      sse.send('error', { message: errorText(e) });
     } finally {
       reading = false;
     }

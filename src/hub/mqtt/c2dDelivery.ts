@@ -6,6 +6,7 @@
 import { formatC2dTopic } from '../../core/codec/propertyBag';
 import type { C2dMessage, C2dQueues, HubLogger } from '../contracts';
 import { encodePublish } from './publishPacket';
+import { errorText } from '../../core/errorText';
 
 export const C2D_MQTT_WINDOW = 8;
 
@@ -17,9 +18,6 @@ export interface C2dDeliveryTarget {
   write(bytes: Buffer): boolean;
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 export class C2dDelivery {
   private readonly inFlight = new Map<number, InFlight>();

@@ -8,6 +8,7 @@ import { computeSize } from '../../core/message/size';
 import type { Clock, HubLogger, HubState } from '../contracts';
 import { pastConnack, pauseClient, refreshKeepalive, resumeClient } from './aedesInternals';
 import type { DeviceSession } from './deviceSession';
+import { errorText } from '../../core/errorText';
 
 /**
  * Per-connection bound on D2C messages handed to the log and not yet committed. Beyond it the
@@ -18,9 +19,6 @@ const MAX_UNCOMMITTED_MESSAGES = 1000;
 const MAX_UNCOMMITTED_BYTES = 4 * 1024 * 1024;
 const EMPTY = new Uint8Array(0);
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 export interface D2cIngest {
   /**

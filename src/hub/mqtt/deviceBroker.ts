@@ -22,6 +22,7 @@ import { authenticateDevice, CONNACK, type ConnackRefusal } from './deviceAuth';
 import { DeviceSessions, type DeviceSession } from './deviceSession';
 import { guardFrameSizes } from './frameGuard';
 import { createHubPersistence } from './hubPersistence';
+import { errorText } from '../../core/errorText';
 
 export interface DeviceBrokerOptions {
   hubState: HubState;
@@ -41,9 +42,6 @@ function authError(returnCode: ConnackRefusal, message: string): Error & { retur
   return Object.assign(new Error(message), { returnCode });
 }
 
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 const DEVICEBOUND_FILTER = /^devices\/(.+)\/messages\/devicebound\/#$/;
 const D2C_TOPIC = /^devices\/[^/]+\/messages\/events(?:\/|$)/;

@@ -11,6 +11,7 @@ import { hubError } from '../state/hubErrors';
 import type { SqliteStore } from '../state/sqliteStore';
 import { TypedEvents } from '../state/typedEvents';
 import { deviceIdProblem } from './deviceId';
+import { errorText } from '../../core/errorText';
 
 const EPOCH_ISO = '0001-01-01T00:00:00Z';
 const ACTIVITY_FLUSH_MS = 30_000;
@@ -266,7 +267,7 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
     if (this.activityTimer !== undefined) return;
     this.activityTimer = this.clock.setTimeout(() => {
       this.activityTimer = undefined;
-      this.flushActivity().catch((e: unknown) => this.log.warn(`Saving device activity failed: ${e instanceof Error ? e.message : String(e)}`));
+      this.flushActivity().catch((e: unknown) => this.log.warn(`Saving device activity failed: ${errorText(e)}`));
     }, ACTIVITY_FLUSH_MS);
   }
 

@@ -8,6 +8,7 @@
 import type { Delivery, Message, Sender } from 'rhea';
 import { message as rheaMessage } from 'rhea';
 import type { FeedbackBatch, FeedbackStore, HubLogger } from '../contracts';
+import { errorText } from '../../core/errorText';
 
 /** How many stored batches one pass looks at (IoT Hub batches up to 64 records each). */
 const SCAN = 1000;
@@ -95,7 +96,7 @@ export class FeedbackDispatcher {
     // acknowledge() drops the batches from the store's memory at once (the write follows), so a
     // kick() right after cannot offer them again.
     this.store.acknowledge(until).catch((e: unknown) =>
-      this.log.error(`Removing settled feedback batches up to ${until} failed: ${e instanceof Error ? e.message : String(e)}`));
+      this.log.error(`Removing settled feedback batches up to ${until} failed: ${errorText(e)}`));
     for (const id of [...this.settled]) if (id <= until) this.settled.delete(id);
   }
 }

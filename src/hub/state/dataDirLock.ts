@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HubLogger } from '../contracts';
 import { HubStorageError, errnoCode, errorText } from './storageError';
+import { isProcessAlive } from './processAlive';
 
 export const LOCK_FILE_NAME = 'hub.lock';
 
@@ -15,16 +16,6 @@ interface LockContent { pid: number; host: string; startedAt: string }
 export interface DataDirLock {
   readonly file: string;
   release(): void;
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return errnoCode(e) === 'EPERM';
-  }
 }
 
 function readLock(file: string): LockContent | undefined {

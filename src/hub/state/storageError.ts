@@ -24,6 +24,5 @@ export function errnoCode(error: unknown): string | undefined {
   return undefined;
 }
 
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** Re-exported: the storage modules import it from here. */
+export { errorText } from '../../core/errorText';

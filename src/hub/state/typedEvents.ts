@@ -2,6 +2,7 @@
 // 'event' (and under its own type), plus `subscribe` that returns an unsubscribe function.
 import { EventEmitter } from 'node:events';
 import type { EventedBy, HubLogger } from '../contracts';
+import { errorText } from '../../core/errorText';
 
 export class TypedEvents<E extends { type: string }> implements EventedBy<E> {
   private readonly emitter = new EventEmitter();
@@ -35,7 +36,7 @@ export class TypedEvents<E extends { type: string }> implements EventedBy<E> {
         try {
           (l as (e: E) => void)(event);
         } catch (e) {
-          this.log?.error(`A ${event.type} listener failed: ${e instanceof Error ? e.message : String(e)}`);
+          this.log?.error(`A ${event.type} listener failed: ${errorText(e)}`);
         }
       }
     }

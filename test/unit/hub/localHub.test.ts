@@ -88,9 +88,11 @@ void describe('startLocalHub', () => {
     const dir = tempDir();
     await assert.rejects(startLocalHub({ dataDir: dir, host: '0.0.0.0', mqttPort: 0, apiPort: 0, amqpPort: false }), /not a loopback address.*--allow-remote/);
     const logs: string[] = [];
-    const hub = await startLocalHub({ dataDir: dir, host: '0.0.0.0', allowRemote: true, mqttPort: 0, apiPort: 0, amqpPort: false, log: memoryLogger(logs) });
+    const hub = await startLocalHub({ dataDir: dir, host: '0.0.0.0', allowRemote: true, mqttPort: 0, apiPort: 0, amqpPort: 0, log: memoryLogger(logs) });
     try {
-      assert.ok(logs.some((l) => l.startsWith('warn') && l.includes('reachable from other machines')));
+      const warning = logs.find((l) => l.startsWith('warn') && l.includes('reachable from other machines'));
+      assert.ok(warning !== undefined);
+      assert.match(warning, /Event Hubs-compatible AMQP endpoint is plain text \(no TLS\)/, 'the warning says the AMQP endpoint is not encrypted');
       await assert.rejects(startLocalHub({ dataDir: dir, mqttPort: 0, apiPort: 0, amqpPort: false }), /already open in this process|in use/);
       await assert.rejects(startLocalHub({ dataDir: tempDir(), mqttPort: hub.connectionInfo.mqtt.port, apiPort: 0, amqpPort: false }), /port \d+ .*already in use/);
     } finally {

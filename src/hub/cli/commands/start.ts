@@ -7,6 +7,7 @@ import {
 import { DEFAULT_SERVICE_AMQP_PORT } from '../../service/serviceEndpoint';
 import { dataDirOf, parseDuration, parsePort, stderrLogger, UsageError, type Values } from '../options';
 import { print } from '../output';
+import { errorText } from '../../../core/errorText';
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -102,7 +103,7 @@ export async function cmdStart(values: Values): Promise<number> {
       stopping = true;
       log.info(`${signal}: stopping the hub (draining connections, flushing state)`);
       hub.close().then(() => resolve(0), (e: unknown) => {
-        log.error(`Shutdown failed: ${e instanceof Error ? e.message : String(e)}`);
+        log.error(`Shutdown failed: ${errorText(e)}`);
         resolve(1);
       });
     };
