@@ -27,6 +27,8 @@ export interface LanguageServerInitOptions {
  */
 export const SEND_D2C_FROM_FILE_COMMAND = 'iotHubMessaging.sendD2cFromFile';
 export const SEND_C2D_FROM_FILE_COMMAND = 'iotHubMessaging.sendC2dFromFile';
+/** The route tester the routing code lenses run. */
+export const TEST_ROUTES_COMMAND = 'iotHubMessaging.testRoutes';
 
 /** Arguments of the send commands the code lenses run. */
 export interface SendFromFileArgs {

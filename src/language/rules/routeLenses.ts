@@ -7,7 +7,8 @@ import { testMessage } from '../../core/routing/report';
 import type { RouteTable } from '../../core/routing/routeTable';
 import type { Analysis } from './diagnose';
 
-export const TEST_ROUTES_COMMAND = 'iotHubMessaging.testRoutes';
+/** Re-exported: the id is written once, in ../protocol.ts, with the other ids shared with the extension. */
+export { TEST_ROUTES_COMMAND } from '../protocol';
 
 export interface RouteLens {
   offset: number;
