@@ -1,4 +1,6 @@
 // Command-line arguments of `iot-hub-msg`. Bad usage is an error value, not an exception.
+import { parseArgs as parseNodeArgs, type ParseArgsConfig } from 'node:util';
+import { errorText } from '../core/errorText';
 
 export type OutputFormat = 'text' | 'json' | 'sarif';
 
@@ -36,53 +38,51 @@ Exit codes: 0 no errors (warnings allowed unless --max-warnings), 1 errors found
 (or too many warnings), 2 bad usage (unknown option, no files, a glob matching nothing).
 `;
 
+const OPTIONS = {
+  format: { type: 'string' },
+  'max-warnings': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** node:util parseArgs (as the hub CLI uses), with the linter's own checks of the values. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (argv.length === 0) return { command: 'usage-error', message: 'No command given.' };
   const [command, ...rest] = argv;
   if (command === '-h' || command === '--help' || command === 'help') return { command: 'help' };
   if (command === '-v' || command === '--version') return { command: 'version' };
   if (command !== 'lint') return { command: 'usage-error', message: `Unknown command "${command ?? ''}"; the command is "lint".` };
-  const args: LintArgs = { command: 'lint', format: 'text', maxWarnings: undefined, patterns: [], outputFile: undefined };
-  let onlyFiles = false;
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i] ?? '';
-    if (onlyFiles || !a.startsWith('-') || a === '-') {
-      args.patterns.push(a);
-      continue;
+  let parsed;
+  try {
+    parsed = parseNodeArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const option = /'([^']+)'/.exec(errorText(e))?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return { command: 'usage-error', message: `Unknown option "${option ?? errorText(e)}".` };
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+      const name = option.split(' ')[0]!.replace(/^-o,?$/, '-o');
+      if (/format/.test(name)) return { command: 'usage-error', message: '--format must be text, json or sarif.' };
+      if (/max-warnings/.test(name)) return { command: 'usage-error', message: '--max-warnings needs a whole number, e.g. --max-warnings 0.' };
+      return { command: 'usage-error', message: '--output needs a file name.' };
     }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    const value = (): string | undefined => inline ?? rest[++i];
-    switch (name) {
-      case '--':
-        onlyFiles = true;
-        break;
-      case '-h':
-      case '--help':
-        return { command: 'help' };
-      case '--format': {
-        const v = value();
-        if (!FORMATS.includes(v as OutputFormat)) return { command: 'usage-error', message: `--format must be text, json or sarif${v === undefined ? '' : `, not "${v}"`}.` };
-        args.format = v as OutputFormat;
-        break;
-      }
-      case '--max-warnings': {
-        const v = value();
-        if (v === undefined || !/^\d+$/.test(v)) return { command: 'usage-error', message: '--max-warnings needs a whole number, e.g. --max-warnings 0.' };
-        args.maxWarnings = Number(v);
-        break;
-      }
-      case '-o':
-      case '--output': {
-        const v = value();
-        if (!v) return { command: 'usage-error', message: `${name} needs a file name.` };
-        args.outputFile = v;
-        break;
-      }
-      default:
-        return { command: 'usage-error', message: `Unknown option "${name}".` };
-    }
+    return { command: 'usage-error', message: errorText(e) };
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return { command: 'help' };
+  if (values.version === true) return { command: 'version' };
+  const args: LintArgs = { command: 'lint', format: 'text', maxWarnings: undefined, patterns: positionals, outputFile: undefined };
+  if (values.format !== undefined) {
+    if (!FORMATS.includes(values.format as OutputFormat)) return { command: 'usage-error', message: `--format must be text, json or sarif, not "${values.format}".` };
+    args.format = values.format as OutputFormat;
+  }
+  if (values['max-warnings'] !== undefined) {
+    if (!/^\d+$/.test(values['max-warnings'])) return { command: 'usage-error', message: '--max-warnings needs a whole number, e.g. --max-warnings 0.' };
+    args.maxWarnings = Number(values['max-warnings']);
+  }
+  if (values.output !== undefined) {
+    if (values.output === '') return { command: 'usage-error', message: '--output needs a file name.' };
+    args.outputFile = values.output;
   }
   if (args.patterns.length === 0) return { command: 'usage-error', message: 'No files given: pass message files or globs, e.g. "**/*.iotmsg.json".' };
   return args;

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { getLanguageService, type JSONSchema } from 'vscode-json-languageservice';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { globToRegExp } from '../../../src/lint/glob';
+import { expandGlob } from '../../../src/lint/glob';
 import { lintText } from '../../../src/lint/lintFile';
 import { runLint } from '../../../src/lint/run';
 
@@ -123,11 +123,21 @@ void describe('globs', () => {
     assert.match(run(['lint', 'msgs/*.iotmsg.json']).out, /2 files checked/);
     assert.match(run(['lint', 'node_modules/**/*.iotmsg.json']).out, /1 file checked/);
   });
-  void it('compiles glob syntax', () => {
-    const re = globToRegExp('a/**/{x,y}?.[jt]s');
-    assert.ok(re.test('a/x1.ts') && re.test('a/b/c/y2.js'));
-    assert.ok(!re.test('a/.hidden/x1.ts') && !re.test('a/z1.ts') && !re.test('a/x12.ts'));
-    assert.ok(!globToRegExp('*.json').test('.x.json'));
+  void it('expands glob syntax, including a brace group that holds a /', () => {
+    const g = mkdtempSync(join(tmpdir(), 'lint-glob-'));
+    try {
+      for (const f of ['a/x1.ts', 'a/b/c/y2.js', 'a/.hidden/x1.ts', 'a/z1.ts', 'a/x12.ts', 'p/q/m.json', 'r/n.json', 's/o.json', '.x.json', 'v.json']) {
+        mkdirSync(join(g, f, '..'), { recursive: true });
+        writeFileSync(join(g, f), '');
+      }
+      const rel = (pattern: string): string[] => expandGlob(pattern, g).map((f) => f.slice(g.length + 1).split('\\').join('/'));
+      assert.deepEqual(rel('a/**/{x,y}?.[jt]s'), ['a/b/c/y2.js', 'a/x1.ts']);
+      assert.deepEqual(rel('{p/q,r}/*.json'), ['p/q/m.json', 'r/n.json'], 'a brace group with / in it');
+      assert.deepEqual(rel('*.json'), ['v.json'], '* does not match a leading dot');
+      assert.deepEqual(expandGlob('../{p/q,r}/*.json', join(g, 'a')).length, 2, 'a base that goes up');
+    } finally {
+      rmSync(g, { recursive: true, force: true });
+    }
   });
 });
 
