@@ -39,7 +39,8 @@ export interface CbsAuthorizerOptions {
 
 export class CbsAuthorizer {
   constructor(
-    private readonly hubName: string,
+    /** The Event Hubs served (lower-case names are compared). */
+    private readonly eventHubNames: () => readonly string[],
     private readonly policies: () => readonly SharedAccessPolicy[],
     private readonly now: () => number,
     private readonly options: CbsAuthorizerOptions = {},
@@ -64,9 +65,10 @@ export class CbsAuthorizer {
     const check = this.verify(req.token);
     if (!check.ok) return check;
     const claimPath = this.pathOf(req.audience);
-    const hub = this.hubName.toLowerCase();
-    if (claimPath !== '' && claimPath !== hub && !claimPath.startsWith(`${hub}/`) && this.options.isServicePath?.(claimPath) !== true) {
-      return { ok: false, statusCode: 404, description: `The audience "${req.audience}" is not an entity of this endpoint (the Event Hub is "${this.hubName}").` };
+    const names = this.eventHubNames();
+    const first = claimPath.split('/')[0]!;
+    if (claimPath !== '' && !names.some((n) => n.toLowerCase() === first) && this.options.isServicePath?.(claimPath) !== true) {
+      return { ok: false, statusCode: 404, description: `The audience "${req.audience}" is not an entity of this endpoint (Event Hubs here: ${names.map((n) => `"${n}"`).join(', ')}).` };
     }
     if (!pathCovers(check.tokenPath, claimPath)) {
       return { ok: false, statusCode: 401, description: `The token's resource "${check.resource}" does not cover the audience "${req.audience}".` };

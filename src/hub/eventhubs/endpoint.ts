@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { create_container, type Connection, type Container } from 'rhea';
 import type { ConsumerGroups, D2cLog, HubLogger, SharedAccessPolicy } from '../contracts';
+import { singleEntity, type EventHubEntities, type EventHubEntity } from './eventHubEntities';
 import { CbsAuthorizer } from './cbsAuthorizer';
 import { eventHubsConnectionString, pickServicePolicy } from './connectionString';
 import { EndpointConnection, type ConnectionNodes, type ConnectionView } from './endpointConnection';
@@ -34,6 +35,11 @@ export interface EventHubsEndpointOptions {
   d2c: D2cLog;
   policies: SharedAccessPolicy[];
   consumerGroups: ConsumerGroups;
+  /**
+   * Every Event Hub served (the built-in one named `hubName` with `d2c` and `consumerGroups`, and
+   * routing's Event Hubs-style endpoints); default: the built-in one alone.
+   */
+  entities?: EventHubEntities;
   log: HubLogger;
   /** Reported as the Event Hub's created_at (default: now). */
   createdAt?: number;
@@ -69,8 +75,8 @@ export interface EventHubsEndpointStats {
 export interface EventHubsEndpoint {
   readonly port: number;
   stats(): EventHubsEndpointStats;
-  /** `Endpoint=sb://localhost:{port}/;SharedAccessKeyName=...;SharedAccessKey=...;EntityPath={hub};UseDevelopmentEmulator=true` */
-  connectionString(policyName?: string): string;
+  /** `Endpoint=sb://localhost:{port}/;SharedAccessKeyName=...;SharedAccessKey=...;EntityPath={hub};UseDevelopmentEmulator=true` (or another Event Hub's EntityPath). */
+  connectionString(policyName?: string, eventHub?: string): string;
   /** Serves an AMQP connection arriving on another transport (AMQP over WebSocket from the HTTPS port). */
   acceptStream(stream: Duplex, label: string): void;
   close(): Promise<void>;
@@ -97,28 +103,48 @@ export async function startAmqpEndpoint(options: EventHubsEndpointOptions, extra
   // Some clients send PLAIN with the key name; CBS does the real check, so any credentials pass here.
   container.sasl_server_mechanisms.enable_plain(() => true);
 
-  const deliveries = new Map<number, Set<PartitionDelivery>>();
+  const entities = options.entities ?? singleEntity(hubName, d2c, options.consumerGroups, options.createdAt ?? now());
+  /** Live deliveries per Event Hub log and partition. */
+  const deliveries = new Map<D2cLog, Map<number, Set<PartitionDelivery>>>();
   /** Events sent by receivers that have ended (live ones are summed from `deliveries`). */
   let deliveredByEnded = 0;
-  const unsubscribe = d2c.onAppended((partition) => {
-    const set = deliveries.get(partition);
-    if (set !== undefined) for (const d of set) d.kick();
-  });
+  /** One onAppended subscription per Event Hub log, following routing's endpoints as they come and go. */
+  const appendedSubscriptions = new Map<D2cLog, () => void>();
+  const followEntities = (): void => {
+    const logs = new Set(entities.list().map((e) => e.d2c));
+    for (const [log_, off] of appendedSubscriptions) {
+      if (!logs.has(log_)) {
+        off();
+        appendedSubscriptions.delete(log_);
+      }
+    }
+    for (const log_ of logs) {
+      if (appendedSubscriptions.has(log_)) continue;
+      appendedSubscriptions.set(log_, log_.onAppended((partition) => {
+        const set = deliveries.get(log_)?.get(partition);
+        if (set !== undefined) for (const d of set) d.kick();
+      }));
+    }
+  };
+  followEntities();
+  const unsubscribeEntities = entities.onChanged(followEntities);
 
   const shared = {
-    hubName,
-    createdAt: options.createdAt ?? now(),
-    d2c,
-    consumerGroups: options.consumerGroups,
+    entities,
     log,
     name,
     ...(extras === undefined ? {} : { nodes: extras.nodes }),
-    authorizer: extras?.authorizer ?? new CbsAuthorizer(hubName, () => options.policies, now),
+    authorizer: extras?.authorizer ?? new CbsAuthorizer(() => entities.list().map((e) => e.name), () => options.policies, now),
     ownerLevels: new OwnerLevels(),
     now,
-    track(delivery: PartitionDelivery): () => void {
-      const set = deliveries.get(delivery.partition) ?? new Set<PartitionDelivery>();
-      deliveries.set(delivery.partition, set);
+    track(entity: EventHubEntity, delivery: PartitionDelivery): () => void {
+      let perLog = deliveries.get(entity.d2c);
+      if (perLog === undefined) {
+        perLog = new Map();
+        deliveries.set(entity.d2c, perLog);
+      }
+      const set = perLog.get(delivery.partition) ?? new Set<PartitionDelivery>();
+      perLog.set(delivery.partition, set);
       set.add(delivery);
       return () => {
         if (set.delete(delivery)) deliveredByEnded += delivery.delivered;
@@ -227,14 +253,16 @@ export async function startAmqpEndpoint(options: EventHubsEndpointOptions, extra
     stats(): EventHubsEndpointStats {
       let receivers = 0;
       let live = 0;
-      for (const set of deliveries.values()) {
-        receivers += set.size;
-        for (const d of set) live += d.delivered;
+      for (const perLog of deliveries.values()) {
+        for (const set of perLog.values()) {
+          receivers += set.size;
+          for (const d of set) live += d.delivered;
+        }
       }
       return { connections: connections.size, receivers, eventsDelivered: deliveredByEnded + live };
     },
-    connectionString(policyName?: string): string {
-      return eventHubsConnectionString({ host: 'localhost', port, hubName, policy: pickServicePolicy(options.policies, policyName) });
+    connectionString(policyName?: string, eventHub?: string): string {
+      return eventHubsConnectionString({ host: 'localhost', port, hubName: eventHub ?? hubName, policy: pickServicePolicy(options.policies, policyName) });
     },
     acceptStream(stream: Duplex, label: string): void {
       if (closing !== undefined) {
@@ -245,7 +273,9 @@ export async function startAmqpEndpoint(options: EventHubsEndpointOptions, extra
     },
     close(): Promise<void> {
       closing ??= (async () => {
-        unsubscribe();
+        unsubscribeEntities();
+        for (const off of appendedSubscriptions.values()) off();
+        appendedSubscriptions.clear();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const c of connections) c.end('endpoint closing');
         for (const s of sockets) s.destroy();

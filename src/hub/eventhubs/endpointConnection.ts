@@ -5,10 +5,11 @@
 // feedback, the events redirect) plugged in through ConnectionNodes, so CBS lives in one place.
 import type { Connection, Delivery, EventContext, Message, Receiver, Sender, Session } from 'rhea';
 import { types } from 'rhea';
-import type { ConsumerGroups, D2cLog, HubLogger } from '../contracts';
+import type { HubLogger } from '../contracts';
 import { AmqpCondition, EndpointError, toAmqpError } from './amqpErrors';
 import { ConnectionClaims, MAX_CLAIMS_PER_CONNECTION, type CbsAuthorizer } from './cbsAuthorizer';
-import { entityPath, parsePartitionAddress, type PartitionAddress } from './entityAddress';
+import { entityPath, parseEntityPartitionAddress, type PartitionAddress } from './entityAddress';
+import type { EventHubEntities, EventHubEntity } from './eventHubEntities';
 import { handleManagementRequest } from './managementNode';
 import type { OwnerLevels } from './ownerLevels';
 import { PartitionDelivery } from './partitionDelivery';
@@ -51,21 +52,20 @@ export interface EndpointShared {
   name: string;
   /** Extra nodes per connection (the IoT Hub service endpoint's). */
   nodes?: (view: ConnectionView) => ConnectionNodes;
-  hubName: string;
-  createdAt: number;
-  d2c: D2cLog;
-  consumerGroups: ConsumerGroups;
+  /** The Event Hubs served: the built-in one and routing's Event Hubs-style endpoints. */
+  entities: EventHubEntities;
   log: HubLogger;
   authorizer: CbsAuthorizer;
   ownerLevels: OwnerLevels;
   now(): number;
-  /** Routes the log's onAppended notifications for the delivery's partition to it. */
-  track(delivery: PartitionDelivery): () => void;
+  /** Routes the entity log's onAppended notifications for the delivery's partition to it. */
+  track(entity: EventHubEntity, delivery: PartitionDelivery): () => void;
 }
 
 interface PartitionLink {
   sender: Sender;
   address: PartitionAddress;
+  entity: EventHubEntity;
   delivery?: PartitionDelivery;
   cleanup: (() => void)[];
   closed: boolean;
@@ -169,13 +169,14 @@ export class EndpointConnection {
       return;
     }
     let address_: PartitionAddress;
+    let entity: EventHubEntity;
     try {
-      address_ = this.admitPartitionLink(sender, address);
+      ({ address: address_, entity } = this.admitPartitionLink(sender, address));
     } catch (e) {
       this.refuse(sender, e, address);
       return;
     }
-    const link: PartitionLink = { sender, address: address_, cleanup: [], closed: false };
+    const link: PartitionLink = { sender, address: address_, entity, cleanup: [], closed: false };
     this.partitionLinks.set(sender, link);
     const ownerLevel = readOwnerLevel(sender.properties);
     try {
@@ -201,10 +202,14 @@ export class EndpointConnection {
   }
 
   /** Validates address, consumer group, claim and filter; throws EndpointError to refuse. */
-  private admitPartitionLink(sender: Sender, address: string): PartitionAddress {
-    const { hubName, d2c, consumerGroups } = this.shared;
-    const parsed = parsePartitionAddress(address, hubName, d2c.partitionCount);
-    const groups = consumerGroups.list();
+  private admitPartitionLink(sender: Sender, address: string): { address: PartitionAddress; entity: EventHubEntity } {
+    const { entities } = this.shared;
+    const parsed = parseEntityPartitionAddress(address, (name) => {
+      const e = entities.get(name);
+      return e === undefined ? undefined : { name: e.name, partitionCount: e.d2c.partitionCount };
+    }, entities.list().map((e) => e.name));
+    const entity = entities.get(parsed.entity)!;
+    const groups = entity.consumerGroups();
     const wanted = parsed.consumerGroup.toLowerCase();
     if (wanted !== '$default' && !groups.some((g) => g.toLowerCase() === wanted)) {
       throw new EndpointError(AmqpCondition.notFound,
@@ -218,19 +223,19 @@ export class EndpointConnection {
     // Parse the filter now so a malformed one is refused before any delivery starts.
     const selector = selectorFromSourceFilter(sender.source?.filter);
     if (selector !== undefined) parseSelectorFilter(selector);
-    return parsed;
+    return { address: parsed, entity };
   }
 
   private async startDelivery(link: PartitionLink, runtimeMetrics: boolean): Promise<void> {
-    const { sender, address } = link;
+    const { sender, address, entity } = link;
     try {
       const selector = selectorFromSourceFilter(sender.source?.filter);
       const position = selector === undefined ? 'earliest' : parseSelectorFilter(selector);
-      const start = await this.shared.d2c.resolveStart(address.partition, position);
+      const start = await entity.d2c.resolveStart(address.partition, position);
       if (link.closed) return;
       const delivery = new PartitionDelivery({
         sender,
-        d2c: this.shared.d2c,
+        d2c: entity.d2c,
         partition: address.partition,
         startSequenceNumber: start,
         log: this.shared.log,
@@ -239,7 +244,7 @@ export class EndpointConnection {
         onFailed: (error) => this.closeLink(link, error),
       });
       link.delivery = delivery;
-      link.cleanup.push(this.shared.track(delivery));
+      link.cleanup.push(this.shared.track(entity, delivery));
       this.shared.log.debug(`${this.shared.name} ${this.label}: receiver on ${address.path} from sequence number ${start}` +
         (selector === undefined ? '' : ` (filter ${selector})`));
       delivery.kick();
@@ -277,10 +282,8 @@ export class EndpointConnection {
     delivery.accept();
     const node = nodeName(receiver.target?.address ?? '');
     const response = node === CBS_NODE ? this.putToken(message) : handleManagementRequest(message, {
-      hubName: this.shared.hubName,
-      createdAt: this.shared.createdAt,
-      d2c: this.shared.d2c,
-      authorized: (token) => this.managementAuthorized(token),
+      entities: this.shared.entities,
+      authorized: (token, eventHub) => this.managementAuthorized(token, eventHub),
     });
     const reply = this.replyLinkFor(message.reply_to, receiver.session, node);
     if (reply === undefined) {
@@ -324,9 +327,9 @@ export class EndpointConnection {
     return response;
   }
 
-  private managementAuthorized(token: unknown): boolean {
+  private managementAuthorized(token: unknown, eventHub: string): boolean {
     const now = this.shared.now();
-    const path = `${this.shared.hubName.toLowerCase()}/${MANAGEMENT_NODE}`;
+    const path = `${eventHub.toLowerCase()}/${MANAGEMENT_NODE}`;
     if (this.claims.validUntil(path, now) !== undefined) return true;
     if (typeof token !== 'string') return false;
     const check = this.shared.authorizer.verify(token);

@@ -3,15 +3,13 @@
 // properties), because @azure/event-hubs `ManagementClient` reads `info.partition_ids`,
 // `info.begin_sequence_number` ... from the response body and the status from `status-code`.
 import { types, type Message } from 'rhea';
-import type { D2cLog } from '../contracts';
 import { AmqpCondition } from './amqpErrors';
+import type { EventHubEntities } from './eventHubEntities';
 
 export interface ManagementContext {
-  hubName: string;
-  createdAt: number;
-  d2c: D2cLog;
-  /** True when the connection holds a claim for `$management`, or `securityToken` is valid for the hub. */
-  authorized(securityToken: unknown): boolean;
+  entities: EventHubEntities;
+  /** True when the connection holds a claim for the Event Hub's `$management`, or `securityToken` is valid for it. */
+  authorized(securityToken: unknown, eventHub: string): boolean;
 }
 
 interface Reply { statusCode: number; description: string; condition?: string; body?: Record<string, unknown> }
@@ -31,27 +29,30 @@ export function handleManagementRequest(request: Message, ctx: ManagementContext
 
 function answer(request: Message, ctx: ManagementContext): Reply {
   const props = (request.application_properties ?? {}) as Record<string, unknown>;
-  if (!ctx.authorized(props['security_token'])) {
+  const name = String(props['name'] ?? '');
+  const entity = ctx.entities.get(name);
+  // An unknown Event Hub is authorized as the first (built-in) one, so an authorized client learns it does not exist (404).
+  if (!ctx.authorized(props['security_token'], entity?.name ?? ctx.entities.list()[0]!.name)) {
     return { statusCode: 401, condition: AmqpCondition.unauthorized, description: 'Unauthorized: put a SAS token for this Event Hub on $cbs, or send a valid security_token.' };
   }
   const operation = String(props['operation'] ?? '');
   if (operation !== 'READ') {
     return { statusCode: 400, condition: AmqpCondition.notImplemented, description: `Unsupported management operation "${operation}": only READ is available.` };
   }
-  const name = String(props['name'] ?? '');
-  if (name.toLowerCase() !== ctx.hubName.toLowerCase()) {
-    return { statusCode: 404, condition: AmqpCondition.notFound, description: `The Event Hub "${name}" does not exist on this endpoint (it serves "${ctx.hubName}").` };
+  if (entity === undefined) {
+    const known = ctx.entities.list().map((e) => `"${e.name}"`).join(', ');
+    return { statusCode: 404, condition: AmqpCondition.notFound, description: `The Event Hub "${name}" does not exist on this endpoint (it serves ${known}).` };
   }
   const type = String(props['type'] ?? '');
-  const partitionCount = ctx.d2c.partitionCount;
+  const partitionCount = entity.d2c.partitionCount;
   if (type === 'com.microsoft:eventhub') {
     return {
       statusCode: 200,
       description: 'OK',
       body: {
-        name: ctx.hubName,
+        name: entity.name,
         type: 'com.microsoft:eventhub',
-        created_at: types.wrap_timestamp(ctx.createdAt),
+        created_at: types.wrap_timestamp(entity.createdAt),
         partition_count: types.wrap_int(partitionCount),
         partition_ids: Array.from({ length: partitionCount }, (_, i) => String(i)),
       },
@@ -63,12 +64,12 @@ function answer(request: Message, ctx: ManagementContext): Reply {
     if (!Number.isInteger(partition) || partition >= partitionCount) {
       return { statusCode: 400, condition: AmqpCondition.argumentOutOfRange, description: `Partition "${text}" does not exist (the Event Hub has partitions 0..${partitionCount - 1}).` };
     }
-    const info = ctx.d2c.partitionInfo(partition);
+    const info = entity.d2c.partitionInfo(partition);
     return {
       statusCode: 200,
       description: 'OK',
       body: {
-        name: ctx.hubName,
+        name: entity.name,
         type: 'com.microsoft:partition',
         partition: String(partition),
         begin_sequence_number: types.wrap_long(info.beginningSequenceNumber),

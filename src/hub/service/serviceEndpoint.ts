@@ -41,7 +41,7 @@ export interface ServiceEndpoint {
 export async function startServiceEndpoint(options: ServiceEndpointOptions): Promise<ServiceEndpoint> {
   const { hub, log } = options;
   const now = options.now ?? Date.now;
-  const authorizer = new CbsAuthorizer(hub.hubName, () => hub.policies, now, { hostAudiences: true, isServicePath });
+  const authorizer = new CbsAuthorizer(() => [hub.hubName], () => hub.policies, now, { hostAudiences: true, isServicePath });
   const feedback = new FeedbackDispatcher(hub.feedback, log);
   const stopFeedbackEvents = hub.c2d.events.subscribe((e) => {
     if (e.type === 'feedback') feedback.kick();

@@ -60,7 +60,7 @@ void describe('selector filter', () => {
 void describe('entity addresses', () => {
   void test('partition addresses, case-insensitive, with clear refusals', () => {
     assert.deepEqual(parsePartitionAddress('Hub/ConsumerGroups/$Default/Partitions/3', 'hub', 4),
-      { consumerGroup: '$default', partition: 3, path: 'hub/consumergroups/$default/partitions/3' });
+      { entity: 'hub', consumerGroup: '$default', partition: 3, path: 'hub/consumergroups/$default/partitions/3' });
     assert.equal(parsePartitionAddress('amqp://localhost:5672/hub/consumergroups/CG/partitions/0', 'HUB', 1).path, 'hub/consumergroups/cg/partitions/0');
     for (const bad of ['hub/ConsumerGroups/$Default/Partitions/4', 'hub/ConsumerGroups/$Default/Partitions/-1', 'hub/ConsumerGroups/$Default/Partitions/01x',
       'hub/ConsumerGroups/$Default', 'other/ConsumerGroups/$Default/Partitions/0', '', 'hub/Partitions/0']) {
