@@ -16,6 +16,7 @@ import { API_VERSION } from './http/jsonShapes';
 import { startDeviceBroker, type DeviceBroker } from './mqtt/deviceBroker';
 import { openHubState, type LocalHubState } from './openHubState';
 import { CONNECTION_FILE } from './client/connectionFile';
+import type { StorageFileWriter } from './routing/storageWriter';
 import { ensureTlsMaterial } from './tls/localCa';
 import { PRODUCT_VERSION } from '../version';
 
@@ -61,6 +62,8 @@ export interface LocalHubOptions {
   c2dMaxDeliveryCount?: number;
   c2dDefaultTtlMs?: number;
   feedbackBatchMs?: number;
+  /** Tests: how storage endpoints write files (inject a failing disk). */
+  storageFileWriter?: StorageFileWriter;
 }
 
 export interface ServiceInfoJson {
@@ -103,8 +106,8 @@ export interface ConnectionInfoJson {
 export interface ConnectionInfo extends ConnectionInfoJson {
   /** The connection string of a registered device (primary key), for the MQTT transports. */
   deviceConnectionString(deviceId: string): string;
-  /** The Event Hubs-compatible connection string for a policy (default `service`). */
-  eventHubsConnectionString(policyName?: string): string | undefined;
+  /** The Event Hubs-compatible connection string for a policy (default `service`), of the built-in Event Hub or another one (a routing endpoint's entity path). */
+  eventHubsConnectionString(policyName?: string, eventHub?: string): string | undefined;
 }
 
 export interface LocalHub {
@@ -189,6 +192,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   if (options.c2dMaxDeliveryCount !== undefined) stateOptions.c2dMaxDeliveryCount = options.c2dMaxDeliveryCount;
   if (options.c2dDefaultTtlMs !== undefined) stateOptions.c2dDefaultTtlMs = options.c2dDefaultTtlMs;
   if (options.feedbackBatchMs !== undefined) stateOptions.feedbackBatchMs = options.feedbackBatchMs;
+  if (options.storageFileWriter !== undefined) stateOptions.storageFileWriter = options.storageFileWriter;
   const hubState = await openHubState(stateOptions);
 
   let broker: DeviceBroker | undefined;
@@ -218,7 +222,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
 
   try {
     const tls = ensureTlsMaterial(dataDir, hubState.hubName, log);
-    broker = await startDeviceBroker({ hubState, clock, log });
+    broker = await startDeviceBroker({ hubState, clock, log, d2cSink: hubState.routing });
     const deviceBroker = broker;
 
     mqttServer = createTlsServer({ cert: tls.serverCertPem, key: tls.serverKeyPem, minVersion: 'TLSv1.2' }, (socket: TLSSocket) => {
@@ -268,7 +272,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     };
     try {
       api = await startApiServer({
-        hub: hubState, tls: { cert: tls.serverCertPem, key: tls.serverKeyPem }, host, port: apiPortWanted, clock, log,
+        hub: hubState, tls: { cert: tls.serverCertPem, key: tls.serverKeyPem }, host, port: apiPortWanted, clock, log, routing: hubState.routing,
         handleMqttStream: (stream) => deviceBroker.handle(stream),
         ...(serviceEndpoint === undefined ? {} : { handleAmqpStream: (stream, label) => serviceEndpoint.acceptStream(stream, label) }),
         info,
@@ -288,7 +292,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       try {
         eventHubs = await startEventHubsEndpoint({
           host, port: wanted, hubName: hubState.hubName, d2c: hubState.d2c, policies: hubState.policies,
-          consumerGroups: hubState.consumerGroups, log,
+          consumerGroups: hubState.consumerGroups, entities: hubState.routing, log,
         });
       } catch (e) {
         throw describeListenError(e, 'AMQP (Event Hubs-compatible)', wanted, host);
@@ -334,7 +338,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         if (device === undefined) throw new Error(`Device "${deviceId}" is not registered in this hub.`);
         return formatDeviceConnectionString({ hostName: mqttHost, deviceId, sharedAccessKey: device.authentication.symmetricKey.primaryKey });
       },
-      eventHubsConnectionString: (policyName) => endpoint?.connectionString(policyName),
+      eventHubsConnectionString: (policyName, eventHub) => endpoint?.connectionString(policyName, eventHub),
     };
     const file = writeConnectionFile(dataDir, json);
     log.info(`Local IoT Hub '${hubState.hubName}' listening: MQTT ${host}:${mqttPort}, HTTPS ${host}:${api.port}` +

@@ -2,6 +2,7 @@
 //   <dataDir>/hub.lock    exclusive owner (pid + host)
 //   <dataDir>/hub.db      SQLite: policies, registry, C2D queues, feedback, consumer groups
 //   <dataDir>/d2c/        the partitioned D2C append log
+//   <dataDir>/routes.json routing configuration; <dataDir>/endpoints/ and storage/ its endpoints
 // See docs/hub-storage.md for the formats and the durability argument.
 import * as path from 'node:path';
 import { SqliteC2dQueues } from './c2d/c2dQueues';
@@ -11,6 +12,8 @@ import type { Clock, HubLogger, HubState, QueueEvent, SharedAccessPolicy } from 
 import { FileD2cLog, type D2cLogOptions } from './d2c/d2cLog';
 import { SqliteConsumerGroups } from './registry/consumerGroups';
 import { SqliteDeviceRegistry } from './registry/deviceRegistry';
+import { MessageRouter } from './routing/messageRouter';
+import type { StorageFileWriter } from './routing/storageWriter';
 import { acquireDataDirLock, type DataDirLock } from './state/dataDirLock';
 import { loadOrCreatePolicies } from './state/policies';
 import { SqliteStore } from './state/sqliteStore';
@@ -36,6 +39,8 @@ export interface OpenHubStateOptions {
   log?: HubLogger;
   /** D2C segment file size (default 64 MB); tests use small values. */
   d2cSegmentBytes?: number;
+  /** Tests: how storage endpoints write files (inject a failing disk). */
+  storageFileWriter?: StorageFileWriter;
 }
 
 /** HubState plus the extras the hub process uses (all additive to the contract). */
@@ -46,6 +51,8 @@ export interface LocalHubState extends HubState {
   readonly c2d: SqliteC2dQueues;
   readonly feedback: SqliteFeedbackStore;
   readonly consumerGroups: SqliteConsumerGroups;
+  /** Message routing: the D2C ingest (routes, custom endpoints), and the Event Hubs it serves. */
+  readonly routing: MessageRouter;
   /** The policy with this name, if any. */
   policy(keyName: string): SharedAccessPolicy | undefined;
   /** Resolves when every write started so far (D2C and database) is durable and announced. */
@@ -62,6 +69,7 @@ export async function openHubState(options: OpenHubStateOptions): Promise<LocalH
   const lock: DataDirLock = acquireDataDirLock(dataDir, log);
   let store: SqliteStore | undefined;
   let d2c: FileD2cLog | undefined;
+  let routing: MessageRouter | undefined;
   try {
     store = SqliteStore.open(dataDir, log);
     const policies = loadOrCreatePolicies(store);
@@ -88,8 +96,16 @@ export async function openHubState(options: OpenHubStateOptions): Promise<LocalH
     };
     if (options.d2cSegmentBytes !== undefined) d2cOptions.segmentBytes = options.d2cSegmentBytes;
     d2c = await FileD2cLog.open(d2cOptions);
-    const openStore = store;
     const openD2c = d2c;
+    // A routes.json that is not valid stops the hub here, naming the file (nothing is changed).
+    routing = await MessageRouter.open({
+      dataDir, hubName, builtIn: openD2c, builtInConsumerGroups: () => consumerGroups.list(), registryEvents: registry.events, clock, log,
+      retentionMs: d2cOptions.retentionMs,
+      ...(options.storageFileWriter === undefined ? {} : { storageFileWriter: options.storageFileWriter }),
+      ...(options.d2cSegmentBytes === undefined ? {} : { segmentBytes: options.d2cSegmentBytes }),
+    });
+    const openRouting = routing;
+    const openStore = store;
     let closing: Promise<void> | undefined;
     log.info(`Hub state opened from ${dataDir}: ${registry.count} device(s), ${openD2c.partitionCount} D2C partitions`);
     return {
@@ -101,9 +117,11 @@ export async function openHubState(options: OpenHubStateOptions): Promise<LocalH
       c2d,
       feedback,
       consumerGroups,
+      routing: openRouting,
       policy: (keyName) => policies.find((p) => p.keyName === keyName),
       async settled(): Promise<void> {
         await openD2c.drain();
+        await openRouting.drain();
         await openStore.idle();
       },
       close(): Promise<void> {
@@ -112,6 +130,7 @@ export async function openHubState(options: OpenHubStateOptions): Promise<LocalH
           feedback.flushNow();
           feedback.close();
           await registry.close();
+          await openRouting.close();
           await openD2c.close();
           await openStore.close();
           lock.release();
@@ -121,6 +140,7 @@ export async function openHubState(options: OpenHubStateOptions): Promise<LocalH
       },
     };
   } catch (e) {
+    await routing?.close().catch(() => undefined);
     await d2c?.close().catch(() => undefined);
     try {
       store?.closeNow();

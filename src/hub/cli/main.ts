@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cmdConsumerGroup } from './commands/consumerGroup';
 import { cmdDevice } from './commands/device';
+import { cmdEndpoint, cmdEnrichment, cmdRoute } from './commands/routing';
 import { cmdStart } from './commands/start';
 import { HELP } from './help';
 import { OPTIONS, UsageError } from './options';
@@ -56,6 +57,12 @@ async function run(argv: string[]): Promise<number> {
         return await cmdDevice(values, positionals);
       case 'consumer-group':
         return await cmdConsumerGroup(values, positionals);
+      case 'route':
+        return await cmdRoute(values, positionals);
+      case 'endpoint':
+        return await cmdEndpoint(values, positionals);
+      case 'enrichment':
+        return await cmdEnrichment(values, positionals);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }

@@ -9,7 +9,8 @@ import { createSasToken } from '../../core/auth/sas';
 import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
 import type { Device, DeviceCreate, DeviceUpdate, FeedbackBatch, Page, PageRequest } from '../contracts';
 import type {
-  ApiErrorJson, C2dMessageJson, C2dSendRequest, D2cEventJson, HubInfoJson, PurgeResult, QueueEventJson, RegistryEventJson,
+  ApiErrorJson, C2dMessageJson, C2dSendRequest, D2cEventJson, EndpointPutRequest, EndpointStatusJson, EnrichmentJson, HubInfoJson,
+  PurgeResult, QueueEventJson, RegistryEventJson, RouteJson, RoutePutRequest, RouteTestJson, RouteTestRequest, RoutingConfigJson,
 } from '../http/jsonShapes';
 import { API_VERSION } from '../http/jsonShapes';
 
@@ -338,6 +339,62 @@ export class LocalHubClient {
 
   async deleteConsumerGroup(name: string): Promise<void> {
     await this.noContent('DELETE', `/local/consumergroups/${encodeURIComponent(name)}`);
+  }
+
+  // ------------------------------------------------------------ message routing
+
+  /** The whole routing configuration (routes, fallback route, custom endpoints, enrichments). */
+  async getRouting(): Promise<RoutingConfigJson> {
+    return (await this.json<RoutingConfigJson>('GET', '/local/routing')).value;
+  }
+
+  /** Replaces the whole routing configuration; a 400 lists every problem and changes nothing. */
+  async setRouting(config: unknown): Promise<RoutingConfigJson> {
+    return (await this.json<RoutingConfigJson>('PUT', '/local/routing', config)).value;
+  }
+
+  async setFallbackRoute(isEnabled: boolean): Promise<void> {
+    await this.json('PUT', '/local/routing/fallback', { isEnabled });
+  }
+
+  /** Which routes and endpoints a message would take (nothing is stored). */
+  async testRoutes(request: RouteTestRequest): Promise<RouteTestJson> {
+    return (await this.json<RouteTestJson>('POST', '/local/routing/test', request)).value;
+  }
+
+  async listRoutes(): Promise<RouteJson[]> {
+    return (await this.json<RouteJson[]>('GET', '/local/routes')).value;
+  }
+
+  /** Adds or changes a route (fields left out keep their value, or their default for a new route). */
+  async putRoute(name: string, route: RoutePutRequest): Promise<RouteJson> {
+    return (await this.json<RouteJson>('PUT', `/local/routes/${encodeURIComponent(name)}`, route)).value;
+  }
+
+  async deleteRoute(name: string): Promise<void> {
+    await this.noContent('DELETE', `/local/routes/${encodeURIComponent(name)}`);
+  }
+
+  /** Every endpoint (built-in and custom) with its health and message counts. */
+  async listEndpoints(): Promise<EndpointStatusJson[]> {
+    return (await this.json<EndpointStatusJson[]>('GET', '/local/endpoints')).value;
+  }
+
+  async putEndpoint(name: string, endpoint: EndpointPutRequest): Promise<EndpointStatusJson> {
+    return (await this.json<EndpointStatusJson>('PUT', `/local/endpoints/${encodeURIComponent(name)}`, endpoint)).value;
+  }
+
+  /** Refused (400) while a route or enrichment names the endpoint. */
+  async deleteEndpoint(name: string): Promise<void> {
+    await this.noContent('DELETE', `/local/endpoints/${encodeURIComponent(name)}`);
+  }
+
+  async putEnrichment(key: string, enrichment: { value: string; endpointNames: string[] }): Promise<EnrichmentJson> {
+    return (await this.json<EnrichmentJson>('PUT', `/local/enrichments/${encodeURIComponent(key)}`, enrichment)).value;
+  }
+
+  async deleteEnrichment(key: string): Promise<void> {
+    await this.noContent('DELETE', `/local/enrichments/${encodeURIComponent(key)}`);
   }
 
   // ------------------------------------------------------------ event streams (SSE)

@@ -18,6 +18,8 @@ import type { HubInfoJson } from './jsonShapes';
 import { addLocalRoutes } from './localRoutes';
 import { addRegistryRoutes } from './registryRoutes';
 import { addServiceRoutes } from '../service/serviceRoutes';
+import { addRoutingRoutes } from './routingRoutes';
+import type { MessageRouter } from '../routing/messageRouter';
 import { authenticateRequest, type Principal } from './requestAuth';
 import type { SseStream } from './sse';
 
@@ -38,6 +40,8 @@ export interface ApiServerOptions {
   port: number;
   clock: Clock;
   log: HubLogger;
+  /** Message routing, configured under /local/routing, /local/routes, /local/endpoints, /local/enrichments. */
+  routing?: MessageRouter;
   /** Hands an MQTT-over-WebSocket stream to the device broker. */
   handleMqttStream(stream: Duplex): void;
   /** Hands an AMQP-over-WebSocket stream to the service endpoint; absent when it is off. */
@@ -62,6 +66,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   addServiceRoutes(router, hub);
   addDeviceRoutes(router, hub);
   const stopLocalRoutes = addLocalRoutes(router, { hub, clock, info: options.info, streams });
+  if (options.routing !== undefined) addRoutingRoutes(router, options.routing);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const trackingId = randomUUID().replace(/-/g, '');

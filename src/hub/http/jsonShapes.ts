@@ -1,6 +1,7 @@
 // JSON shapes of the local hub's management API (`/local/...`), shared by the server and the typed
 // client (src/hub/client). Bodies travel as base64 because they are opaque bytes.
 import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
+import type { EventHubEndpointConfig, StorageEndpointConfig } from '../routing/routingConfig';
 import type { C2dMessage, C2dState, D2cEvent, Device, FeedbackBatch, PartitionInfo, QueueEvent, RegistryEvent } from '../contracts';
 
 export const API_VERSION = '2021-04-12';
@@ -144,4 +145,52 @@ export function queueEventToJson(e: QueueEvent): QueueEventJson {
     case 'feedback':
       return e;
   }
+}
+
+// ---------------------------------------------------------------- message routing (/local/routing, /local/routes, /local/endpoints)
+
+export type { EndpointStatusJson } from '../routing/messageRouter';
+export type { EnrichmentConfig as EnrichmentJson, EventHubEndpointConfig as EventHubEndpointJson, RouteConfig as RouteJson, RoutingConfig as RoutingConfigJson, StorageEndpointConfig as StorageEndpointJson } from '../routing/routingConfig';
+
+/** Body of `PUT /local/routes/{name}` (the name is in the path). */
+export interface RoutePutRequest {
+  source?: 'DeviceMessages' | 'DeviceLifecycleEvents' | 'DeviceConnectionStateEvents';
+  condition?: string;
+  /** One endpoint; `endpointName` is accepted as a shorthand. */
+  endpointNames?: string[];
+  endpointName?: string;
+  isEnabled?: boolean;
+}
+
+/** Body of `PUT /local/endpoints/{name}`: the endpoint's settings and its kind. */
+export type EndpointPutRequest =
+  | ({ type: 'eventHub' } & Omit<EventHubEndpointConfig, 'name'>)
+  | ({ type: 'storage' } & Omit<StorageEndpointConfig, 'name'>);
+
+/** Body of `POST /local/routing/test`: a message to route (nothing is stored or sent). */
+export interface RouteTestRequest {
+  source?: 'DeviceMessages' | 'DeviceLifecycleEvents' | 'DeviceConnectionStateEvents';
+  deviceId?: string;
+  systemProperties?: SystemProperties;
+  applicationProperties?: ApplicationProperty[] | Record<string, string>;
+  body?: string;
+  bodyBase64?: string;
+}
+
+export interface RouteTestJson {
+  /** Routes whose condition matched, in order. */
+  routes: string[];
+  /** Endpoints the message would go to, each once. */
+  endpoints: string[];
+  fallback: boolean;
+  /** No route matched and the fallback route is off: IoT Hub drops the message. */
+  dropped: boolean;
+}
+
+/** A refused routing change (400): every problem, with its JSON path and, for a condition, where in it. */
+export interface RoutingProblemJson {
+  path: string;
+  message: string;
+  offset?: number;
+  length?: number;
 }

@@ -5,7 +5,7 @@ import type { Client, PublishPacket } from 'aedes';
 import { parseD2cTopic } from '../../core/codec/propertyBag';
 import { D2C_MAX_MESSAGE_BYTES } from '../../core/message/limits';
 import { computeSize } from '../../core/message/size';
-import type { Clock, HubLogger, HubState } from '../contracts';
+import type { Clock, D2cLog, HubLogger, HubState } from '../contracts';
 import { pastConnack, pauseClient, refreshKeepalive, resumeClient } from './aedesInternals';
 import type { DeviceSession } from './deviceSession';
 import { errorText } from '../../core/errorText';
@@ -34,7 +34,11 @@ export interface D2cIngest {
   handledFast(session: DeviceSession | undefined, client: Client, packet: PublishPacket): boolean;
 }
 
-export function createD2cIngest(hubState: HubState, clock: Clock, log: HubLogger): D2cIngest {
+/**
+ * `sink` takes each accepted message: the hub's message router (routes and custom endpoints; with
+ * no routes it is the D2C log's own appendThen plus one branch), or the D2C log itself.
+ */
+export function createD2cIngest(hubState: HubState, clock: Clock, log: HubLogger, sink: Pick<D2cLog, 'appendThen'> = hubState.d2c): D2cIngest {
   /** Bookkeeping once a message's commit settled; resumes reading a paused connection. */
   function committed(session: DeviceSession, bytes: number): void {
     session.uncommitted--;
@@ -117,11 +121,11 @@ export function createD2cIngest(hubState: HubState, clock: Clock, log: HubLogger
       pauseClient(session.client);
     }
     const bytes = body.length;
-    hubState.d2c.appendThen({ deviceId: id, systemProperties: parsed.systemProperties, stamp: session.stamp, applicationProperties: parsed.applicationProperties, body }, (e) => {
+    sink.appendThen({ deviceId: id, systemProperties: parsed.systemProperties, stamp: session.stamp, applicationProperties: parsed.applicationProperties, body }, (e) => {
       committed(session, bytes);
       if (e !== undefined) {
         // No PUBACK: the device keeps the message and retries on its next connection.
-        log.error(`Device ${id}: storing a D2C message failed: ${errorText(e)}; disconnecting without PUBACK`);
+        log.error(`Device ${id}: storing a D2C message (in every endpoint it is routed to) failed: ${errorText(e)}; disconnecting without PUBACK`);
         session.acks.length = 0;
         session.client.close();
         return;

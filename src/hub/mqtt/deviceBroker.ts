@@ -13,7 +13,7 @@
 import { Aedes, type Client, type ConnectPacket, type PublishPacket, type Subscription } from 'aedes';
 import type { Duplex } from 'node:stream';
 import { SAS_AUTH_METHOD } from '../connectionAuth';
-import type { Clock, HubLogger, HubState } from '../contracts';
+import type { Clock, D2cLog, HubLogger, HubState } from '../contracts';
 import { createD2cStamp } from '../d2c/recordCodec';
 import { checkAedesInternals, interceptParsedPackets, skipRouting } from './aedesInternals';
 import { C2dDelivery } from './c2dDelivery';
@@ -28,6 +28,8 @@ export interface DeviceBrokerOptions {
   hubState: HubState;
   clock: Clock;
   log: HubLogger;
+  /** Where accepted D2C messages go (the message router); default the D2C log. */
+  d2cSink?: Pick<D2cLog, 'appendThen'>;
 }
 
 export interface DeviceBroker {
@@ -50,7 +52,7 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
   const { hubState, clock, log } = options;
   await checkAedesInternals();
   const sessions = new DeviceSessions(clock, log);
-  const ingest = createD2cIngest(hubState, clock, log);
+  const ingest = createD2cIngest(hubState, clock, log, options.d2cSink ?? hubState.d2c);
   const closing = new Set<Promise<void>>();
 
   function track(p: Promise<void>): void {

@@ -81,6 +81,15 @@ export function customEndpointNames(c: RoutingConfig): string[] {
   return [...c.endpoints.eventHubs.map((e) => e.name), ...c.endpoints.storageContainers.map((e) => e.name)];
 }
 
+/** Why an endpoint cannot be removed now: the routes and enrichments that name it, or undefined. */
+export function endpointInUse(c: RoutingConfig, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const routes = c.routes.filter((r) => r.endpointNames.some((e) => e.toLowerCase() === lower)).map((r) => `route "${r.name}"`);
+  const enrichments = c.enrichments.filter((e) => e.endpointNames.some((n) => n.toLowerCase() === lower)).map((e) => `enrichment "${e.key}"`);
+  const users = [...routes, ...enrichments];
+  return users.length === 0 ? undefined : `The endpoint "${name}" is used by ${users.join(', ')}; remove or change ${users.length === 1 ? 'it' : 'them'} first. Nothing was changed.`;
+}
+
 /** The message a 400 reply and the CLI print: each problem on its own line. */
 export function describeProblems(problems: readonly RoutingConfigProblem[]): string {
   return problems.map((p) => `${p.path}: ${p.message}`).join('\n');
