@@ -172,8 +172,6 @@ export class StorageWriter {
       }
       try {
         await this.writeBatch(s, batch);
-        s.failures = 0;
-        this.lastError = undefined;
       } catch (e) {
         s.failures++;
         const text = e instanceof Error ? e.message : String(e);
@@ -215,6 +213,9 @@ export class StorageWriter {
     const relative = expandFileName(this.o.endpoint.fileNameFormat ?? DEFAULT_FILE_NAME_FORMAT, this.o.hubName, s.partition, events[0]!.enqueuedTime);
     const file = await this.freeName(path.join(this.o.containerDir, ...relative.split('/')));
     await this.writeFile(file, data);
+    // Healthy again before the backlog shrinks, so a reader never sees "caught up" but "failing".
+    s.failures = 0;
+    this.lastError = undefined;
     this.filesWritten++;
     s.next = events[events.length - 1]!.sequenceNumber + 1;
     s.batchStartedAt = undefined;

@@ -3,36 +3,16 @@
 // endpoint (its own Event Hub name, partitions and consumer groups) and the built-in one; the
 // storage endpoint's files are decoded with avsc's standard Avro container reader.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EventHubConsumerClient, type ReceivedEventData } from '@azure/event-hubs';
-import * as avro from 'avsc';
 import { Client, Message } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { startLocalHub, type LocalHub } from '../../../src/hub/localHub';
 import { captureLogger, collect } from '../eventhubs/helpers';
-
-export function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...filesUnder(p));
-    else out.push(p);
-  }
-  return out.sort();
-}
-
-export function decodeAvro(file: string): Promise<Array<{ EnqueuedTimeUtc: string; Properties: Record<string, string>; SystemProperties: Record<string, string>; Body: Buffer | null }>> {
-  return new Promise((resolve, reject) => {
-    const records: unknown[] = [];
-    avro.createFileDecoder(file)
-      .on('data', (r: unknown) => records.push(r))
-      .on('error', reject)
-      .on('end', () => resolve(records as never));
-  });
-}
+import { decodeAvro, filesUnder } from './helpers';
 
 function telemetry(body: unknown, props: Record<string, string> = {}): Message {
   const m = new Message(JSON.stringify(body));
