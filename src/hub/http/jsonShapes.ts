@@ -165,7 +165,7 @@ export interface RoutePutRequest {
 /** Body of `PUT /local/endpoints/{name}`: the endpoint's settings and its kind. */
 export type EndpointPutRequest =
   | ({ type: 'eventHub' } & Omit<EventHubEndpointConfig, 'name'>)
-  | ({ type: 'storage' } & Omit<StorageEndpointConfig, 'name'>);
+  | ({ type: 'storage' } & Omit<Partial<StorageEndpointConfig>, 'name'>);
 
 /** Body of `POST /local/routing/test`: a message to route (nothing is stored or sent). */
 export interface RouteTestRequest {

@@ -253,6 +253,7 @@ export class MessageRouter implements EventHubEntities {
     const result = validateRoutingConfig(raw, this.o.hubName);
     if (!result.ok) throw new RoutingConfigError(result.problems);
     const config = result.config;
+    for (const w of result.warnings) this.o.log.warn(`Routing configuration: ${w.path}: ${w.message}`);
     const table = new RoutingTable(config, this.o.hubName);
     const wanted = new Map<string, { kind: 'eventHub' | 'storage'; config: EventHubEndpointConfig | StorageEndpointConfig }>();
     for (const e of config.endpoints.eventHubs) wanted.set(e.name.toLowerCase(), { kind: 'eventHub', config: e });

@@ -4,10 +4,11 @@
 // the file and the problem; the hub never rewrites or deletes it (nothing is lost).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ROUTES_FILE_NAME } from '../../core/routing/routesFile';
 import { HubStorageError } from '../state/storageError';
 import { describeProblems, emptyRoutingConfig, validateRoutingConfig, type RoutingConfig } from './routingConfig';
 
-export const ROUTES_FILE_NAME = 'routes.json';
+export { ROUTES_FILE_NAME };
 
 export function routesFilePath(dataDir: string): string {
   return path.join(dataDir, ROUTES_FILE_NAME);

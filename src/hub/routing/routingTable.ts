@@ -1,21 +1,15 @@
-// A validated routing configuration compiled for the ingest path: routes grouped by source with
-// their conditions parsed once, and per endpoint the enrichments it gets. `targets` answers, for
-// one message, which endpoints it goes to (each once, however many routes matched it: IoT Hub
-// delivers a message to an endpoint once) and whether the fallback route took it.
+// The core's route table (src/core/routing/routeTable.ts: which routes match, which endpoints,
+// the fallback) with what the hub's ingest path adds: whether telemetry can skip routing entirely
+// (the unrouted hot path), whether a source has routes at all (system events are only built when
+// one does), and each endpoint's enrichments resolved once.
 import type { ApplicationProperty } from '../../core/message/model';
-import { parseCondition, type CompiledCondition, type RoutingMessage } from '../../core/routing/condition';
+import type { RoutingMessage } from '../../core/routing/condition';
+import { RouteTable } from '../../core/routing/routeTable';
 import { BUILT_IN_ENDPOINT, type RouteSource, type RoutingConfig } from './routingConfig';
 
-export interface CompiledRoute {
-  readonly name: string;
-  readonly endpoint: string;
-  /** Undefined for `true` (no evaluation needed). */
-  readonly condition: CompiledCondition | undefined;
-}
-
 export interface RouteDecision {
-  /** Endpoint names, each once, in the order routes matched. */
-  endpoints: string[];
+  /** Endpoint names, each once, in the order routes chose them. */
+  endpoints: readonly string[];
   /** Names of the routes that matched. */
   routes: string[];
   /** True when no route matched and the fallback route sent the message to `events`. */
@@ -23,10 +17,10 @@ export interface RouteDecision {
 }
 
 export class RoutingTable {
-  private readonly bySource = new Map<RouteSource, CompiledRoute[]>();
+  private readonly table: RouteTable;
+  private readonly sources = new Set<RouteSource>();
   /** Endpoint name -> enrichment properties (values resolved). */
   private readonly enrichments = new Map<string, ApplicationProperty[]>();
-  readonly fallbackEnabled: boolean;
   /**
    * True when every telemetry message goes to the built-in endpoint alone, unchanged: no enabled
    * telemetry route, the fallback on, no enrichment for `events`. The ingest then takes the
@@ -35,60 +29,26 @@ export class RoutingTable {
   readonly passThrough: boolean;
 
   constructor(readonly config: RoutingConfig, hubName: string) {
-    for (const route of config.routes) {
-      if (!route.isEnabled) continue;
-      const parsed = parseCondition(route.condition);
-      // The config was validated; a condition that no longer parses is a bug, not user input.
-      if (!parsed.ok) throw new Error(`Route "${route.name}": ${parsed.error.message}`);
-      const trivial = route.condition.trim() === '' || route.condition.trim().toLowerCase() === 'true';
-      const list = this.bySource.get(route.source) ?? [];
-      list.push({ name: route.name, endpoint: route.endpointNames[0]!, condition: trivial ? undefined : parsed.condition });
-      this.bySource.set(route.source, list);
-    }
-    for (const e of config.enrichments) {
-      const value = e.value.toLowerCase() === '$iothubname' ? hubName : e.value;
-      for (const endpoint of e.endpointNames) {
-        const list = this.enrichments.get(endpoint) ?? [];
-        list.push({ name: e.key, value });
-        this.enrichments.set(endpoint, list);
-      }
-    }
-    this.fallbackEnabled = config.fallbackRoute.isEnabled;
-    this.passThrough = (this.bySource.get('DeviceMessages') ?? []).length === 0 && this.fallbackEnabled && !this.enrichments.has(BUILT_IN_ENDPOINT);
+    this.table = RouteTable.compile(config);
+    for (const r of config.routes) if (r.isEnabled) this.sources.add(r.source);
+    const endpoints = new Set(config.enrichments.flatMap((e) => e.endpointNames));
+    for (const endpoint of endpoints) this.enrichments.set(endpoint, this.table.enrichmentsFor(endpoint, hubName));
+    this.passThrough = !this.sources.has('DeviceMessages') && config.fallbackRoute.isEnabled && !this.enrichments.has(BUILT_IN_ENDPOINT);
   }
 
-  routesFor(source: RouteSource): readonly CompiledRoute[] {
-    return this.bySource.get(source) ?? [];
-  }
-
-  /** True when some enabled route reads this source (system events are only built when one does). */
+  /** True when some enabled route reads this source. */
   hasRoutes(source: RouteSource): boolean {
-    return (this.bySource.get(source) ?? []).length > 0;
+    return this.sources.has(source);
   }
 
   enrichmentsFor(endpoint: string): readonly ApplicationProperty[] | undefined {
     return this.enrichments.get(endpoint);
   }
 
-  /** Where a message of `source` goes. A condition that throws counts as false (IoT Hub: an error is no match). */
+  /** Where a message of `source` goes (each endpoint once; the fallback serves telemetry only). */
   targets(source: RouteSource, message: RoutingMessage): RouteDecision {
-    const endpoints: string[] = [];
-    const routes: string[] = [];
-    for (const route of this.bySource.get(source) ?? []) {
-      let matched: boolean;
-      try {
-        matched = route.condition === undefined || route.condition.evaluate(message);
-      } catch {
-        matched = false;
-      }
-      if (!matched) continue;
-      routes.push(route.name);
-      if (!endpoints.includes(route.endpoint)) endpoints.push(route.endpoint);
-    }
-    // IoT Hub's fallback route serves device telemetry only.
-    const fallback = routes.length === 0 && source === 'DeviceMessages' && this.fallbackEnabled;
-    if (fallback) endpoints.push(BUILT_IN_ENDPOINT);
-    return { endpoints, routes, fallback };
+    const d = this.table.route(message, source);
+    return { endpoints: d.endpoints, routes: d.matched.map((r) => r.def.name), fallback: d.fallback };
   }
 }
 

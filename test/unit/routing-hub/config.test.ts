@@ -26,7 +26,7 @@ function cliSink(): CliOutput & { out_: string; err_: string } {
 void describe('routing configuration validation', () => {
   void test('a valid configuration is normalised (defaults filled in)', () => {
     const r = validateRoutingConfig({
-      routes: [{ name: 'r1', condition: "a = 'b'", endpointNames: ['eh1'] }],
+      routes: [{ name: 'r1', source: 'DeviceMessages', condition: "a = 'b'", endpointNames: ['eh1'], isEnabled: true }],
       endpoints: { eventHubs: [{ name: 'eh1' }], storageContainers: [{ name: 'st1' }] },
     }, 'hub');
     assert.ok(r.ok);
@@ -39,39 +39,51 @@ void describe('routing configuration validation', () => {
   void test('unknown endpoints, duplicates, reserved names and several endpoints per route are refused with their path', () => {
     const p = problemsOf({
       routes: [
-        { name: 'r1', condition: 'true', endpointNames: ['nope'] },
-        { name: 'R1', condition: 'true', endpointNames: ['events'] },
-        { name: 'r2', condition: 'true', endpointNames: ['events', 'eh1'] },
+        { name: 'r1', source: 'DeviceMessages', condition: 'true', endpointNames: ['nope'], isEnabled: true },
+        { name: 'R1', source: 'DeviceMessages', condition: 'true', endpointNames: ['events'], isEnabled: true },
+        { name: 'r2', source: 'DeviceMessages', condition: 'true', endpointNames: ['events', 'eh1'], isEnabled: true },
       ],
       endpoints: { eventHubs: [{ name: 'eh1' }, { name: 'EH1' }, { name: 'events' }] },
       enrichments: [{ key: 'k', value: 'v', endpointNames: ['ghost'] }],
     });
     const at = (path: string): string => p.filter((x) => x.path === path).map((x) => x.message).join(' | ');
-    assert.match(at('routes[0].endpointNames[0]'), /Unknown endpoint "nope"/);
-    assert.match(at('routes[1].name'), /Duplicate route name/);
+    assert.match(at('routes[0].endpointNames[0]'), /Unknown endpoint 'nope'/);
+    assert.match(at('routes[1].name'), /already used/);
     assert.match(at('routes[2].endpointNames'), /exactly one endpoint/);
-    assert.match(at('endpoints.eventHubs[1].name'), /Duplicate endpoint name/);
+    assert.match(at('endpoints.eventHubs[1].name'), /already used/);
     assert.match(at('endpoints.eventHubs[2].name'), /reserved/);
-    assert.match(at('enrichments[0].endpointNames[0]'), /Unknown endpoint "ghost"/);
+    assert.match(at('enrichments[0].endpointNames[0]'), /Unknown endpoint 'ghost'/);
   });
 
   void test('a condition syntax error names the route, the character position and what was expected', () => {
-    const p = problemsOf({ routes: [{ name: 'r', condition: 'temperature >', endpointNames: ['events'] }] });
+    const p = problemsOf({ routes: [{ name: 'r', source: 'DeviceMessages', condition: 'temperature >', endpointNames: ['events'], isEnabled: true }] });
     assert.equal(p.length, 1);
     assert.equal(p[0]!.path, 'routes[0].condition');
-    assert.match(p[0]!.message, /^Syntax error at character \d+/);
-    assert.equal(typeof p[0]!.offset, 'number');
+    assert.match(p[0]!.message, /^Syntax error at character 14: .*\(expected .+\)$/);
+    assert.equal(p[0]!.offset, 13);
   });
 
-  void test('storage settings: file name tokens, encoding, ranges; enrichment values the local hub cannot fill', () => {
+  void test('storage settings: file name tokens, encoding, ranges, a path out of the data dir; enrichment values the local hub cannot fill', () => {
     const p = problemsOf({
-      endpoints: { storageContainers: [{ name: 's', fileNameFormat: '{iothub}/{YYYY}', encoding: 'parquet', batchFrequencyInSeconds: 0, maxChunkSizeInBytes: 10 }] },
+      endpoints: { storageContainers: [
+        { name: 's', fileNameFormat: '{iothub}/{YYYY}', encoding: 'parquet', batchFrequencyInSeconds: 0 },
+        { name: 't', fileNameFormat: '../{iothub}/{partition}/{YYYY}/{MM}/{DD}/{HH}/{mm}' },
+      ] },
       enrichments: [{ key: 'twin', value: '$twin.tags.site', endpointNames: ['s'] }],
     });
     const paths = p.map((x) => x.path);
     for (const path of ['endpoints.storageContainers[0].fileNameFormat', 'endpoints.storageContainers[0].encoding', 'endpoints.storageContainers[0].batchFrequencyInSeconds',
-      'endpoints.storageContainers[0].maxChunkSizeInBytes', 'enrichments[0].value']) assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
-    assert.match(p.find((x) => x.path.endsWith('fileNameFormat'))!.message, /missing \{partition\} \{MM\} \{DD\} \{HH\} \{mm\}/);
+      'endpoints.storageContainers[1].fileNameFormat', 'enrichments[0].value']) assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
+    assert.match(p.find((x) => x.path.endsWith('[0].fileNameFormat'))!.message, /missing \{partition\} \{MM\} \{DD\} \{HH\} \{mm\}/);
+  });
+
+  void test('the hub\'s own extensions (partitions, consumer groups, container) are kept and checked', () => {
+    const r = validateRoutingConfig({ endpoints: { eventHubs: [{ name: 'e', partitionCount: 2, consumerGroups: ['cg1'] }], storageContainers: [{ name: 's', containerName: 'archive-1' }] } }, 'hub');
+    assert.ok(r.ok);
+    assert.deepEqual(r.config.endpoints.eventHubs[0], { name: 'e', partitionCount: 2, consumerGroups: ['cg1'] });
+    assert.equal(r.config.endpoints.storageContainers[0]!.containerName, 'archive-1');
+    assert.deepEqual(r.warnings, []);
+    assert.match(problemsOf({ endpoints: { eventHubs: [{ name: 'e', partitionCount: 64 }] } })[0]!.message, /1 to 32/);
   });
 
   void test('an entity path may not be the hub\'s own Event Hub name', () => {
@@ -107,7 +119,7 @@ void describe('routes.json, the management API and the CLI', () => {
     const bad = await run('route', 'add', 'broken', '--endpoint', 'nowhere', '--condition', 'a >');
     assert.equal(bad.code, 1);
     assert.match(bad.err, /routes\[1\]\.condition: Syntax error at character \d+/);
-    assert.match(bad.err, /routes\[1\]\.endpointNames\[0\]: Unknown endpoint "nowhere"/);
+    assert.match(bad.err, /routes\[1\]\.endpointNames\[0\]: Unknown endpoint 'nowhere'/);
     assert.equal(readFileSync(join(dir, 'routes.json'), 'utf8'), before_, 'routes.json unchanged');
     const inUse = await run('endpoint', 'remove', 'eh-alerts');
     assert.equal(inUse.code, 1);
@@ -126,7 +138,7 @@ void describe('routes.json, the management API and the CLI', () => {
     assert.deepEqual(endpoints.map((e) => [e.name, e.type]), [['events', 'builtIn'], ['eh-alerts', 'eventHub'], ['archive', 'storage']]);
     assert.equal(endpoints[1]!.entityPath, 'alerts');
 
-    await assert.rejects(api.putRoute('r2', { endpointName: 'missing' }), (e: unknown) => e instanceof LocalHubApiError && e.status === 400 && /Unknown endpoint "missing"/.test(e.message));
+    await assert.rejects(api.putRoute('r2', { endpointName: 'missing' }), (e: unknown) => e instanceof LocalHubApiError && e.status === 400 && /Unknown endpoint 'missing'/.test(e.message));
     await assert.rejects(api.putRoute('r2', { endpointName: 'events', condition: "a = 'x' AND" }), (e: unknown) => e instanceof LocalHubApiError && e.status === 400 && /routes\[1\]\.condition: Syntax error at character \d+/.test(e.message));
     await assert.rejects(api.setRouting({ routes: 'no' }), (e: unknown) => e instanceof LocalHubApiError && e.status === 400);
     assert.deepEqual((await api.listRoutes()).map((r) => r.name), ['alerts'], 'nothing applied');
@@ -152,7 +164,7 @@ void describe('routes.json, the management API and the CLI', () => {
 
   void test('a corrupt routes.json stops the start with an error naming the file, and the file is left as it was', async () => {
     const file = join(dir, 'routes.json');
-    for (const text of ['{"routes": [', '{"routes": [{"name": "r", "condition": "a >", "endpointNames": ["events"]}]}']) {
+    for (const text of ['{"routes": [', '{"routes": [{"name": "r", "source": "DeviceMessages", "condition": "a >", "endpointNames": ["events"], "isEnabled": true}]}']) {
       writeFileSync(file, text);
       await assert.rejects(startLocalHub({ dataDir: dir, mqttPort: 0, apiPort: 0, amqpPort: false }),
         (e: unknown) => e instanceof HubStorageError && e.kind === 'corrupt' && e.message.includes(file) && /did not modify the file/.test(e.message));

@@ -85,6 +85,7 @@ void describe('storage endpoint', () => {
     await hub.hubState.routing.apply({
       routes: [{ name: 'all', source: 'DeviceMessages', condition: 'true', endpointNames: ['avro-store'], isEnabled: true }],
       endpoints: { storageContainers: [{ name: 'avro-store', fileNameFormat: '{iothub}/{partition}/{YYYY}-{MM}-{DD}T{HH}{mm}', batchFrequencyInSeconds: 60 }] },
+      fallbackRoute: { isEnabled: true },
     });
     await send([message(1), message(2, false)]);
     await hub.hubState.routing.flushStorage();

@@ -12,7 +12,7 @@ import { requireId, UsageError, type Values } from '../options';
 import { print } from '../output';
 
 /** Reads the configuration, applies `change` and saves it, through the API or the data dir. */
-async function changeRouting(values: Values, change: (config: RoutingConfig) => RoutingConfig): Promise<RoutingConfig> {
+async function changeRouting(values: Values, change: (config: RoutingConfig) => unknown): Promise<RoutingConfig> {
   return withHub(values,
     async (c: LocalHubClient) => c.setRouting(change(await c.getRouting())),
     async (s: LocalHubState) => {
@@ -121,7 +121,7 @@ export async function cmdRoute(values: Values, positionals: string[]): Promise<n
       } catch (e) {
         throw new Error(`Cannot read ${file} as JSON: ${e instanceof Error ? e.message : String(e)}. Nothing was changed.`);
       }
-      const config = await changeRouting(values, () => raw as RoutingConfig);
+      const config = await changeRouting(values, () => raw);
       if (!json) print(`Imported ${config.routes.length} route(s), ${config.endpoints.eventHubs.length + config.endpoints.storageContainers.length} endpoint(s), ${config.enrichments.length} enrichment(s) from ${file}`);
       return 0;
     }
@@ -140,7 +140,7 @@ export async function cmdRoute(values: Values, positionals: string[]): Promise<n
           deviceId: 'test-device', systemProperties, applicationProperties, body: Buffer.from(request.body, 'utf8'),
           stamp: { properties: { connectionDeviceId: 'test-device', messageSource: 'Telemetry' }, json: '' },
         });
-        return { routes: d.routes, endpoints: d.endpoints, fallback: d.fallback, dropped: d.endpoints.length === 0 };
+        return { routes: d.routes, endpoints: [...d.endpoints], fallback: d.fallback, dropped: d.endpoints.length === 0 };
       });
       if (json) print(JSON.stringify(result));
       else print(result.dropped ? 'No route matched and the fallback route is off: the message would be dropped.'
@@ -185,7 +185,8 @@ export async function cmdEndpoint(values: Values, positionals: string[]): Promis
           if (values['consumer-group'] !== undefined) e.consumerGroups = values['consumer-group'];
           return { ...c, endpoints: { ...c.endpoints, eventHubs: [...c.endpoints.eventHubs, e] } };
         }
-        const e: RoutingConfig['endpoints']['storageContainers'][number] = { name };
+        // Left-out settings take the validator's defaults.
+        const e: Partial<RoutingConfig['endpoints']['storageContainers'][number]> = { name };
         if (values.container !== undefined) e.containerName = values.container;
         if (values['file-name-format'] !== undefined) e.fileNameFormat = values['file-name-format'];
         if (values.encoding !== undefined) e.encoding = values.encoding as 'avro' | 'json';
