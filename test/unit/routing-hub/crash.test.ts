@@ -118,7 +118,9 @@ void describe('crash safety with routing (kill -9 under routed load)', () => {
       pump();
       return c;
     }));
-    await new Promise((r) => setTimeout(r, LOAD_MS));
+    // Load for at least LOAD_MS and until enough is acknowledged to mean something (the machine may be busy).
+    const loadStart = Date.now();
+    while (Date.now() - loadStart < LOAD_MS || (acked.size < 300 && Date.now() - loadStart < 20_000)) await new Promise((r) => setTimeout(r, 50));
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     running = false;
