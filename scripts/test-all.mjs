@@ -44,7 +44,10 @@ async function check(name, cmd, args) {
   });
 }
 
-await check('typecheck', node, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.']);
+// Three projects: src (Node, no DOM), webview (DOM, no Node) and the root one (tests, bench, scripts).
+for (const project of ['src', 'webview', '.']) {
+  await check(`typecheck ${project}`, node, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', project]);
+}
 await check('eslint', node, [join(root, 'node_modules/eslint/bin/eslint.js'), '.']);
 const built = await check('build', node, [join(root, 'scripts/build.mjs')]);
 
