@@ -14,6 +14,7 @@
 import {
   EventHubConsumerClient, earliestEventPosition, type EventPosition, type PartitionContext, type ReceivedEventData, type Subscription,
 } from '@azure/event-hubs';
+import WebSocket from 'ws';
 import type { Disposable, HubConnection, HubStatus } from '../hubs/hubConnection';
 import { decodeEvent, stampedDeviceId, type MonitoredMessage } from './monitoredMessage';
 import { describeScope, scopeMatcher, type MonitorScope } from './monitorFilter';
@@ -199,6 +200,8 @@ export class D2cMonitor implements Disposable {
       const endpoint = await this.hub.eventHubsEndpoint();
       client = new EventHubConsumerClient(this.options.consumerGroup, endpoint.connectionString, {
         retryOptions: { maxRetries: 6, retryDelayInMs: 300, maxRetryDelayInMs: 5_000, timeoutInMs: 20_000 },
+        // AMQP over WebSocket on 443 when the hub's user chose it (networks that block 5671).
+        ...(endpoint.webSockets === true ? { webSocketOptions: { webSocket: WebSocket as never } } : {}),
       });
       const partitionIds = await client.getPartitionIds();
       if (this.initialPositions === undefined) this.initialPositions = await this.resolveStart(client, partitionIds);

@@ -1,5 +1,6 @@
 // Owns everything the extension registers for its lifetime. Features add themselves here.
 import * as vscode from 'vscode';
+import { registerAzureHubs, type AzureHubs } from './azure/azureHubCommands';
 import { HubList } from './hubs/hubList';
 import { registerInspector } from './inspector/inspectorCommands';
 import type { InspectorPanels } from './inspector/inspectorPanels';
@@ -37,6 +38,8 @@ export class ExtensionRuntime implements vscode.Disposable {
   readonly feedback: FeedbackWatch;
   /** Running D2C monitors and their panels. */
   readonly monitors: MonitorRegistry;
+  /** Azure IoT Hubs added by connection string (kept in SecretStorage), listed in `hubs`. */
+  readonly azureHubs: AzureHubs;
   /** Milliseconds spent in activate(), reported by the integration suite. */
   readonly activationMs: number;
   private readonly disposables: vscode.Disposable[] = [];
@@ -51,6 +54,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     this.hubs = this.own(new HubList());
     this.localHub = registerLocalHub(this);
     this.feedback = this.own(new FeedbackWatch(this.hubs, this.log));
+    this.azureHubs = registerAzureHubs(this);
     registerSendCommands(this);
     this.tree = registerHubsTree(this);
     registerDeviceCommands(this);

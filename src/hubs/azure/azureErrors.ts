@@ -87,7 +87,7 @@ export function toAzureHubError(e: unknown, what: string, host: string): HubRequ
   if (errno !== undefined && TLS_CODES.has(errno)) return make(`the TLS certificate of ${host} is not trusted here (${errno}). A proxy that inspects TLS needs its CA in the system's trust store.`, 'unreachable');
   if (errno !== undefined && NETWORK_CODES.has(errno)) return make(`${host} did not answer (${errno}). Check the network; a firewall may block port ${/AMQP|C2D|feedback/i.test(what) ? '5671 (AMQP)' : '443 (HTTPS)'}.`, 'unreachable');
   if (name === 'TimeoutError' || /timed? ?out/i.test(raw)) return make(`${host} did not answer in time. Check the network and try again.`, 'unreachable');
-  if (name === 'NotConnectedError') return make(`the connection to ${host} was lost (${raw}). Try again.`, 'unreachable');
+  if (name === 'NotConnectedError') return make(`the AMQP connection to ${host} could not be made or was lost (${raw}). Check the network; a firewall may block port 5671 (AMQP).`, 'unreachable');
   if (status !== undefined) return make(`IoT Hub answered ${status}${code !== undefined ? ` ${code}` : ''}: ${raw}`, 'failed');
   return make(raw, 'failed');
 }

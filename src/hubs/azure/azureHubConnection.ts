@@ -479,7 +479,8 @@ export class AzureHubConnection implements HubConnection {
     if (systemProperties.expiryTimeUtc !== undefined) {
       const at = new Date(systemProperties.expiryTimeUtc);
       if (Number.isNaN(at.getTime())) throw new HubRequestError(`${what}: expiryTimeUtc '${systemProperties.expiryTimeUtc}' is not a date and time.`, 'invalid');
-      m.expiryTimeUtc = at;
+      // A number (ms since the epoch): rhea encodes an AMQP timestamp from it (the SDK samples do the same).
+      m.expiryTimeUtc = at.getTime();
     }
     const seen = new Set<string>();
     for (const { name, value } of message.applicationProperties) {
@@ -542,7 +543,7 @@ export class AzureHubConnection implements HubConnection {
         this.feedback.splice(FEEDBACK_KEPT);
         this.fire({ kind: 'feedback', records });
       });
-      receiver.on('error', (e) => this.options.log?.(`Azure IoT Hub ${this.hostName}: feedback receiver: ${toAzureHubError(e, 'Feedback', this.hostName).message}`));
+      receiver.on('error', (e) => this.disposed || this.options.log?.(`Azure IoT Hub ${this.hostName}: feedback receiver: ${toAzureHubError(e, 'Feedback', this.hostName).message}`));
     })();
     this.feedbackStarting = starting;
     starting.catch((e: unknown) => {

@@ -83,17 +83,24 @@ export function resolveEventHubsEndpoint(hub: HubConnectionString, options: Redi
       const m = /^amqps?:\/\/([^/:]+)(?::(\d+))?\/([^/]+)\/?/i.exec(address);
       if (m === null || hostname === '') return finish(new HubRequestError(`${what}: the hub's redirect named no Event Hubs address ('${address}').`, 'failed'));
       const port = m[2] !== undefined && m[2] !== '5671' ? `:${m[2]}` : '';
-      const endpointHost = `${hostname}${port}`;
+      // IoT Hub's hostname has no port; take the port from the address only (a hostname with one would double it).
+      const endpointHost = `${hostname.replace(/:\d+$/, '')}${port}`;
       const eventHubName = m[3]!;
       finish(undefined, {
         connectionString: `Endpoint=sb://${endpointHost}/;SharedAccessKeyName=${hub.sharedAccessKeyName};SharedAccessKey=${hub.sharedAccessKey};EntityPath=${eventHubName}`,
         eventHubName, endpointHost,
       });
     });
-    container.on('receiver_open', () => finish(new HubRequestError(`${what}: the hub opened the events link without a redirect; give the Event Hubs-compatible connection string instead.`, 'unsupported')));
+    // IoT Hub answers the attach with an attach of its own, then the redirecting detach: an open
+    // link is not an answer yet (the timeout covers a hub that never redirects).
     container.on('connection_error', (ctx: EventContext) => {
-      const e = ctx.connection.error as { condition?: string; description?: string } | undefined;
-      finish(new HubRequestError(`${what}: the hub closed the connection (${e?.condition ?? ''} ${e?.description ?? ''}).`, /unauthori[sz]ed|sasl/i.test(`${e?.condition ?? ''}`) ? 'unauthorized' : 'failed'));
+      // A SASL failure arrives here as a transport error (`error` on the context), a close from the hub as the connection's error.
+      const e = ((ctx as { error?: unknown }).error ?? ctx.connection.error) as { condition?: string; description?: string; message?: string } | undefined;
+      const text = `${e?.condition ?? ''} ${e?.description ?? e?.message ?? ''}`.trim();
+      if (/unauthori[sz]ed|sasl/i.test(text)) {
+        return finish(new HubRequestError(`${what}: ${host} refused the credentials. Check that the connection string's SharedAccessKey is current and its policy has service connect.`, 'unauthorized'));
+      }
+      finish(new HubRequestError(`${what}: the hub closed the connection${text ? ` (${text})` : ''}.`, 'failed'));
     });
     container.on('disconnected', (ctx: EventContext) => {
       const e = (ctx as { error?: NodeJS.ErrnoException }).error;

@@ -2,9 +2,54 @@
 // Against Azure they are built exactly as the SDK's samples build them and trust the system's CA
 // store. `LocalTrust` exists only so tests and the benchmark can stand the local hub in for Azure:
 // the SDK has no public CA or port option (SERVICE_SDK_FACTS.md §2a/§2b, §3), so it reaches two
-// private members of the pinned SDK version - never set from a user setting.
+// private members of the pinned SDK version - never set from a user setting. It also mends one SDK
+// bug (patchErrorCycle below) that would otherwise throw from inside the SDK's disconnect path.
 import { Agent } from 'node:https';
 import { Amqp, AmqpWs, Client, Registry } from 'azure-iothub';
+
+interface ErrorLike {
+  name?: string;
+  condition?: string;
+  amqpError?: unknown;
+}
+
+/**
+ * azure-iothub 1.16.6: the service transport's translateError, given a NotConnectedError, returns
+ * that same error with `amqpError` set to itself; the AMQP base then logs it through getErrorName,
+ * which follows `amqpError` forever (RangeError: Maximum call stack size exceeded, thrown from a
+ * socket's 'end' event: seen when a hub closes the connection). Both are module exports the SDK
+ * reads at each call, so they are wrapped here: the self-reference is dropped and the name walk
+ * stops at a cycle. Checked at load: if the shapes differ (another SDK version), nothing is patched.
+ */
+function patchErrorCycle(): void {
+  /* eslint-disable @typescript-eslint/no-require-imports -- the SDK's own module objects, not copies */
+  const service = require('azure-iothub/dist/amqp_service_errors') as { translateError?: unknown };
+  const common = require('azure-iothub/dist/common-amqp/amqp_common_errors') as { getErrorName?: unknown };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  if (typeof service.translateError !== 'function' || typeof common.getErrorName !== 'function') return;
+  const translate = service.translateError as (message: string, error: unknown) => ErrorLike;
+  service.translateError = (message: string, error: unknown): ErrorLike => {
+    const out = translate(message, error);
+    if (out.amqpError === out) delete out.amqpError;
+    return out;
+  };
+  common.getErrorName = (error: unknown): string => {
+    const seen = new Set<unknown>();
+    const parts: string[] = [];
+    let e = error as ErrorLike | undefined;
+    while (e !== undefined && e !== null && !seen.has(e)) {
+      seen.add(e);
+      if (e.condition !== undefined) {
+        parts.push(`amqp error(${e.condition})`);
+        break;
+      }
+      parts.push(e.name !== undefined ? `javascript error(${e.name})` : 'unknown error type');
+      e = e.amqpError as ErrorLike | undefined;
+    }
+    return parts.length > 0 ? parts.join(' from ') : 'error is falsy';
+  };
+}
+patchErrorCycle();
 
 /** A local hub standing in for Azure: its CA, and ports when they are not IoT Hub's standard ones. */
 export interface LocalTrust {

@@ -9,22 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { parseHubConnectionString } from '../../../src/core/auth/connectionString';
 import { AzureHubConnection, azureDeviceToHubDevice, parseFeedbackBody } from '../../../src/hubs/azure/azureHubConnection';
 import { redactSecrets } from '../../../src/hubs/azure/azureErrors';
-import type { LocalTrust } from '../../../src/hubs/azure/sdkClients';
 import { HubRequestError } from '../../../src/hubs/hubConnection';
 import { startTestHub, type TestHub } from '../hub/testHub';
+import { azureStyle, trustOf } from './azureTestHub';
 
-/** The hub's owner connection string as Azure writes one: `HostName=localhost` (no port). */
-function azureStyle(t: TestHub, key?: string): string {
-  const cs = parseHubConnectionString(t.hub.connectionInfo.hubConnectionString);
-  return `HostName=localhost;SharedAccessKeyName=${cs.sharedAccessKeyName};SharedAccessKey=${key ?? cs.sharedAccessKey}`;
-}
-
-function trustOf(t: TestHub): LocalTrust {
-  const out: LocalTrust = { ca: t.ca, restPort: t.apiPort, mqttPort: t.mqttPort };
-  const amqp = (t.hub.connectionInfo as { service?: { amqpPort?: number } }).service?.amqpPort;
-  if (amqp !== undefined) out.amqpPort = amqp;
-  return out;
-}
 
 describe('AzureHubConnection', () => {
   let t: TestHub;

@@ -16,7 +16,13 @@ export interface ContractSubject {
   close(): Promise<void>;
 }
 
-export function hubContract(name: string, setup: () => Promise<ContractSubject>): void {
+export interface ContractOptions {
+  /** Why this hub cannot send C2D here yet: those tests are reported as skipped with it. */
+  skipC2dSend?: string;
+}
+
+export function hubContract(name: string, setup: () => Promise<ContractSubject>, options: ContractOptions = {}): void {
+  const c2d = options.skipC2dSend === undefined ? {} : { skip: options.skipC2dSend };
   void describe(`HubConnection contract: ${name}`, () => {
     // Unset when setup failed: `after` then has nothing to close.
     let s: ContractSubject = undefined as unknown as ContractSubject;
@@ -82,10 +88,11 @@ export function hubContract(name: string, setup: () => Promise<ContractSubject>)
       assert.equal(s.t.hub.hubState.registry.get('sim-001')?.status, before.status, 'nothing else changed');
     });
 
-    void it('sends C2D with system and application properties, receives and completes it as the device, and reports feedback', async () => {
+    void it('sends C2D with system and application properties, receives and completes it as the device, and reports feedback', c2d, async () => {
+      const expiry = new Date(Date.now() + 3_600_000);
       const sent = await hub.sender.sendC2d('sim-002', {
         direction: 'c2d',
-        systemProperties: { messageId: 'm-1', correlationId: 'corr-1', ack: 'full', contentType: 'application/json', contentEncoding: 'utf-8', expiryTimeUtc: new Date(Date.now() + 3_600_000).toISOString() },
+        systemProperties: { messageId: 'm-1', correlationId: 'corr-1', ack: 'full', contentType: 'application/json', contentEncoding: 'utf-8', expiryTimeUtc: expiry.toISOString() },
         applicationProperties: [{ name: 'command', value: 'reboot' }, { name: 'delay', value: '5' }],
         body: Buffer.from('{"x":1}'),
       });
@@ -102,7 +109,7 @@ export function hubContract(name: string, setup: () => Promise<ContractSubject>)
       assert.equal(received.systemProperties.ack, 'full');
       assert.equal(received.systemProperties.contentType, 'application/json');
       assert.equal(received.systemProperties.contentEncoding, 'utf-8');
-      assert.ok(received.systemProperties.expiryTimeUtc);
+      assert.ok(Math.abs(new Date(received.systemProperties.expiryTimeUtc ?? 0).getTime() - expiry.getTime()) < 1000, `expiry ${received.systemProperties.expiryTimeUtc ?? ''} is the one sent`);
       assert.deepEqual(received.applicationProperties.filter((p) => p.name === 'command' || p.name === 'delay'), [{ name: 'command', value: 'reboot' }, { name: 'delay', value: '5' }]);
       await hub.settleC2dAsDevice('sim-002', received.lockToken, 'complete');
       assert.equal(await hub.receiveC2dAsDevice('sim-002'), undefined, 'no message waiting is not an error');
@@ -110,7 +117,7 @@ export function hubContract(name: string, setup: () => Promise<ContractSubject>)
       await eventually(() => changes.find((c) => c.kind === 'feedback' && c.records.some((r) => r.originalMessageId === 'm-1')), 'a feedback event', 15_000);
     });
 
-    void it('rejects and abandons as the device', async () => {
+    void it('rejects and abandons as the device', c2d, async () => {
       await hub.sender.sendC2d('sim-001', { direction: 'c2d', systemProperties: { messageId: 'r-1' }, applicationProperties: [], body: Buffer.from('r') });
       await eventually(() => (s.t.hub.hubState.c2d.depth('sim-001') === 1 ? true : undefined), 'queued');
       const first = await hub.receiveC2dAsDevice('sim-001');
@@ -123,7 +130,7 @@ export function hubContract(name: string, setup: () => Promise<ContractSubject>)
       assert.equal(s.t.hub.hubState.c2d.depth('sim-001'), 0);
     });
 
-    void it('purges a queue, with the count and an event; a send to an unknown device says so', async () => {
+    void it('purges a queue, with the count and an event; a send to an unknown device says so', c2d, async () => {
       for (let i = 0; i < 3; i++) await hub.sender.sendC2d('sim-010', { direction: 'c2d', systemProperties: {}, applicationProperties: [], body: Buffer.from(String(i)) });
       await eventually(() => (s.t.hub.hubState.c2d.depth('sim-010') === 3 ? true : undefined), 'three queued');
       assert.equal((await hub.getDevice('sim-010'))?.cloudToDeviceMessageCount, 3, 'the depth shows on the device');

@@ -1,0 +1,120 @@
+// The shared HubConnection contract (hubContract.ts) run for the Azure implementation: the official
+// service SDK (Registry's query API, Client over AMQP with CBS, its feedback receiver) against the
+// local hub standing in for Azure, reached through the test-only LocalTrust (CA and ports).
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseHubConnectionString } from '../../../src/core/auth/connectionString';
+import { AzureHubConnection } from '../../../src/hubs/azure/azureHubConnection';
+import { startTestHub, type TestHub } from '../hub/testHub';
+import { azureStyle, trustOf } from './azureTestHub';
+import { hubContract } from './hubContract';
+
+
+hubContract('azure (official service SDK)', async () => {
+  const t = await startTestHub({ serviceAmqpPort: 0 });
+  const hub = new AzureHubConnection({ connectionString: azureStyle(t), localTrust: trustOf(t) });
+  try {
+    await hub.open();
+  } catch (e) {
+    hub.dispose();
+    await t.close();
+    throw e;
+  }
+  return {
+    hub, t,
+    async close() {
+      hub.dispose();
+      await t.close();
+    },
+  };
+});
+
+describe('AzureHubConnection against the service endpoint', () => {
+  let t: TestHub;
+  before(async () => {
+    t = await startTestHub({ serviceAmqpPort: 0 });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('opens with one registry call: running, an id and label from the host name, no key in its description', async () => {
+    const hub = new AzureHubConnection({ connectionString: azureStyle(t), localTrust: trustOf(t) });
+    try {
+      const states: string[] = [];
+      hub.onDidChangeStatus((s) => states.push(s.state));
+      await hub.open();
+      assert.deepEqual(states, ['running']);
+      assert.equal(hub.id, 'azure:localhost');
+      assert.equal(hub.kind, 'azure');
+      assert.equal(hub.label, 'localhost');
+      assert.deepEqual(hub.capabilities, { queuePeek: false, feedbackHistory: false, manageConsumerGroups: false, lifecycle: false });
+      const text = hub.describe().join('\n');
+      assert.ok(!text.includes(parseHubConnectionString(azureStyle(t)).sharedAccessKey));
+      assert.match(text, /private/);
+    } finally {
+      hub.dispose();
+    }
+  });
+
+  it('a wrong key fails open as unauthorized and marks the hub failed', async () => {
+    const wrong = Buffer.alloc(32, 7).toString('base64');
+    const hub = new AzureHubConnection({ connectionString: azureStyle(t, wrong), localTrust: trustOf(t) });
+    try {
+      await assert.rejects(hub.open(), (e: Error) => /SharedAccessKey/.test(e.message) && !e.message.includes(wrong));
+      assert.equal(hub.status.state, 'failed');
+    } finally {
+      hub.dispose();
+    }
+  });
+
+  it('pages 2,500 devices through the query API with continuation', async () => {
+    for (let i = 0; i < 2500; i++) await t.hub.hubState.registry.create({ deviceId: `bulk-${String(i).padStart(5, '0')}` });
+    const hub = new AzureHubConnection({ connectionString: azureStyle(t), localTrust: trustOf(t) });
+    try {
+      const seen = new Set<string>();
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const page = await hub.listDevices(token === undefined ? { pageSize: 1000 } : { pageSize: 1000, continuationToken: token });
+        for (const d of page.items) seen.add(d.deviceId);
+        token = page.continuationToken;
+        pages++;
+      } while (token !== undefined);
+      assert.equal(pages, 3);
+      assert.equal([...seen].filter((id) => id.startsWith('bulk-')).length, 2500);
+      const filtered = await hub.listDevices({ filter: 'bulk-0249?' });
+      assert.deepEqual(filtered.items.map((d) => d.deviceId).sort(), Array.from({ length: 10 }, (_, i) => `bulk-0249${i}`));
+    } finally {
+      hub.dispose();
+    }
+  });
+
+  it('resolves the Event Hubs-compatible endpoint through IoT Hub\'s events redirect, over AMQPS and over WebSockets', async () => {
+    for (const webSockets of [false, true]) {
+      const hub = new AzureHubConnection({ connectionString: azureStyle(t), localTrust: trustOf(t), webSockets });
+      try {
+        const ep = await hub.eventHubsEndpoint();
+        assert.equal(ep.eventHubName, t.hub.hubState.hubName);
+        assert.equal(ep.emulator, false);
+        assert.equal(ep.webSockets, webSockets);
+        const owner = parseHubConnectionString(azureStyle(t));
+        assert.match(ep.connectionString, new RegExp(`^Endpoint=sb://localhost(:\\d+)?/;SharedAccessKeyName=${owner.sharedAccessKeyName};SharedAccessKey=.+;EntityPath=${ep.eventHubName}$`));
+      } finally {
+        hub.dispose();
+      }
+    }
+  });
+
+  it('a wrong key is refused by the redirect too (SASL), and cancelling stops it', async () => {
+    const hub = new AzureHubConnection({ connectionString: azureStyle(t, Buffer.alloc(32, 3).toString('base64')), localTrust: trustOf(t), timeoutMs: 10_000 });
+    try {
+      await assert.rejects(hub.eventHubsEndpoint(), (e: Error) => /refused|unauthori|credentials/i.test(e.message) && !/sig=/.test(e.message));
+      const ac = new AbortController();
+      ac.abort();
+      await assert.rejects(hub.eventHubsEndpoint({ signal: ac.signal }), /cancelled/);
+    } finally {
+      hub.dispose();
+    }
+  });
+});
