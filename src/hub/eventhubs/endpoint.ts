@@ -15,6 +15,7 @@ import { singleEntity, type EventHubEntities, type EventHubEntity } from './even
 import { CbsAuthorizer } from './cbsAuthorizer';
 import { eventHubsConnectionString, pickServicePolicy } from './connectionString';
 import { EndpointConnection, type ConnectionNodes, type ConnectionView } from './endpointConnection';
+import { guardFrameSizes, MAX_INCOMING_FRAME_SIZE } from './frameSizeGuard';
 import { OwnerLevels } from './ownerLevels';
 import { acceptSocket, checkRheaInternals, clearRheaTimers } from './rheaInternals';
 import { batchConnectionOutput } from './rheaOutputBatching';
@@ -165,6 +166,10 @@ export async function startAmqpEndpoint(options: EventHubsEndpointOptions, extra
     }, handshakeTimeoutMs);
     timer.unref();
     socket.on('error', (e) => log.debug(`${name} ${label}: socket error: ${e.message}`));
+    guardFrameSizes(socket, MAX_INCOMING_FRAME_SIZE, (announced) => {
+      log.info(`${name} ${label}: a frame of ${announced} bytes announced (the limit is ${MAX_INCOMING_FRAME_SIZE}); closing`);
+      socket.destroy();
+    });
     const pendingClaims: { path: string; expiresAt: number }[] = [];
     // With SASL PLAIN checked (the service endpoint), each connection gets its own container so the
     // mechanism can hand the claim its password grants to this connection.
@@ -186,6 +191,7 @@ export async function startAmqpEndpoint(options: EventHubsEndpointOptions, extra
       connection = owner.create_connection({
         container_id: container.id,
         idle_time_out: IDLE_TIMEOUT_MS,
+        max_frame_size: MAX_INCOMING_FRAME_SIZE,
         // Settling is explicit: the service endpoint accepts a C2D message only once it is durable.
         autoaccept: false,
         properties: { product: 'iot-hub-local' },
