@@ -11,7 +11,7 @@ import { readRunningHub } from '../../hub/client/connectionFile';
 import { LocalHubClient } from '../../hub/client/localHubClient';
 import { LocalHubSender, type MessageSender } from '../../hub/client/messageSender';
 import type { ConnectionInfoJson } from '../../hub/localHub';
-import type { Log } from '../log';
+import { redact, type Log } from '../log';
 
 export type LocalHubStatus =
   | { state: 'stopped' }
@@ -163,7 +163,8 @@ export class LocalHubProcess implements vscode.Disposable {
     const forward = (level: 'info' | 'warn') => (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split(/\r?\n/)) {
         if (line.trim().length === 0) continue;
-        tail.push(line);
+        // The tail ends up in a failed-start notification and status: redacted like the log.
+        tail.push(redact(line));
         if (tail.length > 20) tail.shift();
         // log.* redacts keys and tokens; the hub prints its connection string on start.
         this.log[level](`[hub] ${line}`);

@@ -66,3 +66,18 @@ void describe('schema and rules agree on structure', () => {
     assert.deepEqual(Object.keys(schema.definitions.systemProperties.properties).sort(), [...Object.keys(SYSTEM_PROPERTY_WIRE_NAMES), 'ttl'].sort());
   });
 });
+
+void describe('schema hovers', () => {
+  void it('a direction value says what it means once (description and enum description do not repeat each other)', async () => {
+    const ls = getLanguageService({ schemaRequestService: async () => JSON.stringify(schema) });
+    ls.configure({ schemas: [{ uri: 'mem://iotmsg', fileMatch: ['*.iotmsg.json'], schema }] });
+    const text = '{"direction":"d2c"}';
+    const doc = TextDocument.create('file:///m.iotmsg.json', 'json', 1, text);
+    const h = await ls.doHover(doc, doc.positionAt(text.indexOf('d2c') + 1), ls.parseJSONDocument(doc));
+    const c = h?.contents;
+    const markdown = typeof c === 'string' ? c : Array.isArray(c) ? c.map((x) => (typeof x === 'string' ? x : x.value)).join('\n') : c?.value ?? '';
+    const shown = markdown.replace(/\\(.)/g, '$1');
+    assert.equal((shown.match(/device-to-cloud/gi) ?? []).length, 1, shown);
+    assert.equal((shown.match(/256 KB/g) ?? []).length, 1, shown);
+  });
+});
