@@ -8,6 +8,7 @@ import { registerLocalHub } from './localHub/localHubCommands';
 import { registerMonitorCommands, type MonitorRegistry } from './monitor/monitorCommands';
 import { FeedbackWatch } from './receive/feedbackWatch';
 import { registerReceiveC2d } from './receive/receiveC2dCommand';
+import { registerSimulatorCommands } from './simulator/simulatorCommands';
 import type { LocalHubProcess } from './localHub/localHubProcess';
 import { MessageFilesLanguage } from './language/messageFilesClient';
 import { localHubDataDir } from './localHub/dataDir';
@@ -63,6 +64,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     this.monitors = registerMonitorCommands(this);
     registerRouteTester(this);
     registerReceiveC2d(this);
+    registerSimulatorCommands(this);
     this.activationMs = performance.now() - started;
     this.log.info(`activated in ${this.activationMs.toFixed(1)} ms`);
   }

@@ -1,0 +1,190 @@
+// One simulated device: connects to a hub exactly as a device in the field does (MQTT 3.1.1 over
+// TLS on the hub's device endpoint, user name `{host}/{deviceId}/?api-version=...`, password a SAS
+// token made from the device's key; the hub's CA for the local hub, system trust for Azure), sends
+// D2C messages from a template every N ms with QoS 1 (counted once the hub's PUBACK arrives), and
+// receives C2D messages live with every property, completing them (PUBACK) at once or holding
+// them. A refusal (disabled device, wrong key) or a lost connection stops it with the reason; a
+// reconnect resumes its counter where it stopped. No vscode import.
+import mqtt, { type MqttClient } from 'mqtt';
+import { formatD2cTopic, parseC2dTopic } from '../core/codec/propertyBag';
+import { createSasToken, resourceUriForDevice } from '../core/auth/sas';
+import { validateMessage } from '../core/message/validation';
+import type { ApplicationProperty, SystemProperties } from '../core/message/model';
+import type { DeviceMqttEndpoint } from '../hubs/hubConnection';
+import type { MessageTemplate } from './template';
+
+export interface ReceivedC2d {
+  deviceId: string;
+  systemProperties: SystemProperties;
+  applicationProperties: ApplicationProperty[];
+  body: Uint8Array;
+  /** When held: call to send the PUBACK (complete) now. */
+  complete?: () => void;
+}
+
+export interface SimulatedDeviceOptions {
+  endpoint: DeviceMqttEndpoint;
+  deviceId: string;
+  key: string;
+  template: MessageTemplate;
+  intervalMs: number;
+  /** Messages to send; undefined: until stopped. */
+  count?: number;
+  /** Hold C2D messages (no PUBACK) until `complete()` is called: the hub redelivers after its lock. */
+  holdC2d?: boolean;
+  /** Continue the counter from here (a reconnect). */
+  startCounter?: number;
+  onC2d?: (m: ReceivedC2d) => void;
+  /** Unacknowledged publishes allowed in flight (default 100). */
+  maxInFlight?: number;
+}
+
+export type SimulatedDeviceEnd = { reason: 'done' | 'stopped' } | { reason: 'error'; message: string };
+
+const API_VERSION = '2021-04-12';
+const TOKEN_SECONDS = 3600;
+
+export class SimulatedDevice {
+  private client: MqttClient | undefined;
+  /** Messages the hub acknowledged (PUBACK). */
+  sent = 0;
+  /** The counter of the next message. */
+  private counter: number;
+  private inFlight = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private finished: ((end: SimulatedDeviceEnd) => void) | undefined;
+  readonly ended: Promise<SimulatedDeviceEnd>;
+  private ending = false;
+
+  constructor(readonly options: SimulatedDeviceOptions) {
+    this.counter = options.startCounter ?? 1;
+    this.ended = new Promise((resolve) => { this.finished = resolve; });
+  }
+
+  /** Counter of the next message: a reconnect passes it as `startCounter`. */
+  get nextCounter(): number {
+    return this.counter;
+  }
+
+  /** Connects; resolves when connected and subscribed, rejects with the hub's reason. */
+  async connect(): Promise<void> {
+    const o = this.options;
+    const password = createSasToken({ resourceUri: resourceUriForDevice(o.endpoint.hostName, o.deviceId), key: o.key, expiresAtSeconds: Math.floor(Date.now() / 1000) + TOKEN_SECONDS });
+    const client = mqtt.connect({
+      protocol: 'mqtts',
+      host: o.endpoint.connectHost,
+      port: o.endpoint.port,
+      servername: o.endpoint.hostName,
+      ...(o.endpoint.ca !== undefined ? { ca: o.endpoint.ca } : {}),
+      rejectUnauthorized: true,
+      protocolVersion: 4,
+      clientId: o.deviceId,
+      username: `${o.endpoint.hostName}/${o.deviceId}/?api-version=${API_VERSION}`,
+      password,
+      clean: false,
+      keepalive: 60,
+      reconnectPeriod: 0,
+      connectTimeout: 15_000,
+      ...(o.holdC2d ? { customHandleAcks: (_topic: string, _payload: Buffer, packet: { messageId?: number }, done: (code: number) => void) => this.hold(packet, done) } : {}),
+    });
+    this.client = client;
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', (e) => reject(new Error(connectError(e, o.deviceId))));
+      client.once('close', () => reject(new Error(`The hub closed the connection of '${o.deviceId}' before it was accepted.`)));
+    });
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('close', () => this.finish({ reason: 'error', message: `The connection of '${o.deviceId}' was lost.` }));
+    client.on('error', (e) => this.finish({ reason: 'error', message: connectError(e, o.deviceId) }));
+    await client.subscribeAsync(`devices/${o.deviceId}/messages/devicebound/#`, { qos: 1 });
+  }
+
+  private heldAcks = new Map<number, (code: number) => void>();
+  private hold(packet: { messageId?: number }, done: (code: number) => void): void {
+    if (packet.messageId !== undefined) this.heldAcks.set(packet.messageId, done);
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    let parsed: ReturnType<typeof parseC2dTopic>;
+    try {
+      parsed = parseC2dTopic(topic);
+    } catch {
+      return;
+    }
+    const m: ReceivedC2d = { deviceId: parsed.deviceId, systemProperties: parsed.systemProperties, applicationProperties: parsed.applicationProperties, body: new Uint8Array(payload) };
+    this.options.onC2d?.(m);
+  }
+
+  /** Sends PUBACK for every held C2D message (each is completed). */
+  completeHeld(): number {
+    const n = this.heldAcks.size;
+    for (const done of this.heldAcks.values()) done(0);
+    this.heldAcks.clear();
+    return n;
+  }
+
+  /** Starts sending; `ended` resolves when the count is sent, on stop(), or with the reason it failed. */
+  start(): void {
+    const tick = (): void => {
+      if (this.ending) return;
+      const o = this.options;
+      if (o.count !== undefined && this.counter > (o.startCounter ?? 1) - 1 + o.count) {
+        if (this.inFlight === 0) this.finish({ reason: 'done' });
+        else this.timer = setTimeout(tick, 10);
+        return;
+      }
+      if (this.inFlight < (o.maxInFlight ?? 100)) this.publishOne();
+      this.timer = setTimeout(tick, o.intervalMs);
+    };
+    tick();
+  }
+
+  private publishOne(): void {
+    const client = this.client;
+    if (!client) return;
+    const o = this.options;
+    const msg = o.template.render({ counter: this.counter++, deviceId: o.deviceId, now: new Date() });
+    let topic: string;
+    try {
+      topic = formatD2cTopic(o.deviceId, msg);
+    } catch (e) {
+      this.finish({ reason: 'error', message: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    this.inFlight++;
+    client.publish(topic, Buffer.from(msg.body), { qos: 1 }, (err) => {
+      this.inFlight--;
+      if (!err) this.sent++;
+    });
+  }
+
+  private finish(end: SimulatedDeviceEnd): void {
+    if (this.ending) return;
+    this.ending = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.finished?.(end);
+    const c = this.client;
+    this.client = undefined;
+    c?.end(end.reason !== 'error');
+  }
+
+  stop(): void {
+    this.finish({ reason: 'stopped' });
+  }
+}
+
+function connectError(e: Error & { code?: number | string }, deviceId: string): string {
+  const code = e.code;
+  if (code === 5 || /Not authorized/i.test(e.message)) return `The hub refused '${deviceId}': not authorized (wrong key, expired token, or the device is disabled).`;
+  if (code === 4 || /Bad username or password/i.test(e.message)) return `The hub refused '${deviceId}': bad user name or password (wrong key?).`;
+  if (code === 'ECONNREFUSED') return `The hub's MQTT endpoint did not answer (${e.message}). Is the hub running?`;
+  return `'${deviceId}': ${e.message}`;
+}
+
+/** Checks one rendered message as the hub would before anything connects; undefined when fine. */
+export function refusalOf(template: MessageTemplate, deviceId: string): string | undefined {
+  const msg = template.render({ counter: 1, deviceId, now: new Date() });
+  const errors = validateMessage(msg, { direction: 'd2c' }).problems.filter((p) => p.severity === 'error');
+  if (errors.length === 0) return undefined;
+  return errors.map((p) => `${p.code} ${p.message}`).join(' ');
+}

@@ -1,0 +1,140 @@
+// A running simulation of one or more devices on one hub: fetches each device's key and the hub's
+// device endpoint (HubConnection), refuses a message the hub would refuse before any device
+// connects, runs the devices and reports sent counts and the rate. A device that stops with an
+// error is reported with its reason; `reconnect` starts it again with its counter where it
+// stopped. No vscode import.
+import type { HubConnection } from '../hubs/hubConnection';
+import { SimulatedDevice, refusalOf, type ReceivedC2d, type SimulatedDeviceEnd } from './simulatedDevice';
+import type { MessageTemplate } from './template';
+
+export interface SimulationOptions {
+  hub: HubConnection;
+  deviceIds: string[];
+  template: MessageTemplate;
+  intervalMs: number;
+  count?: number;
+  holdC2d?: boolean;
+  onC2d?: (m: ReceivedC2d) => void;
+  /** A device stopped with an error (it can be reconnected). */
+  onDeviceError?: (deviceId: string, message: string) => void;
+}
+
+export class Simulation {
+  readonly devices = new Map<string, SimulatedDevice>();
+  private readonly failed = new Map<string, string>();
+  private readonly sentBefore = new Map<string, number>();
+  private stopped = false;
+  private readonly started = Date.now();
+  private lastSample = { at: Date.now(), sent: 0 };
+  private currentRate = 0;
+  private allEnded: Promise<void> = Promise.resolve();
+  /** The newest C2D messages the devices received (at most 100). */
+  readonly received: ReceivedC2d[] = [];
+
+  constructor(readonly options: SimulationOptions) {}
+
+  /** Refuses the template for any device before connecting; connects every device; starts them. */
+  async start(): Promise<void> {
+    const o = this.options;
+    for (const id of o.deviceIds) {
+      const refusal = refusalOf(o.template, id);
+      if (refusal !== undefined) throw new Error(`The hub would refuse the message for '${id}': ${refusal}`);
+    }
+    const endpoint = await o.hub.deviceMqttEndpoint();
+    const starts = o.deviceIds.map(async (id) => this.startDevice(id, endpoint, 1));
+    const results = await Promise.allSettled(starts);
+    const firstError = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (firstError && results.every((r) => r.status === 'rejected')) {
+      throw firstError.reason instanceof Error ? firstError.reason : new Error(String(firstError.reason));
+    }
+  }
+
+  private async startDevice(id: string, endpoint: Awaited<ReturnType<HubConnection['deviceMqttEndpoint']>>, startCounter: number): Promise<void> {
+    const o = this.options;
+    const keys = await o.hub.deviceKeys(id);
+    const alreadySent = (this.sentBefore.get(id) ?? 0);
+    const count = o.count === undefined ? undefined : o.count - alreadySent;
+    const dev = new SimulatedDevice({
+      endpoint, deviceId: id, key: keys.primaryKey, template: o.template, intervalMs: o.intervalMs, startCounter,
+      ...(count !== undefined ? { count } : {}),
+      ...(o.holdC2d ? { holdC2d: true } : {}),
+      onC2d: (m) => {
+        this.received.push(m);
+        if (this.received.length > 100) this.received.shift();
+        o.onC2d?.(m);
+      },
+    });
+    try {
+      await dev.connect();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.failed.set(id, message);
+      o.onDeviceError?.(id, message);
+      throw e;
+    }
+    this.failed.delete(id);
+    this.devices.set(id, dev);
+    dev.start();
+    const ended = dev.ended.then((end: SimulatedDeviceEnd) => {
+      if (end.reason === 'error' && !this.stopped) {
+        this.failed.set(id, end.message);
+        o.onDeviceError?.(id, end.message);
+      }
+    });
+    this.allEnded = Promise.all([this.allEnded, ended]).then(() => undefined);
+  }
+
+  /** Starts the failed devices again; each continues its counter. */
+  async reconnect(): Promise<void> {
+    const endpoint = await this.options.hub.deviceMqttEndpoint();
+    const ids = [...this.failed.keys()];
+    await Promise.allSettled(ids.map((id) => {
+      const old = this.devices.get(id);
+      this.sentBefore.set(id, (this.sentBefore.get(id) ?? 0) + (old?.sent ?? 0));
+      return this.startDevice(id, endpoint, old?.nextCounter ?? 1);
+    }));
+  }
+
+  get failures(): ReadonlyMap<string, string> {
+    return this.failed;
+  }
+
+  /** Messages acknowledged by the hub, over every device and reconnect. */
+  get sent(): number {
+    let n = 0;
+    for (const [id, d] of this.devices) n += d.sent + (this.sentBefore.get(id) ?? 0);
+    return n;
+  }
+
+  /** Messages per second since the previous call (or the start). */
+  sampleRate(): number {
+    const now = Date.now();
+    const sent = this.sent;
+    const dt = (now - this.lastSample.at) / 1000;
+    if (dt >= 0.5) {
+      this.currentRate = (sent - this.lastSample.sent) / dt;
+      this.lastSample = { at: now, sent };
+    }
+    return this.currentRate;
+  }
+
+  get elapsedMs(): number {
+    return Date.now() - this.started;
+  }
+
+  /** Resolves when every running device has ended (count done, stopped or failed). */
+  whenEnded(): Promise<void> {
+    return this.allEnded;
+  }
+
+  completeHeld(): number {
+    let n = 0;
+    for (const d of this.devices.values()) n += d.completeHeld();
+    return n;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const d of this.devices.values()) d.stop();
+  }
+}

@@ -1,0 +1,188 @@
+// *Simulate Device...* and *Simulate N Devices...*: connect as devices over MQTT/TLS with SAS
+// tokens from their keys (src/simulator) and send D2C from a template every N ms, with a
+// cancellable progress notification showing what was sent and the rate. C2D messages the devices
+// receive are shown with every property (completed at once, or held so the hub redelivers them).
+// A device that fails (disabled, wrong key, connection lost) stops with the reason and a
+// *Reconnect* action that resumes its counter. *Simulate N Devices* creates sim-001... on demand.
+import * as vscode from 'vscode';
+import type { HubConnection } from '../../hubs/hubConnection';
+import { Simulation } from '../../simulator/simulation';
+import type { ReceivedC2d } from '../../simulator/simulatedDevice';
+import { DEFAULT_TEMPLATE_BODY, TemplateError, compileTemplate, type MessageTemplate } from '../../simulator/template';
+import { isHubNodeArg, pickHub, resolveDevice } from '../hubs/pickers';
+import type { ExtensionRuntime } from '../runtime';
+
+export const SIMULATE_DEVICE_COMMAND = 'iotHubMessaging.simulator.simulateDevice';
+export const SIMULATE_FLEET_COMMAND = 'iotHubMessaging.simulator.simulateFleet';
+export const STOP_SIMULATIONS_COMMAND = 'iotHubMessaging.simulator.stop';
+
+/** What tests, the quick start and the benchmark pass to skip the questions. */
+export interface SimulateArgs {
+  hub: HubConnection;
+  deviceId?: string;
+  /** Simulate N devices (sim-001...). */
+  devices?: number;
+  body?: string;
+  intervalMs?: number;
+  count?: number;
+  holdC2d?: boolean;
+  /** No progress notification (the benchmark). */
+  quiet?: boolean;
+}
+
+function isSimulateArgs(x: unknown): x is SimulateArgs {
+  return isHubNodeArg(x);
+}
+
+function describeC2d(m: ReceivedC2d): string {
+  const sys = Object.entries(m.systemProperties).map(([k, v]) => `${k}=${v}`);
+  const app = m.applicationProperties.map((p) => `${p.name}=${p.value}`);
+  const body = new TextDecoder().decode(m.body.subarray(0, 200));
+  return `${[...sys, ...app].join(', ') || 'no properties'}; body: ${body}${m.body.length > 200 ? '...' : ''}`;
+}
+
+export function fleetIds(n: number): string[] {
+  const width = Math.max(3, String(n).length);
+  return Array.from({ length: n }, (_, i) => `sim-${String(i + 1).padStart(width, '0')}`);
+}
+
+async function askTemplate(title: string): Promise<{ template: MessageTemplate; intervalMs: number; count: number | undefined; holdC2d: boolean } | undefined> {
+  let template: MessageTemplate | undefined;
+  const body = await vscode.window.showInputBox({
+    title: `${title}: message template`,
+    prompt: 'The body; placeholders: {{counter}}, {{random(min,max)}}, {{time}}, {{deviceId}}, {{uuid}}',
+    value: DEFAULT_TEMPLATE_BODY,
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      try {
+        template = compileTemplate({ body: v, systemProperties: { contentType: 'application/json', contentEncoding: 'utf-8' } });
+        return undefined;
+      } catch (e) {
+        return e instanceof TemplateError ? e.message : String(e);
+      }
+    },
+  });
+  if (body === undefined || !template) return undefined;
+  template = compileTemplate({ body, systemProperties: /^\s*[{[]/.test(body) ? { contentType: 'application/json', contentEncoding: 'utf-8' } : { contentType: 'text/plain' } });
+  const interval = await vscode.window.showInputBox({
+    title: `${title}: every how many milliseconds?`, value: '1000', ignoreFocusOut: true,
+    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 3_600_000 ? undefined : 'A whole number of milliseconds, 1 to 3,600,000'),
+  });
+  if (interval === undefined) return undefined;
+  const count = await vscode.window.showInputBox({
+    title: `${title}: how many messages per device?`, value: '', placeHolder: 'empty: until stopped', ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() === '' || (/^\d+$/.test(v.trim()) && Number(v) >= 1) ? undefined : 'A positive whole number, or empty'),
+  });
+  if (count === undefined) return undefined;
+  const c2d = await vscode.window.showQuickPick([
+    { label: 'Complete C2D messages at once', hold: false },
+    { label: 'Hold C2D messages', description: 'no PUBACK: the hub delivers them again after the lock', hold: true },
+  ], { title: `${title}: received C2D messages`, ignoreFocusOut: true });
+  if (!c2d) return undefined;
+  return { template, intervalMs: Number(interval), count: count.trim() === '' ? undefined : Number(count), holdC2d: c2d.hold };
+}
+
+export function registerSimulatorCommands(runtime: ExtensionRuntime): { running: Set<Simulation> } {
+  const running = new Set<Simulation>();
+  runtime.own({ dispose: () => { for (const s of running) s.stop(); running.clear(); } });
+  const setContext = (): void => { void vscode.commands.executeCommand('setContext', 'iotHubMessaging.simulating', running.size > 0); };
+
+  const run = async (hub: HubConnection, deviceIds: string[], title: string, given: SimulateArgs | undefined): Promise<Simulation | undefined> => {
+    let settings: Awaited<ReturnType<typeof askTemplate>>;
+    if (given?.body !== undefined || given?.intervalMs !== undefined) {
+      try {
+        const body = given.body ?? DEFAULT_TEMPLATE_BODY;
+        settings = { template: compileTemplate({ body, systemProperties: { contentType: 'application/json', contentEncoding: 'utf-8' } }), intervalMs: given.intervalMs ?? 1000, count: given.count, holdC2d: given.holdC2d ?? false };
+      } catch (e) {
+        void vscode.window.showErrorMessage(`${title}: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      }
+    } else {
+      settings = await askTemplate(title);
+    }
+    if (!settings) return undefined;
+    const sim = new Simulation({
+      hub, deviceIds, template: settings.template, intervalMs: settings.intervalMs, holdC2d: settings.holdC2d,
+      ...(settings.count !== undefined ? { count: settings.count } : {}),
+      onC2d: (m) => {
+        runtime.log.info(`simulator: ${m.deviceId} received C2D ${describeC2d(m)}`);
+        if (!given?.quiet) void vscode.window.showInformationMessage(`${m.deviceId} received a C2D message${settings?.holdC2d ? ' (held: no PUBACK yet)' : ' (completed)'}: ${describeC2d(m)}`);
+      },
+      onDeviceError: (id, message) => {
+        runtime.log.warn(`simulator: ${id} stopped: ${message}`);
+        void vscode.window.showErrorMessage(`Simulated device '${id}' stopped: ${message}`, 'Reconnect').then((a) => {
+          if (a === 'Reconnect') void sim.reconnect();
+        });
+      },
+    });
+    try {
+      await sim.start();
+    } catch (e) {
+      void vscode.window.showErrorMessage(`${title}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+    running.add(sim);
+    setContext();
+    runtime.log.info(`simulator: ${deviceIds.length} device(s) on ${hub.label}, every ${settings.intervalMs} ms${settings.count !== undefined ? `, ${settings.count} each` : ''}`);
+    const finish = (): void => {
+      sim.stop();
+      running.delete(sim);
+      setContext();
+      runtime.log.info(`simulator: stopped after ${sim.sent} messages`);
+    };
+    if (given?.quiet) {
+      void sim.whenEnded().then(finish);
+      return sim;
+    }
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      token.onCancellationRequested(() => sim.stop());
+      const who = deviceIds.length === 1 ? deviceIds[0] : `${deviceIds.length} devices`;
+      const timer = setInterval(() => {
+        const failed = sim.failures.size;
+        progress.report({ message: `${who}: ${sim.sent.toLocaleString('en-US')} sent, ${sim.sampleRate().toFixed(0)} msg/s${failed ? `, ${failed} stopped (see notifications)` : ''}` });
+      }, 1000);
+      try {
+        await sim.whenEnded();
+      } finally {
+        clearInterval(timer);
+        finish();
+      }
+    });
+    return sim;
+  };
+
+  runtime.own(vscode.commands.registerCommand(SIMULATE_DEVICE_COMMAND, async (arg?: unknown) => {
+    const given = isSimulateArgs(arg) ? arg : undefined;
+    const target = await resolveDevice(runtime.hubs, arg, 'Simulate Device');
+    if (!target) return undefined;
+    return run(target.hub, [target.deviceId], `Simulating ${target.deviceId}`, given);
+  }));
+
+  runtime.own(vscode.commands.registerCommand(SIMULATE_FLEET_COMMAND, async (arg?: unknown) => {
+    const given = isSimulateArgs(arg) ? arg : undefined;
+    const hub = isHubNodeArg(arg) ? arg.hub : await pickHub(runtime.hubs, { title: 'Simulate N Devices', running: true });
+    if (!hub) return undefined;
+    let n = given?.devices;
+    if (n === undefined) {
+      const text = await vscode.window.showInputBox({
+        title: 'Simulate N Devices: how many?', value: '10', prompt: 'Devices sim-001, sim-002, ... are created when missing',
+        validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 1000 ? undefined : '1 to 1,000'),
+      });
+      if (text === undefined) return undefined;
+      n = Number(text);
+    }
+    const ids = fleetIds(n);
+    try {
+      for (const id of ids) if (!(await hub.getDevice(id))) await hub.createDevice(id);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Simulate N Devices: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+    return run(hub, ids, `Simulating ${n} devices`, given);
+  }));
+
+  runtime.own(vscode.commands.registerCommand(STOP_SIMULATIONS_COMMAND, () => {
+    for (const s of running) s.stop();
+  }));
+  return { running };
+}

@@ -1,0 +1,72 @@
+// The device simulator in a real VS Code against the extension's own local hub: a simulated
+// device's messages (MQTT over TLS, SAS from its key) reach a running monitor with every system
+// and application property the template sets; a C2D message with properties reaches the simulated
+// device; Simulate N Devices creates sim-001... on demand.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { HubConnection } from '../../../src/hubs/hubConnection';
+import type { Simulation } from '../../../src/simulator/simulation';
+import type { MonitorPanel } from '../../../src/vscode/monitor/monitorPanel';
+import type { SimulateArgs } from '../../../src/vscode/simulator/simulatorCommands';
+import { activateExtension, after, before, suite, test, waitFor } from '../framework';
+import { runningHubInfo } from '../localHubHelpers';
+
+suite('simulator', () => {
+  let hub: HubConnection;
+  const device = `simit-${Date.now()}`;
+  const sims: Simulation[] = [];
+  const panels: MonitorPanel[] = [];
+
+  const simulate = async (command: string, args: Omit<SimulateArgs, 'hub'>): Promise<Simulation> => {
+    const sim = await vscode.commands.executeCommand<Simulation | undefined>(command, { hub, quiet: true, ...args });
+    assert.ok(sim, 'the simulation started');
+    sims.push(sim);
+    return sim;
+  };
+
+  before(async () => {
+    await runningHubInfo();
+    const runtime = await activateExtension();
+    const local = runtime.hubs.get('local');
+    assert.ok(local);
+    hub = local;
+    await hub.createDevice(device);
+  });
+  after(async () => {
+    for (const s of sims) s.stop();
+    for (const p of panels) p.dispose();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('a simulated device\'s messages reach the monitor; a C2D message with properties reaches the device', async () => {
+    const panel = await vscode.commands.executeCommand<MonitorPanel>('iotHubMessaging.monitor.start', { hub, deviceId: device, consumerGroup: '$Default' });
+    panels.push(panel);
+    await waitFor(() => panel.monitor.state.state === 'running' || undefined, { timeout: 20_000, message: 'the monitor to run' });
+    const sim = await simulate('iotHubMessaging.simulator.simulateDevice', { deviceId: device, body: '{"temperature": {{random(20,30)}}, "n": {{counter}}, "id": "{{deviceId}}"}', intervalMs: 100 });
+    await waitFor(() => panel.monitor.received >= 3 || undefined, { timeout: 20_000, message: 'three simulated messages in the monitor' });
+    const [first] = panel.monitor.ring.toArray();
+    assert.ok(first);
+    const body = JSON.parse(new TextDecoder().decode(first.body)) as { temperature: number; n: number; id: string };
+    assert.equal(body.n, 1);
+    assert.equal(body.id, device);
+    assert.ok(body.temperature >= 20 && body.temperature <= 30);
+    assert.equal(first.systemProperties.contentType, 'application/json');
+    assert.equal(first.systemProperties.contentEncoding, 'utf-8');
+    assert.equal(first.systemProperties.connectionDeviceId, device);
+    assert.match(first.systemProperties.connectionAuthMethod ?? '', /sas/);
+    await hub.sender.sendC2d(device, { systemProperties: { messageId: 'sim-c2d', correlationId: 'c-9', ack: 'full' }, applicationProperties: [{ name: 'command', value: 'reboot' }], body: new TextEncoder().encode('{"delay":5}') });
+    const got = await waitFor(() => sim.received.find((m) => m.systemProperties.messageId === 'sim-c2d'), { timeout: 15_000, message: 'the C2D message at the simulated device' });
+    assert.equal(got.systemProperties.correlationId, 'c-9');
+    assert.deepEqual(got.applicationProperties.filter((p) => p.name === 'command'), [{ name: 'command', value: 'reboot' }]);
+    assert.equal(new TextDecoder().decode(got.body), '{"delay":5}');
+    sim.stop();
+    await panel.monitor.stop();
+  }, { timeout: 90_000 });
+
+  test('Simulate N Devices creates sim-001... on demand and sends from each', async () => {
+    const sim = await simulate('iotHubMessaging.simulator.simulateFleet', { devices: 3, body: '{"n": {{counter}}}', intervalMs: 50, count: 4 });
+    await sim.whenEnded();
+    assert.equal(sim.sent, 12);
+    for (const id of ['sim-001', 'sim-002', 'sim-003']) assert.ok(await hub.getDevice(id), id);
+  }, { timeout: 60_000 });
+});

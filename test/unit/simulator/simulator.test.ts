@@ -1,0 +1,111 @@
+// The device simulator against a real local hub (in process, ephemeral ports): templates refuse
+// unknown placeholders naming the place; a simulated device's D2C messages reach the hub's Event
+// Hubs endpoint (read by the D2C monitor); a C2D message with properties reaches it; a wrong key
+// stops it with the reason; a reconnect resumes the counter.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { LocalHubClient } from '../../../src/hub/client/localHubClient';
+import { LocalHubConnection } from '../../../src/hubs/local/localHubConnection';
+import { D2cMonitor } from '../../../src/monitor/d2cMonitor';
+import type { MonitoredMessage } from '../../../src/monitor/monitoredMessage';
+import { SimulatedDevice, refusalOf, type ReceivedC2d } from '../../../src/simulator/simulatedDevice';
+import { TemplateError, compileTemplate } from '../../../src/simulator/template';
+import { eventually, startTestHub, type TestHub } from '../hub/testHub';
+
+describe('simulator templates', () => {
+  it('renders every placeholder', () => {
+    const t = compileTemplate({ body: '{"n":{{counter}},"t":{{random(20,30)}},"d":"{{deviceId}}","at":"{{time}}","id":"{{uuid}}"}', applicationProperties: [{ name: 'seq', value: '{{counter}}' }] });
+    const m = t.render({ counter: 7, deviceId: 'sim-1', now: new Date('2026-12-07T10:00:00Z'), random: () => 0.5 });
+    const body = JSON.parse(new TextDecoder().decode(m.body)) as Record<string, unknown>;
+    assert.equal(body['n'], 7);
+    assert.equal(body['t'], 25);
+    assert.equal(body['d'], 'sim-1');
+    assert.equal(body['at'], '2026-12-07T10:00:00.000Z');
+    assert.match(String(body['id']), /^[0-9a-f-]{36}$/);
+    assert.deepEqual(m.applicationProperties, [{ name: 'seq', value: '7' }]);
+  });
+  it('refuses an unknown placeholder naming where it is', () => {
+    assert.throws(() => compileTemplate({ body: '{"x": {{temp}}}' }), (e) => e instanceof TemplateError && /body, offset 6: unknown placeholder \{\{temp\}\}/.test(e.message));
+    assert.throws(() => compileTemplate({ body: '{}', applicationProperties: [{ name: 'a', value: '{{random(5,1)}}' }] }), /application property 'a'.*lower bound first/);
+    assert.throws(() => compileTemplate({ body: '{{counter' }), /unclosed or stray/);
+  });
+  it('a message the hub would refuse is named before connecting', () => {
+    const t = compileTemplate({ body: `"${'x'.repeat(300 * 1024)}"` });
+    assert.match(refusalOf(t, 'sim-1') ?? '', /at most 262144 bytes/);
+    assert.equal(refusalOf(compileTemplate({ body: '{}', applicationProperties: [{ name: 'room name', value: 'x' }] }), 'sim-1'), undefined, 'a space in a name is fine over MQTT');
+  });
+});
+
+describe('SimulatedDevice against a real local hub', () => {
+  let t: TestHub;
+  let client: LocalHubClient;
+  const conn = new LocalHubConnection();
+
+  before(async () => {
+    t = await startTestHub({ amqpPort: 0 });
+    client = LocalHubClient.fromConnectionString(t.hub.connectionInfo.hubConnectionString, { ca: readFileSync(t.hub.connectionInfo.caCertPath, 'utf8') });
+    conn.attach(t.hub.connectionInfo, client);
+  });
+  after(async () => {
+    conn.dispose();
+    client.close();
+    await t.close();
+  });
+
+  it('sends D2C from a template that the monitor reads with its properties; receives C2D with properties', async () => {
+    await conn.createDevice('sim-001');
+    const monitor = new D2cMonitor(conn, { consumerGroup: '$Default', start: { kind: 'now' }, scope: { kind: 'device', deviceId: 'sim-001' } });
+    const got: MonitoredMessage[] = [];
+    monitor.onMessages((b) => got.push(...b));
+    await monitor.start();
+    const c2d: ReceivedC2d[] = [];
+    const dev = new SimulatedDevice({
+      endpoint: await conn.deviceMqttEndpoint(), deviceId: 'sim-001', key: (await conn.deviceKeys('sim-001')).primaryKey,
+      template: compileTemplate({ body: '{"n":{{counter}}}', systemProperties: { contentType: 'application/json' }, applicationProperties: [{ name: 'src', value: 'sim' }] }),
+      intervalMs: 50, count: 200, onC2d: (m) => c2d.push(m),
+    });
+    await dev.connect();
+    dev.start();
+    await eventually(() => got.length >= 5 || undefined, 'five D2C messages', 15_000);
+    assert.deepEqual(got.slice(0, 5).map((m) => new TextDecoder().decode(m.body)), [1, 2, 3, 4, 5].map((n) => `{"n":${n}}`));
+    assert.deepEqual(got[0]!.applicationProperties, [{ name: 'src', value: 'sim' }]);
+    assert.equal(got[0]!.systemProperties.contentType, 'application/json');
+    assert.equal(got[0]!.systemProperties.connectionDeviceId, 'sim-001');
+    assert.ok(dev.sent >= 5);
+    await conn.sender.sendC2d('sim-001', { systemProperties: { messageId: 'c2d-1', correlationId: 'corr' }, applicationProperties: [{ name: 'cmd', value: 'reboot' }], body: new TextEncoder().encode('go') });
+    const m = await eventually(() => c2d[0], 'the C2D message');
+    assert.equal(m.systemProperties.messageId, 'c2d-1');
+    assert.equal(m.systemProperties.correlationId, 'corr');
+    assert.deepEqual(m.applicationProperties.filter((p) => p.name === 'cmd'), [{ name: 'cmd', value: 'reboot' }]);
+    assert.equal(new TextDecoder().decode(m.body), 'go');
+    dev.stop();
+    assert.deepEqual(await dev.ended, { reason: 'stopped' });
+    await monitor.stop();
+  });
+
+  it('a wrong key is refused with the reason; a reconnect resumes the counter', async () => {
+    await conn.createDevice('sim-002');
+    const endpoint = await conn.deviceMqttEndpoint();
+    const template = compileTemplate({ body: '{{counter}}' });
+    const bad = new SimulatedDevice({ endpoint, deviceId: 'sim-002', key: Buffer.alloc(32, 1).toString('base64'), template, intervalMs: 10, count: 1 });
+    await assert.rejects(bad.connect(), /not authorized|bad user name/i);
+    const key = (await conn.deviceKeys('sim-002')).primaryKey;
+    const first = new SimulatedDevice({ endpoint, deviceId: 'sim-002', key, template, intervalMs: 10, count: 3 });
+    await first.connect();
+    first.start();
+    assert.deepEqual(await first.ended, { reason: 'done' });
+    assert.equal(first.nextCounter, 4);
+    const second = new SimulatedDevice({ endpoint, deviceId: 'sim-002', key, template, intervalMs: 10, count: 2, startCounter: first.nextCounter });
+    await second.connect();
+    second.start();
+    await second.ended;
+    const bodies = (await eventually(async () => {
+      const d2c = t.hub.hubState.d2c;
+      const events = await d2c.read(d2c.partitionFor('sim-002'), 0, 100);
+      const mine = events.filter((e) => e.deviceId === 'sim-002');
+      return mine.length >= 5 ? mine : undefined;
+    }, 'five stored', 10_000)).map((e) => new TextDecoder().decode(e.body));
+    assert.deepEqual(bodies, ['1', '2', '3', '4', '5']);
+  });
+});
