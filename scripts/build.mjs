@@ -56,6 +56,9 @@ for (const e of entries) {
     plugins: e.in === 'src/hub/cli/main.ts' ? [quietDebugPlugin] : [],
     logLevel: 'warning',
     ...(e.banner ? { banner: { js: e.banner } } : {}),
+    ...(e.platform === 'node' && (e.format ?? 'cjs') === 'cjs'
+      ? { define: { 'import.meta.url': '__bundleFileUrl' }, inject: [join(root, 'scripts/importMetaUrlShim.mjs')] }
+      : {}),
   };
   if (watch) {
     const ctx = await esbuild.context(options);
