@@ -19,6 +19,8 @@ export type ParsedArgs = LintArgs | { command: 'help' } | { command: 'version' }
 const FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif'];
 
 export const USAGE = `Usage: iot-hub-msg lint [options] <files or globs...>
+       iot-hub-msg route-test --routes <routes file> [options] <files or globs...>
+         (where messages go under a routes file; iot-hub-msg route-test --help)
 
 Checks Azure IoT Hub message files (*.iotmsg.json) with the same rules as the
 VS Code extension: property characters, message-id, expiry, ack, size limits
@@ -52,7 +54,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = argv;
   if (command === '-h' || command === '--help' || command === 'help') return { command: 'help' };
   if (command === '-v' || command === '--version') return { command: 'version' };
-  if (command !== 'lint') return { command: 'usage-error', message: `Unknown command "${command ?? ''}"; the command is "lint".` };
+  if (command !== 'lint') return { command: 'usage-error', message: `Unknown command "${command ?? ''}"; the commands are "lint" and "route-test".` };
   let parsed;
   try {
     parsed = parseNodeArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true });

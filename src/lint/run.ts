@@ -9,6 +9,7 @@ import { formatText } from './formats/text';
 import { expandGlob, isGlob } from './glob';
 import { lintFile, type LintOptions, type LintResult } from './lintFile';
 import { errorText } from '../core/errorText';
+import { runRouteTest } from './routeTest';
 
 export interface LintIo {
   cwd: string;
@@ -42,6 +43,7 @@ export function resolveFiles(patterns: readonly string[], cwd: string): { files:
 }
 
 export function runLint(argv: readonly string[], io: LintIo): number {
+  if (argv[0] === 'route-test') return runRouteTest(argv.slice(1), io);
   const parsed = parseArgs(argv);
   switch (parsed.command) {
     case 'help': io.stdout(USAGE); return EXIT_OK;
