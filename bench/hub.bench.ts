@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Job } from './hub/loadGenerator';
 import { cpuSeconds, rssMegabytes } from './hub/procStats';
+import { BENCH_ROUTES, writeRoutingResults, type RoutingRound } from './hub/routingRounds';
 import { commandAvailable, makePeerCertificates, startMosquitto, startPlainAedes, type Target } from './hub/targets';
 import { startHubTarget } from './hub/hubTarget';
 import { bundleScript } from './hub/bundle';
@@ -125,7 +126,38 @@ function median(xs: number[]): number {
 
 interface Measured { name: string; figures: Figures; rounds: D2cRound[]; unpinnedRounds: D2cRound[] }
 
+/** `--loads=routing`: the routing rounds alone (see bench/hub/routingRounds.ts). */
+async function routingRounds(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'hub-bench-routing-'));
+  const targets: Target[] = [];
+  try {
+    targets.push(await startHubTarget(root, join(work, 'plain'), D2C_DEVICES, 'local hub, no routes'));
+    targets.push(await startHubTarget(root, join(work, 'routed'), D2C_DEVICES, 'local hub, 10 routes over 3 Event Hubs-style endpoints', BENCH_ROUTES));
+    const rounds: RoutingRound[] = [];
+    const count = quick ? 3 : 5;
+    for (let round = 1; round <= count; round++) {
+      const r: number[] = [];
+      for (const target of targets) {
+        const devices = await target.credentials(D2C_DEVICES);
+        const d2c = await runGenerator({ mode: 'd2c', url: target.url, ca: target.ca, devices, payloadBytes: 1024, windowPerDevice: WINDOW, durationMs: D2C_MS, warmupMs: 2_000, telemetry: true });
+        r.push(d2c['perSecond']!);
+        process.stderr.write(`routing round ${round}/${count}: ${target.name}: ${Math.round(d2c['perSecond']!)} msg/s\n`);
+      }
+      rounds.push({ plain: r[0]!, routed: r[1]! });
+    }
+    const setup = `Both hubs are the shipped CLI bundle, durable (PUBACK after the group commit), unpinned; ${D2C_DEVICES} devices, QoS 1, ~1 KB UTF-8 JSON bodies with the properties level and site, ${WINDOW} in flight per device, ${D2C_MS / 1000} s after a 2 s warm-up per round, rounds alternating between the hubs. The routed hub has 10 routes (conditions on application properties, \`$body.temperature\`, \`$contentType\`, IS_DEFINED, STARTS_WITH; bench/hub/routingRounds.ts) over 3 Event Hubs-style endpoints, each its own durable log; each message matches 2 routes to 2 endpoints, so it is written to 2 logs before its PUBACK, and the fallback route is on (no message takes it).`;
+    const { ratio } = writeRoutingResults(join(root, 'bench/results'), rounds, setup, loadStart);
+    process.stderr.write(`routing: ${ratio.toFixed(3)}x the hub's no-route throughput (bench/results/routing.md)\n`);
+  } finally {
+    for (const t of targets) await t.stop();
+  }
+}
+
 async function main(): Promise<void> {
+  if (loads.has('routing')) {
+    await routingRounds();
+    return;
+  }
   const mosquittoInstalled = commandAvailable('mosquitto');
   const work = mkdtempSync(join(tmpdir(), 'hub-bench-'));
   const certs = makePeerCertificates(join(work, 'certs'));

@@ -2,15 +2,20 @@
 // dist/hub-cli.js) in its own process, devices registered through its REST API, C2D sent through
 // the management API (HTTPS -> durable queue -> MQTT delivery).
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSasToken, resourceUriForDevice, resourceUriForHub } from '../../src/core/auth/sas';
 import { parseHubConnectionString } from '../../src/core/auth/connectionString';
 import { LocalHubClient } from '../../src/hub/client/localHubClient';
 import { stopChild, stopIfStartFails, waitForLine, type Target } from './targets';
 
-export async function startHubTarget(root: string, dataDir: string, deviceCount = 1000, name = 'local hub (durable)'): Promise<Target> {
+export async function startHubTarget(root: string, dataDir: string, deviceCount = 1000, name = 'local hub (durable)', routes?: unknown): Promise<Target> {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+  // A routing configuration (the routing rounds) goes in as the data dir's routes.json.
+  if (routes !== undefined) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'routes.json'), JSON.stringify(routes));
+  }
   // HUB_BENCH_NODE_ARGS: extra Node flags for the hub process only (for example --cpu-prof when profiling).
   const extra = (process.env['HUB_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   // HUB_BENCH_HUB_ARGS: extra `iot-hub-local start` options (for example --partitions 1), for diagnosis.

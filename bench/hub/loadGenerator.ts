@@ -8,7 +8,7 @@ import { request } from 'node:https';
 
 export interface Credential { clientId: string; username: string; password?: string }
 export type Job =
-  | { mode: 'd2c'; url: string; ca: string; devices: Credential[]; payloadBytes: number; windowPerDevice: number; durationMs: number; warmupMs: number }
+  | { mode: 'd2c'; url: string; ca: string; devices: Credential[]; payloadBytes: number; windowPerDevice: number; durationMs: number; warmupMs: number; telemetry?: boolean }
   | { mode: 'idle'; url: string; ca: string; devices: Credential[]; holdMs: number }
   | { mode: 'c2d'; url: string; ca: string; device: Credential; count: number; send: C2dSender };
 
@@ -48,13 +48,18 @@ async function endAll(clients: mqtt.MqttClient[]): Promise<void> {
 async function runD2c(job: Extract<Job, { mode: 'd2c' }>): Promise<object> {
   const ca = readFileSync(job.ca);
   const clients = await connectAll(job.url, ca, job.devices);
-  const payload = Buffer.alloc(job.payloadBytes, 'x');
+  // telemetry: a UTF-8 JSON body with a temperature and application properties, as routes read them
+  // (the routing rounds); otherwise opaque bytes to a bare topic.
+  const payload = job.telemetry === true
+    ? Buffer.from(JSON.stringify({ temperature: 21.5, pad: 'x'.repeat(Math.max(0, job.payloadBytes - 40)) }))
+    : Buffer.alloc(job.payloadBytes, 'x');
+  const bag = job.telemetry === true ? '%24.ct=application%2Fjson&%24.ce=utf-8&level=info&site=lab-1' : '';
   let acked = 0;
   let measuring = false;
   let stop = false;
   const started = Date.now();
   const pumps = clients.map(async (client, i) => {
-    const topic = `devices/${job.devices[i]!.clientId}/messages/events/`;
+    const topic = `devices/${job.devices[i]!.clientId}/messages/events/${bag}`;
     // A bounded in-flight window per device: each slot publishes again as soon as its PUBACK arrives.
     await Promise.all(Array.from({ length: job.windowPerDevice }, async () => {
       while (!stop) {
