@@ -19,6 +19,8 @@ export interface Page<T> {
   continuationToken?: string;
 }
 export interface PageRequest { pageSize?: number; continuationToken?: string }
+/** A device page request that may filter by id (part of an id, or `*`/`?`; see registry/deviceFilter.ts). */
+export interface DevicePageRequest extends PageRequest { filter?: string }
 
 // ---------------------------------------------------------------- device registry
 
@@ -170,7 +172,7 @@ export interface DeviceRegistry {
   create(input: DeviceCreate): Promise<Device>;
   get(deviceId: string): Device | undefined;
   /** Ordered by deviceId; pageSize defaults to 100, at most 1000. */
-  list(request?: PageRequest): Page<Device>;
+  list(request?: DevicePageRequest): Page<Device>;
   update(deviceId: string, patch: DeviceUpdate, ifMatch?: string): Promise<Device>;
   delete(deviceId: string, ifMatch?: string): Promise<void>;
   /** Called by the MQTT front door; emits `connectionStateChanged`. */

@@ -1,27 +1,3 @@
-// The device filter of the tree and the pickers: part of an id, or a pattern with `*` (any run of
-// characters) and `?` (one character). Ids compare case-sensitively, as IoT Hub's registry does.
-// Shared by every hub implementation so a filter means the same on the local hub and on Azure.
-
-export interface DeviceFilter {
-  /** The text as the user typed it (shown in the Devices node's description). */
-  readonly text: string;
-  matches(deviceId: string): boolean;
-  /** The longest literal prefix every match starts with ('' when none): a hub may seek to it. */
-  readonly prefix: string;
-}
-
-export function compileDeviceFilter(text: string): DeviceFilter {
-  const trimmed = text.trim();
-  if (!/[*?]/.test(trimmed)) {
-    return { text: trimmed, prefix: '', matches: (id) => id.includes(trimmed) };
-  }
-  let source = '';
-  for (const ch of trimmed) {
-    if (ch === '*') source += '.*';
-    else if (ch === '?') source += '.';
-    else source += ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-  }
-  const re = new RegExp(`^${source}$`, 's');
-  const prefix = /^[^*?]*/.exec(trimmed)?.[0] ?? '';
-  return { text: trimmed, prefix, matches: (id) => re.test(id) };
-}
+// The device filter (`*`/`?` patterns) lives with the registry (src/hub/registry/deviceFilter.ts),
+// which filters device lists server-side; hub implementations and the UI import it from here.
+export { compileDeviceFilter, type DeviceFilter } from '../hub/registry/deviceFilter';

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseHubConnectionString } from '../../core/auth/connectionString';
 import { createSasToken } from '../../core/auth/sas';
 import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
-import type { Device, DeviceCreate, DeviceUpdate, FeedbackBatch, Page, PageRequest } from '../contracts';
+import type { Device, DeviceCreate, DeviceUpdate, FeedbackBatch, DevicePageRequest, Page } from '../contracts';
 import type {
   ApiErrorJson, C2dMessageJson, C2dSendRequest, D2cEventJson, EndpointPutRequest, EndpointStatusJson, EnrichmentJson, HubInfoJson,
   PurgeResult, QueueEventJson, RegistryEventJson, RouteJson, RoutePutRequest, RouteTestJson, RouteTestRequest, RoutingConfigJson,
@@ -187,8 +187,12 @@ export class LocalHubClient {
     return (await this.json<Device>('GET', `/devices/${encodeURIComponent(deviceId)}`)).value;
   }
 
-  async listDevices(page: PageRequest = {}): Promise<Page<Device>> {
-    const q = page.pageSize !== undefined ? `?top=${page.pageSize}` : '';
+  /** A page of devices in id order; `filter` (part of an id, or `*`/`?`) is applied by the hub before paging. */
+  async listDevices(page: DevicePageRequest = {}): Promise<Page<Device>> {
+    const params = new URLSearchParams();
+    if (page.pageSize !== undefined) params.set('top', String(page.pageSize));
+    if (page.filter !== undefined && page.filter !== '') params.set('filter', page.filter);
+    const q = params.size > 0 ? `?${params.toString()}` : '';
     const headers: Record<string, string> = {};
     if (page.continuationToken !== undefined) headers['x-ms-continuation'] = page.continuationToken;
     const r = await this.json<Device[]>('GET', `/devices${q}`, undefined, headers);

@@ -82,10 +82,13 @@ export function addRegistryRoutes(router: Router, hub: HubState): void {
   router.add('GET', /^\/devices\/?$/i, (ctx) => {
     requireRight(ctx.principal(), 'RegistryRead');
     const token = (ctx.req.headers['x-ms-continuation'] as string | undefined) ?? ctx.query.get('continuationToken') ?? undefined;
-    const request: { pageSize?: number; continuationToken?: string } = {};
+    const request: { pageSize?: number; continuationToken?: string; filter?: string } = {};
     const size = pageSize(ctx);
     if (size !== undefined) request.pageSize = size;
     if (token !== undefined && token !== '') request.continuationToken = token;
+    // Our extension to IoT Hub's route: `filter` (part of an id, or * and ?) is applied before paging.
+    const filter = ctx.query.get('filter');
+    if (filter !== null && filter !== '') request.filter = filter;
     const page = hub.registry.list(request);
     const headers: Record<string, string> = {};
     if (page.continuationToken !== undefined) headers['x-ms-continuation'] = page.continuationToken;

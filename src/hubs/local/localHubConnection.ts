@@ -24,8 +24,6 @@ import {
 export const LOCAL_HUB_ID = 'local';
 
 const DEFAULT_PAGE_SIZE = 100;
-/** Pages read from the hub while filtering: large, so a filter over 10,000 devices takes few requests. */
-const FILTER_SCAN_PAGE = 1000;
 
 interface Running {
   info: ConnectionInfoJson;
@@ -238,13 +236,14 @@ export class LocalHubConnection implements HubConnection {
         const page = await client.listDevices(request.continuationToken === undefined ? { pageSize } : { pageSize, continuationToken: request.continuationToken });
         return withToken({ items: page.items.map(deviceToHubDevice) }, page.continuationToken);
       }
-      // The registry pages by id; scan big pages and keep matches until a page's worth is found.
-      // A page may then hold a few more than pageSize, so the continuation stays the hub's own.
+      // The hub filters before paging (one request over the whole registry). The matches are checked
+      // here too, and the loop goes on while a page came back short: a hub process from an older
+      // build ignores `filter` and pages through every device instead.
       const filter = compileDeviceFilter(request.filter);
       const items: HubDevice[] = [];
       let token = request.continuationToken;
       do {
-        const page = await client.listDevices(token === undefined ? { pageSize: FILTER_SCAN_PAGE } : { pageSize: FILTER_SCAN_PAGE, continuationToken: token });
+        const page = await client.listDevices({ pageSize, filter: filter.text, ...(token === undefined ? {} : { continuationToken: token }) });
         for (const d of page.items) if (filter.matches(d.deviceId)) items.push(deviceToHubDevice(d));
         token = page.continuationToken;
       } while (token !== undefined && items.length < pageSize);

@@ -94,6 +94,23 @@ void describe('device registry', () => {
     assert.throws(() => hub.registry.list({ continuationToken: 'garbage' }), expectHubError('ArgumentInvalid', 400));
   });
 
+  void it('filters before paging: part of an id or * and ? patterns, with continuation over the matches', () => {
+    // page-00 .. page-24 exist (previous test); `?` is one character, so this matches page-03, -13, -23.
+    const all: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = hub.registry.list({ pageSize: 2, filter: 'page-?3', ...(token === undefined ? {} : { continuationToken: token }) });
+      assert.ok(page.items.length <= 2);
+      all.push(...page.items.map((d) => d.deviceId));
+      token = page.continuationToken;
+    } while (token !== undefined);
+    assert.deepEqual(all, ['page-03', 'page-13', 'page-23']);
+    assert.deepEqual(hub.registry.list({ filter: '-2' }).items.map((d) => d.deviceId), ['page-20', 'page-21', 'page-22', 'page-23', 'page-24']);
+    const none = hub.registry.list({ filter: 'nothing-*' });
+    assert.deepEqual(none.items, []);
+    assert.equal(none.continuationToken, undefined);
+  });
+
   void it('tracks connection state and last activity in memory, with events', () => {
     const events: RegistryEvent[] = [];
     const off = hub.registry.events.subscribe((e) => events.push(e));
