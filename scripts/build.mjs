@@ -11,7 +11,8 @@ const production = process.argv.includes('--production');
 
 /** @type {Array<{in: string, out: string, platform: 'node'|'browser', format?: 'cjs'|'iife'|'esm', banner?: string}>} */
 const entries = [
-  { in: 'src/extension.ts', out: 'dist/extension.js', platform: 'node' },
+  // The banner stamps when the bundle starts running, so activation is timed from the load (bench:extension).
+  { in: 'src/extension.ts', out: 'dist/extension.js', platform: 'node', banner: 'globalThis.__iotHubBundleStart = performance.now();' },
   { in: 'src/language/server/main.ts', out: 'dist/language-server.js', platform: 'node' },
   { in: 'src/hub/cli/main.ts', out: 'dist/hub-cli.js', platform: 'node', banner: '#!/usr/bin/env node' },
   { in: 'src/lint/cli.ts', out: 'dist/lint-cli.js', platform: 'node', banner: '#!/usr/bin/env node' },

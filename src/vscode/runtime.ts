@@ -43,6 +43,8 @@ export class ExtensionRuntime implements vscode.Disposable {
   readonly azureHubs: AzureHubs;
   /** Milliseconds spent in activate(), reported by the integration suite. */
   readonly activationMs: number;
+  /** Milliseconds from the bundle starting to run to activate() returning (set by extension.ts). */
+  loadToActivateMs: number | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly context: vscode.ExtensionContext) {

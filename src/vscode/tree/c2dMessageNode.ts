@@ -30,9 +30,12 @@ export class C2dMessageNode implements TreeNode {
     item.description = describeQueued(m);
     item.iconPath = new vscode.ThemeIcon(m.state === 'Invisible' ? 'lock' : 'mail');
     item.contextValue = 'c2dMessage';
-    item.tooltip = queuedTooltip(m);
     item.command = { command: OPEN_QUEUED_MESSAGE_COMMAND, title: 'Open in Inspector', arguments: [this] };
     return item;
+  }
+
+  tooltip(): vscode.MarkdownString {
+    return queuedTooltip(this.message);
   }
 
   children(): TreeNode[] {

@@ -47,8 +47,11 @@ export class DeviceNode implements TreeNode {
     item.description = describeDevice(d);
     item.iconPath = deviceIcon(d);
     item.contextValue = contextValue('device', { status: d.status, connection: d.connectionState === 'Connected' ? 'connected' : 'disconnected' });
-    item.tooltip = deviceTooltip(d);
     return item;
+  }
+
+  tooltip(): vscode.MarkdownString {
+    return deviceTooltip(this.current);
   }
 
   children(): TreeNode[] {

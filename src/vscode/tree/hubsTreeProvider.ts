@@ -1,7 +1,8 @@
 // The Hubs view's data: one HubNode per hub of runtime.hubs, kept live from each hub's change
 // events (never polling). An event refreshes only the nodes it concerns (a device, its folder when
 // the list changed, the Feedback folder), and refreshes that arrive together are coalesced into
-// one (a burst of 200 queue events is one redraw per device, not 200). `reset` (hub restarted,
+// one (the first change after a quiet spell goes out at once; a burst is one redraw per node per
+// 15 ms, not one per event). `reset` (hub restarted,
 // events missed) and status changes refresh that hub whole.
 import * as vscode from 'vscode';
 import type { HubChange, HubConnection } from '../../hubs/hubConnection';
@@ -19,7 +20,7 @@ export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   private readonly disposables: vscode.Disposable[] = [];
   private pending = new Set<TreeNode>();
   private pendingAll = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   /** Called with each tree item VS Code asks for (the benchmark times event -> shown with it). */
   onItemResolved: ((node: TreeNode, item: vscode.TreeItem) => void) | undefined;
 
@@ -43,6 +44,11 @@ export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     return item;
   }
 
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    if (item.tooltip === undefined && node.tooltip) item.tooltip = node.tooltip();
+    return item;
+  }
+
   getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
     return node ? node.children() : this.roots();
   }
@@ -55,11 +61,18 @@ export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   refresh(node?: TreeNode): void {
     if (node === undefined) this.pendingAll = true;
     else this.pending.add(node);
-    this.timer ??= setTimeout(() => this.flush(), COALESCE_MS);
+    if (this.timer) return;
+    // Leading edge: the first change after a quiet spell goes out at once (next turn, so changes made
+    // in the same turn join it); changes arriving within COALESCE_MS of a redraw wait for the window.
+    const wait = Math.max(0, this.lastFlush + COALESCE_MS - performance.now());
+    this.timer = wait === 0 ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), wait);
   }
+
+  private lastFlush = -Infinity;
 
   private flush(): void {
     this.timer = undefined;
+    this.lastFlush = performance.now();
     if (this.pendingAll) {
       this.pendingAll = false;
       this.pending.clear();
@@ -140,7 +153,10 @@ export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
     for (const entry of this.nodes.values()) for (const s of entry.subscriptions) s.dispose();
     this.nodes.clear();
     for (const d of this.disposables.splice(0)) d.dispose();

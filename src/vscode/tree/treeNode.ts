@@ -13,6 +13,8 @@ export interface TreeNode {
   readonly id: string;
   treeItem(): vscode.TreeItem;
   children(): Promise<TreeNode[]> | TreeNode[];
+  /** A tooltip built only when the user hovers (TreeDataProvider.resolveTreeItem): 10,000 listed devices carry none until then. */
+  tooltip?(): vscode.MarkdownString | string;
 }
 
 /** contextValue: node type first, then `;key=value` flags (see agents/COMMON.md, tree conventions). */

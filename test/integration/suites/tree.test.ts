@@ -79,7 +79,8 @@ suite('tree', () => {
     assert.equal(itemA.description, 'disconnected \u00b7 2 queued');
     assert.equal(itemA.contextValue, 'device;status=enabled;connection=disconnected');
     assert.equal((itemA.iconPath as vscode.ThemeIcon).id, 'vm-outline');
-    const tip = (itemA.tooltip as vscode.MarkdownString).value;
+    assert.equal(itemA.tooltip, undefined, 'the tooltip is built on hover, not for every listed device');
+    const tip = (provider.resolveTreeItem(itemA, nodes[0]!).tooltip as vscode.MarkdownString).value;
     for (const field of ['Status', 'Connection', 'Last activity', 'Generation id', 'C2D messages queued', 'Authentication']) assert.ok(tip.includes(field), field);
     const keys = await client.getDevice(a);
     assert.ok(!tip.includes(keys.authentication.symmetricKey.primaryKey), 'never a key');
