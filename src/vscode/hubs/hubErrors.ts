@@ -3,6 +3,7 @@
 // Every command that acts on a hub reports failures through here, so the same error reads the same
 // wherever it happens.
 import * as vscode from 'vscode';
+import { errorText } from '../../core/errorText';
 import { HubRequestError, type HubConnection } from '../../hubs/hubConnection';
 import type { Log } from '../log';
 
@@ -33,7 +34,7 @@ export function actionsFor(e: unknown, where: ErrorContext): Array<{ title: stri
 
 /** Shows `what failed: why` with its actions and Show Log; not awaited by callers (the command is over). */
 export function showHubError(log: Log, what: string, e: unknown, where: ErrorContext = {}): void {
-  const why = e instanceof Error ? e.message : String(e);
+  const why = errorText(e);
   log.warn(`${what}: ${why}`);
   const actions = actionsFor(e, where);
   const items = [...actions.map((a) => a.title), 'Show Log'];

@@ -4,6 +4,7 @@
 // stream drops): when it goes away (the other window closed) this window takes over (starts its
 // own on the same data dir, or attaches to whichever window was quicker) or, if told not to,
 // shows it stopped, rather than showing "running" over a dead connection.
+import { errorText } from '../../core/errorText';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
@@ -95,7 +96,7 @@ export class LocalHubProcess implements vscode.Disposable {
         return;
       } catch (e) {
         // Another window may have won the data dir's lock meanwhile: attach to it on the next turn.
-        this.log.warn(`Taking over the local hub failed: ${e instanceof Error ? e.message : String(e)}`);
+        this.log.warn(`Taking over the local hub failed: ${errorText(e)}`);
       }
     }
   }

@@ -3,12 +3,13 @@
 // C2D message count, kept current by queue events); the messages are read when it is expanded or
 // refreshed.
 import * as vscode from 'vscode';
+import { errorText } from '../../core/errorText';
 import { C2D_MAX_QUEUE_DEPTH } from '../../core/message/limits';
 import type { QueuedC2dMessage } from '../../hubs/hubConnection';
 import { C2dMessageNode } from './c2dMessageNode';
 import type { DeviceNode } from './deviceNode';
 import { InfoNode } from './infoNode';
-import { contextValue, errorText, type TreeNode } from './treeNode';
+import { contextValue, type TreeNode } from './treeNode';
 
 export class C2dQueueNode implements TreeNode {
   readonly id: string;

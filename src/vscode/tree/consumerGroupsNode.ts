@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { ConsumerGroupNode } from './consumerGroupNode';
 import type { HubNode } from './hubNode';
 import { InfoNode } from './infoNode';
-import { errorText, nodeId, type TreeNode } from './treeNode';
+import { errorText } from '../../core/errorText';
+import { nodeId, type TreeNode } from './treeNode';
 
 export class ConsumerGroupsNode implements TreeNode {
   readonly id: string;

@@ -4,13 +4,14 @@
 // rather than listing again; a device created meanwhile joins when its id falls within the pages
 // read so far (otherwise "Load more" brings it in its turn).
 import * as vscode from 'vscode';
+import { errorText } from '../../core/errorText';
 import { compileDeviceFilter, type DeviceFilter } from '../../hubs/deviceFilter';
 import type { HubDevice } from '../../hubs/hubConnection';
 import { DeviceNode } from './deviceNode';
 import type { HubNode } from './hubNode';
 import { InfoNode } from './infoNode';
 import { LoadMoreNode } from './loadMoreNode';
-import { contextValue, errorText, nodeId, type TreeNode } from './treeNode';
+import { contextValue, nodeId, type TreeNode } from './treeNode';
 
 export const DEVICE_PAGE_SIZE = 100;
 

@@ -5,7 +5,8 @@ import type { FeedbackRecordView } from '../../hubs/hubConnection';
 import { FeedbackRecordNode } from './feedbackRecordNode';
 import type { HubNode } from './hubNode';
 import { InfoNode } from './infoNode';
-import { errorText, nodeId, type TreeNode } from './treeNode';
+import { errorText } from '../../core/errorText';
+import { nodeId, type TreeNode } from './treeNode';
 
 /** Records shown (the hub may keep more). */
 export const FEEDBACK_SHOWN = 100;

@@ -40,7 +40,3 @@ export function shortTime(iso: string | undefined): string {
   const sameDay = d.toDateString() === new Date().toDateString();
   return sameDay ? d.toLocaleTimeString() : d.toLocaleString();
 }
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
