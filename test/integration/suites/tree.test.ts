@@ -131,7 +131,10 @@ suite('tree', () => {
       await client.sendC2d(a, { body: 'three' });
       await waitFor(() => rec.fires.length > 0, { timeout: 5_000, message: 'a refresh' });
       await sleep(300);
-      assert.deepEqual(rec.fires.map((f) => (f === 'ALL' ? 'ALL' : f.map((n) => n.id))), [[nodeA.id]], 'only device a was refreshed');
+      // The Feedback node may refresh meanwhile for a feedback batch of an earlier suite (the hub
+      // batches feedback on its own schedule); that is its own event, not this send's.
+      const fires = rec.fires.map((f) => (f === 'ALL' ? 'ALL' : f.map((n) => n.id))).filter((ids) => ids === 'ALL' || !ids.every((id) => id.endsWith('/feedback')));
+      assert.deepEqual(fires, [[nodeA.id]], 'only device a was refreshed');
       assert.equal(label(provider.getTreeItem(nodeA.queue)), 'C2D queue (3/50)');
       assert.equal(provider.getTreeItem(nodeA).description, 'disconnected \u00b7 3 queued');
       assert.equal(provider.getTreeItem(nodeB).description, 'disconnected');
