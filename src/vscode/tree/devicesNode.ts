@@ -25,6 +25,8 @@ export class DevicesNode implements TreeNode {
   private error: string | undefined;
   private loading: Promise<void> | undefined;
   private filterText: string | undefined;
+  /** Bumped by reset(): a page read under an older generation is not applied. */
+  private generation = 0;
   readonly loadMoreNode: LoadMoreNode;
 
   constructor(readonly parent: HubNode) {
@@ -88,6 +90,9 @@ export class DevicesNode implements TreeNode {
 
   /** Forgets what was read; the next `children()` reads the first page again. */
   reset(): void {
+    // A read in flight belongs to the old state (e.g. before a filter was set): drop its result.
+    this.generation += 1;
+    this.loading = undefined;
     this.loaded = false;
     this.token = undefined;
     this.error = undefined;
@@ -113,12 +118,14 @@ export class DevicesNode implements TreeNode {
   }
 
   private async readPage(token: string | undefined): Promise<void> {
+    const generation = this.generation;
     try {
       const page = await this.hub.listDevices({
         pageSize: DEVICE_PAGE_SIZE,
         ...(token !== undefined ? { continuationToken: token } : {}),
         ...(this.filterText !== undefined ? { filter: this.filterText } : {}),
       });
+      if (generation !== this.generation) return this.load();
       if (token === undefined) {
         this.nodes.clear();
         this.order = [];
