@@ -1,6 +1,6 @@
 // A set of listeners for one kind of HubConnection event, shared by the hub implementations: a
 // listener that throws must not stop the others hearing the change.
-import type { Disposable } from './hubConnection';
+import type { Disposable, HubStatus } from './hubConnection';
 
 export class Listeners<T> {
   private readonly set = new Set<(value: T) => void>();
@@ -20,4 +20,9 @@ export class Listeners<T> {
   clear(): void {
     this.set.clear();
   }
+}
+
+/** True when two statuses say the same (same state, and for `failed` the same reason): no event then. */
+export function sameHubStatus(a: HubStatus, b: HubStatus): boolean {
+  return a.state === b.state && (a.state !== 'failed' || (b.state === 'failed' && a.message === b.message));
 }

@@ -1,22 +1,11 @@
 // The Message Monitor webview's one protocol, imported by both the host (src/vscode/monitor) and
 // the webview (webview/monitor): everything that crosses postMessage is declared here. The host
 // checks every message from the webview with `isMonitorWebviewToHost` before acting on it.
-import type { ApplicationProperty, SystemProperties } from '../core/message/model';
 import { bytesToBase64 } from '../inspector/wire';
 import { messageSize, type MonitoredMessage } from './monitoredMessage';
 
 /** A MonitoredMessage in a postMessage/JSON-safe shape (the body as base64). */
-export interface WireMonitored {
-  seq: number;
-  deviceId: string;
-  moduleId?: string;
-  partitionId: string;
-  sequenceNumber: number;
-  offset: string;
-  enqueuedTimeUtc: string;
-  systemProperties: SystemProperties;
-  otherProperties: Record<string, string>;
-  applicationProperties: ApplicationProperty[];
+export interface WireMonitored extends Omit<MonitoredMessage, 'body'> {
   bodyBase64: string;
   /** Body plus application properties, as IoT Hub counts them. */
   size: number;

@@ -26,7 +26,7 @@ import {
   type Disposable, type EventHubsEndpoint, type FeedbackRecordView, type HubCapabilities, type HubChange, type HubConnection,
   type HubDevice, type HubStatus, type KeyName, type QueuedC2dMessage,
 } from '../hubConnection';
-import { Listeners } from '../listeners';
+import { Listeners, sameHubStatus } from '../listeners';
 import { toAzureHubError } from './azureErrors';
 import { resolveEventHubsEndpoint } from './eventHubsRedirect';
 import { createRegistry, createServiceClient, type LocalTrust } from './sdkClients';
@@ -223,7 +223,7 @@ export class AzureHubConnection implements HubConnection {
   }
 
   private setStatus(status: HubStatus): void {
-    const same = status.state === this.current.state && (status.state !== 'failed' || (this.current.state === 'failed' && this.current.message === status.message));
+    const same = sameHubStatus(status, this.current);
     this.current = status;
     if (!same) this.statusListeners.fire(status);
   }

@@ -14,7 +14,7 @@ import type { C2dMessageJson, DeviceEventJson, QueueEventJson, RegistryEventJson
 import type { ConnectionInfoJson } from '../../hub/localHub';
 import type { IotMessage } from '../../core/message/model';
 import { compileDeviceFilter } from '../deviceFilter';
-import { Listeners } from '../listeners';
+import { Listeners, sameHubStatus } from '../listeners';
 import {
   HubRequestError, type C2dSettlement, type DeviceKeys, type DeviceListRequest, type DeviceMqttEndpoint, type Disposable,
   type EventHubsEndpoint, type FeedbackRecordView, type HubCapabilities, type HubChange, type HubConnection, type HubDevice,
@@ -164,7 +164,7 @@ export class LocalHubConnection implements HubConnection {
   }
 
   private setStatus(status: HubStatus): void {
-    const same = status.state === this.current.state && (status.state !== 'failed' || (this.current.state === 'failed' && this.current.message === status.message));
+    const same = sameHubStatus(status, this.current);
     this.current = status;
     if (!same) this.statusListeners.fire(status);
   }
