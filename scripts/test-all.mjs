@@ -15,6 +15,7 @@ const node = process.execPath;
 const steps = [];
 let passed = 0;
 let failed = 0;
+const failedNames = []; // repeated under the summary: CI keeps only the tail of the output
 
 /** Runs a command with output shown live; resolves with exit code and captured stdout. */
 function run(cmd, args, env = {}) {
@@ -60,6 +61,9 @@ await step('unit tests', async () => {
   };
   const p = count('pass');
   let f = count('fail') + count('cancelled');
+  // The spec reporter lists failures after "✖ failing tests:"; keep their titles.
+  const failing = out.split(/^✖ failing tests:\s*$/m)[1] ?? '';
+  for (const m of failing.matchAll(/^(?:\S+ )?✖ (.+?)(?: \(\d[\d.]*ms\))?\s*$/gm)) failedNames.push(`unit › ${m[1]}`);
   if (code !== 0 && f === 0) f = 1; // the runner failed without a countable test failure
   console.log(`unit: ${p} passed, ${f} failed`);
   passed += p;
@@ -77,6 +81,8 @@ if (built) {
       const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
       p = summary.passed;
       f = summary.failed;
+      for (const r of summary.results ?? []) if (r.status === 'failed') failedNames.push(`${r.kind} › ${r.suite} › ${r.name}`);
+      for (const problem of summary.problems ?? []) failedNames.push(String(problem).split('\n')[0]);
     }
     if (code !== 0 && f === 0) f = 1;
     passed += p;
@@ -90,6 +96,10 @@ if (built) {
 
 console.log('\n=== summary ===');
 for (const s of steps) console.log(s);
+if (failedNames.length > 0) {
+  console.log('failed tests:');
+  for (const n of [...new Set(failedNames)].slice(0, 30)) console.log(`  ✖ ${n}`);
+}
 if (passed + failed === 0) failed = 1; // no test ran is a failure
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

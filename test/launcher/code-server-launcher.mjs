@@ -208,6 +208,15 @@ async function main() {
   const failed = count(undefined, 'failed') + problems.length;
   const skipped = count(undefined, 'skipped');
   for (const p of problems) console.log(`✖ ${p}`);
+  // Repeat each failure at the end: CI keeps only the tail of the output.
+  const failures = results.filter((r) => r.status === 'failed');
+  if (failures.length > 0) {
+    console.log('failed:');
+    for (const r of failures) {
+      console.log(`  ✖ [${r.kind}] ${r.suite} › ${r.name}`);
+      console.log(String(r.error ?? '').split('\n').slice(0, 12).map((l) => `      ${l}`).join('\n'));
+    }
+  }
   mkdirSync(dirname(summaryFile), { recursive: true });
   writeFileSync(summaryFile, JSON.stringify({ passed, failed, skipped, problems, results, ms: Date.now() - t0 }, null, 2));
   console.log(`integration: ${count('integration', 'passed')} passed, ${count('integration', 'failed')} failed`);
