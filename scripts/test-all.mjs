@@ -62,7 +62,7 @@ await step('unit tests', async () => {
   const p = count('pass');
   let f = count('fail') + count('cancelled');
   // The spec reporter lists failures after "✖ failing tests:"; keep their titles.
-  const failing = out.split(/^✖ failing tests:\s*$/m)[1] ?? '';
+  const failing = out.split(/^✖ failing tests:\s*$/m).slice(1).join('\n');
   for (const m of failing.matchAll(/^(?:\S+ )?✖ (.+?)(?: \(\d[\d.]*ms\))?\s*$/gm)) failedNames.push(`unit › ${m[1]}`);
   if (code !== 0 && f === 0) f = 1; // the runner failed without a countable test failure
   console.log(`unit: ${p} passed, ${f} failed`);
