@@ -1,7 +1,10 @@
 // Turns a C2D message that a service back end sent over AMQP (azure-iothub's Client.send, or any
 // AMQP client) into the hub's message model, with IoT Hub's mapping: `to` names the device,
 // message and correlation ids may be AMQP uuids (16 bytes) or strings, `absolute_expiry_time` is
-// the expiry, `iothub-ack` travels as an application property, and the body is a data section.
+// the expiry, `user_id` is binary (UTF-8), `iothub-ack` and `iothub-creation-time-utc` travel as
+// application properties but are system properties (as Microsoft's service SDKs send them), the
+// subject (MQTT `$.sub`, the component) is the message annotation `dt-subject`, and the body is a
+// data section.
 // Anything that cannot be a C2D message is refused with a description saying what and why.
 import type { Message } from 'rhea';
 import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
@@ -87,8 +90,13 @@ export function c2dFromAmqp(message: Message): AmqpC2dMessage {
   const props = message.application_properties as Record<string, unknown> | undefined;
   for (const [name, value] of Object.entries(props ?? {})) {
     if (value === undefined || value === null) continue;
-    if (name.toLowerCase() === 'iothub-ack') sys.ack = text(value)!;
-    else app.push({ name, value: value instanceof Date ? value.toISOString() : text(value)! });
+    const lower = name.toLowerCase();
+    const v = value instanceof Date ? value.toISOString() : text(value)!;
+    if (lower === 'iothub-ack') sys.ack = v;
+    else if (lower === 'iothub-creation-time-utc') sys.creationTimeUtc = v;
+    else app.push({ name, value: v });
   }
+  const subject = text((message.message_annotations as Record<string, unknown> | undefined)?.['dt-subject']);
+  if (subject !== undefined) sys.subject = subject;
   return { deviceId, systemProperties: sys, applicationProperties: app, body: bodyBytes(message.body) };
 }

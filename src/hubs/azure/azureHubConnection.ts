@@ -29,7 +29,7 @@ import {
 import { Listeners, sameHubStatus } from '../listeners';
 import { toAzureHubError } from './azureErrors';
 import { resolveEventHubsEndpoint } from './eventHubsRedirect';
-import { createRegistry, createServiceClient, type LocalTrust } from './sdkClients';
+import { createRegistry, createServiceClient, userIdCarried, type LocalTrust } from './sdkClients';
 
 export const AZURE_HUB_ID_PREFIX = 'azure:';
 const DEFAULT_PAGE_SIZE = 100;
@@ -41,8 +41,17 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const FEEDBACK_KEPT = 1000;
 /** Device tokens made for one request live this long. */
 const DEVICE_TOKEN_TTL_SECONDS = 300;
-/** What the SDK's Message-to-AMQP mapping has no field for: they are reported as not carried. */
-const C2D_NOT_CARRIED: readonly SystemPropertyName[] = ['to', 'userId', 'creationTimeUtc', 'subject'];
+/**
+ * How each C2D system property travels over IoT Hub's service AMQP (what Microsoft's service SDKs
+ * send): `user-id` as AMQP `user_id` (the Node SDK drops it; sdkClients.ts mends that), the creation
+ * time as the application property `iothub-creation-time-utc`, the subject (MQTT `$.sub`, the
+ * component) as the message annotation `dt-subject` (the Node SDK's own mapping for a `dt-subject`
+ * property). `to` is not the sender's: IoT Hub addresses every C2D message to
+ * `/devices/{id}/messages/devicebound` (documented as not user-settable, and the SDK's transport
+ * overwrites it), so any other value is reported as not carried.
+ */
+const CREATION_TIME_PROPERTY = 'iothub-creation-time-utc';
+const SUBJECT_PROPERTY = 'dt-subject';
 
 export interface AzureHubOptions {
   /** The IoT Hub connection string (HostName, SharedAccessKeyName, SharedAccessKey): a secret. */
@@ -463,9 +472,13 @@ export class AzureHubConnection implements HubConnection {
     }
     const systemProperties: SystemProperties = {};
     const notCarried: SystemPropertyName[] = [];
+    const address = `/devices/${encodeURIComponent(deviceId)}/messages/devicebound`;
     for (const [key, value] of Object.entries(message.systemProperties) as Array<[SystemPropertyName, string | undefined]>) {
       if (value === undefined) continue;
-      if (SENDER_SYSTEM_PROPERTIES.includes(key) && !C2D_NOT_CARRIED.includes(key)) systemProperties[key] = value;
+      const carried = SENDER_SYSTEM_PROPERTIES.includes(key)
+        && (key !== 'to' || value === address || value === `/devices/${deviceId}/messages/devicebound`)
+        && (key !== 'userId' || userIdCarried);
+      if (carried) systemProperties[key] = value;
       else notCarried.push(key);
     }
     const messageIdAssigned = systemProperties.messageId === undefined || systemProperties.messageId === '';
@@ -476,17 +489,26 @@ export class AzureHubConnection implements HubConnection {
     if (systemProperties.contentType !== undefined) m.contentType = systemProperties.contentType as 'application/json';
     if (systemProperties.contentEncoding !== undefined) m.contentEncoding = systemProperties.contentEncoding as 'utf-8';
     if (systemProperties.ack !== undefined) m.ack = systemProperties.ack;
+    if (systemProperties.userId !== undefined) m.userId = systemProperties.userId;
     if (systemProperties.expiryTimeUtc !== undefined) {
       const at = new Date(systemProperties.expiryTimeUtc);
       if (Number.isNaN(at.getTime())) throw new HubRequestError(`${what}: expiryTimeUtc '${systemProperties.expiryTimeUtc}' is not a date and time.`, 'invalid');
       // A number (ms since the epoch): rhea encodes an AMQP timestamp from it (the SDK samples do the same).
       m.expiryTimeUtc = at.getTime();
     }
+    // The creation time and the subject travel as properties too (see CREATION_TIME_PROPERTY): the SDK
+    // turns a property named dt-subject into the message annotation IoT Hub reads the component from.
+    const properties = [...message.applicationProperties];
+    if (systemProperties.creationTimeUtc !== undefined) properties.push({ name: CREATION_TIME_PROPERTY, value: systemProperties.creationTimeUtc });
+    if (systemProperties.subject !== undefined) properties.push({ name: SUBJECT_PROPERTY, value: systemProperties.subject });
     const seen = new Set<string>();
-    for (const { name, value } of message.applicationProperties) {
+    for (const { name, value } of properties) {
       if (name === '') throw new HubRequestError(`${what}: an application property has an empty name.`, 'invalid');
       // AMQP application properties are a map: a second name differing only in case would be lost or refused.
-      if (seen.has(name.toLowerCase())) throw new HubRequestError(`${what}: application property '${name}' appears twice (IoT Hub compares names ignoring case).`, 'invalid');
+      if (seen.has(name.toLowerCase())) {
+        const clash = name === CREATION_TIME_PROPERTY ? ' (the creation time travels under that name)' : name === SUBJECT_PROPERTY ? ' (the subject travels under that name)' : '';
+        throw new HubRequestError(`${what}: application property '${name}' appears twice${clash} (IoT Hub compares names ignoring case).`, 'invalid');
+      }
       seen.add(name.toLowerCase());
       m.properties.add(name, value);
     }

@@ -2,8 +2,9 @@
 // Against Azure they are built exactly as the SDK's samples build them and trust the system's CA
 // store. `LocalTrust` exists only so tests and the benchmark can stand the local hub in for Azure:
 // the SDK has no public CA or port option (SERVICE_SDK_FACTS.md §2a/§2b, §3), so it reaches two
-// private members of the pinned SDK version - never set from a user setting. It also mends one SDK
-// bug (patchErrorCycle below) that would otherwise throw from inside the SDK's disconnect path.
+// private members of the pinned SDK version - never set from a user setting. It also mends two SDK
+// faults: one that would otherwise throw from inside the SDK's disconnect path (patchErrorCycle),
+// and a C2D mapping that drops the message's user-id (patchUserId).
 import { Agent } from 'node:https';
 import { Amqp, AmqpWs, Client, Registry } from 'azure-iothub';
 
@@ -50,6 +51,29 @@ function patchErrorCycle(): void {
   };
 }
 patchErrorCycle();
+
+/**
+ * azure-iothub 1.16.6: `Message.userId` exists, and IoT Hub documents C2D `user-id` as settable,
+ * but the service transport's AmqpMessage.fromMessage never copies it, so it is silently dropped.
+ * The SDK's transport reads `AmqpMessage.fromMessage` at each send, so it is wrapped here to add
+ * AMQP's `user_id` (binary: the UTF-8 bytes, as Microsoft's C# service SDK encodes it). Checked at
+ * load: if the shape differs (another SDK version), nothing is patched and `userIdCarried` is false.
+ */
+function patchUserId(): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's own class object, not a copy
+  const mod = require('azure-iothub/dist/common-amqp/amqp_message') as { AmqpMessage?: { fromMessage?: unknown } };
+  const cls = mod.AmqpMessage;
+  if (cls === undefined || typeof cls.fromMessage !== 'function') return false;
+  const fromMessage = cls.fromMessage as (message: { userId?: unknown }) => Record<string, unknown>;
+  cls.fromMessage = (message: { userId?: unknown }): Record<string, unknown> => {
+    const out = fromMessage.call(cls, message);
+    if (out['user_id'] === undefined && typeof message.userId === 'string' && message.userId !== '') out['user_id'] = Buffer.from(message.userId, 'utf8');
+    return out;
+  };
+  return true;
+}
+/** Whether C2D sends carry `Message.userId` (the mapping above is in place). */
+export const userIdCarried = patchUserId();
 
 /** A local hub standing in for Azure: its CA, and ports when they are not IoT Hub's standard ones. */
 export interface LocalTrust {

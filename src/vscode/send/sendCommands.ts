@@ -61,7 +61,8 @@ export function describeSent(sent: SentMessage): string {
     ? `C2D message '${sent.messageId}' queued for '${sent.deviceId}' (${sent.sizeBytes.toLocaleString('en-US')} bytes${sent.queueDepth !== undefined ? `; queue depth ${sent.queueDepth} of ${C2D_MAX_QUEUE_DEPTH}` : ''}).`
     : `D2C message '${sent.messageId}' sent as '${sent.deviceId}' (${sent.sizeBytes.toLocaleString('en-US')} bytes).`;
   const assigned = sent.messageIdAssigned ? ' It had no message id, so it was given this one.' : '';
-  const left = sent.notCarried.length > 0 ? ` Left out (not sendable on this path): ${sent.notCarried.join(', ')}.` : '';
+  const hubSetsTo = sent.direction === 'c2d' && sent.notCarried.includes('to') ? ' (IoT Hub sets `to` to the device\'s address)' : '';
+  const left = sent.notCarried.length > 0 ? ` Left out (not sendable on this path): ${sent.notCarried.join(', ')}${hubSetsTo}.` : '';
   return what + assigned + left;
 }
 

@@ -3,9 +3,11 @@
 // local hub standing in for Azure, reached through the test-only LocalTrust (CA and ports).
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client as DeviceClient, type Message as DeviceMessage } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
 import { parseHubConnectionString } from '../../../src/core/auth/connectionString';
 import { AzureHubConnection } from '../../../src/hubs/azure/azureHubConnection';
-import { startTestHub, type TestHub } from '../hub/testHub';
+import { eventually, startTestHub, type TestHub } from '../hub/testHub';
 import { azureStyle, trustOf } from './azureTestHub';
 import { hubContract } from './hubContract';
 
@@ -65,6 +67,62 @@ describe('AzureHubConnection against the service endpoint', () => {
       assert.equal(hub.status.state, 'failed');
     } finally {
       hub.dispose();
+    }
+  });
+
+  it('C2D carries every property IoT Hub\'s service AMQP carries, to a device connected with the official device SDK over MQTT', async () => {
+    const dev = await t.createDevice('props-1');
+    const device = DeviceClient.fromConnectionString(dev.connectionString, Mqtt);
+    await device.setOptions({ ca: t.ca });
+    const received: DeviceMessage[] = [];
+    device.on('message', (m: DeviceMessage) => {
+      received.push(m);
+      void device.complete(m);
+    });
+    await device.open();
+    const hub = new AzureHubConnection({ connectionString: azureStyle(t), localTrust: trustOf(t) });
+    try {
+      const expiry = new Date(Date.now() + 10 * 60_000);
+      const sent = await hub.sender.sendC2d('props-1', {
+        direction: 'c2d',
+        systemProperties: {
+          messageId: 'all-props', correlationId: 'corr-9', userId: 'backend-7', to: '/devices/props-1/messages/devicebound',
+          expiryTimeUtc: expiry.toISOString(), contentType: 'application/json', contentEncoding: 'utf-8',
+          creationTimeUtc: '2026-12-07T10:00:00.000Z', subject: 'thermostat1', ack: 'positive',
+        },
+        applicationProperties: [{ name: 'command', value: 'reboot' }],
+        body: Buffer.from('{"go":true}'),
+      });
+      assert.deepEqual(sent.notCarried, [], 'every settable C2D property is carried');
+      const got = await eventually(() => received[0], 'the device to receive the message', 10_000);
+      assert.equal(got.data.toString(), '{"go":true}');
+      assert.equal(got.messageId, 'all-props');
+      assert.equal(got.correlationId, 'corr-9');
+      assert.equal(got.userId, 'backend-7');
+      assert.equal(got.to, '/devices/props-1/messages/devicebound');
+      assert.equal(new Date(got.expiryTimeUtc as string).getTime(), expiry.getTime());
+      assert.equal(got.contentType, 'application/json');
+      assert.equal(got.contentEncoding, 'utf-8');
+      // azure-iot-device-mqtt has no field for $.ctime and $.sub (nor iothub-ack): it lists them as properties.
+      assert.equal(got.properties.getValue('$.ctime'), '2026-12-07T10:00:00.000Z');
+      assert.equal(got.properties.getValue('$.sub'), 'thermostat1');
+      assert.equal(got.properties.getValue('iothub-ack'), 'positive');
+      assert.equal(got.properties.getValue('command'), 'reboot');
+      assert.equal(got.properties.getValue('iothub-creation-time-utc'), undefined, 'the creation time is a system property, not an application one');
+
+      // A `to` other than the device's address cannot be carried: IoT Hub addresses the message itself.
+      const other = await hub.sender.sendC2d('props-1', { direction: 'c2d', systemProperties: { to: '/elsewhere' }, applicationProperties: [], body: Buffer.from('x') });
+      assert.deepEqual(other.notCarried, ['to']);
+      const second = await eventually(() => received[1], 'the second message', 10_000);
+      assert.equal(second.to, '/devices/props-1/messages/devicebound');
+      // The creation time travels under iothub-creation-time-utc: the same name as an application property is refused, not lost.
+      await assert.rejects(
+        hub.sender.sendC2d('props-1', { direction: 'c2d', systemProperties: { creationTimeUtc: '2026-12-07T10:00:00.000Z' }, applicationProperties: [{ name: 'iothub-creation-time-utc', value: 'x' }], body: Buffer.from('x') }),
+        /appears twice \(the creation time travels under that name\)/,
+      );
+    } finally {
+      hub.dispose();
+      await device.close();
     }
   });
 

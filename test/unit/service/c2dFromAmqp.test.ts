@@ -16,7 +16,8 @@ void describe('c2dFromAmqp', () => {
       absolute_expiry_time: new Date('2030-01-02T03:04:05.000Z'),
       content_type: 'application/json',
       content_encoding: 'utf-8',
-      application_properties: { 'iothub-ack': 'full', color: 'red', n: 2 },
+      application_properties: { 'iothub-ack': 'full', 'iothub-creation-time-utc': '2030-01-01T00:00:00.000Z', color: 'red', n: 2 },
+      message_annotations: { 'dt-subject': 'thermostat1' },
       body: rheaMessage.data_section(Buffer.from('hello')),
     } as Message);
     assert.equal(m.deviceId, 'dev 1');
@@ -28,6 +29,8 @@ void describe('c2dFromAmqp', () => {
       contentType: 'application/json',
       contentEncoding: 'utf-8',
       ack: 'full',
+      creationTimeUtc: '2030-01-01T00:00:00.000Z',
+      subject: 'thermostat1',
     });
     assert.deepEqual(m.applicationProperties, [{ name: 'color', value: 'red' }, { name: 'n', value: '2' }]);
     assert.equal(Buffer.from(m.body).toString(), 'hello');
