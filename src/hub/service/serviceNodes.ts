@@ -25,6 +25,9 @@ export function isServicePath(path: string): boolean {
   return path === 'messages' || path.startsWith('messages/');
 }
 
+/** How long after the attach a redirected events link is detached (see redirect()). */
+const REDIRECT_DETACH_DELAY_MS = 50;
+
 /** Where the events redirect points: the Event Hubs entities this same endpoint serves. */
 export interface RedirectTarget {
   /** `localhost`, with `:port` unless the port is 5671 (so `Endpoint=sb://{hostname}/` works as is). */
@@ -177,7 +180,11 @@ export class ServiceNodes implements ConnectionNodes {
       description: `IoT Hub's events are read from its Event Hubs-compatible endpoint: ${newAddress}`,
       info: { hostname: target.hostname, 'network-host': 'localhost', port: target.port, address: newAddress },
     } as AmqpError;
-    sender.close(error);
+    // The detach follows the attach after a pause, as it does from IoT Hub across a network: the
+    // Azure samples' conversion (rhea-promise) awaits createReceiver and only then listens for
+    // receiver_error, so a detach arriving in the same read as the attach would go unheard.
+    const timer = setTimeout(() => settle(() => sender.close(error)), REDIRECT_DETACH_DELAY_MS);
+    timer.unref();
   }
 }
 
