@@ -16,6 +16,7 @@ const steps = [];
 let passed = 0;
 let failed = 0;
 const failedNames = []; // repeated under the summary: CI keeps only the tail of the output
+const flakyNames = []; // UI tests that failed once and passed on their retry
 
 /** Runs a command with output shown live; resolves with exit code and captured stdout. */
 function run(cmd, args, env = {}) {
@@ -82,6 +83,7 @@ if (built) {
       p = summary.passed;
       f = summary.failed;
       for (const r of summary.results ?? []) if (r.status === 'failed') failedNames.push(`${r.kind} › ${r.suite} › ${r.name}`);
+      for (const r of summary.results ?? []) if (r.flaky) flakyNames.push(`${r.kind} › ${r.suite} › ${r.name}: ${String(r.flaky).split('\n')[0]}`);
       for (const problem of summary.problems ?? []) failedNames.push(String(problem).split('\n')[0]);
     }
     if (code !== 0 && f === 0) f = 1;
@@ -96,6 +98,10 @@ if (built) {
 
 console.log('\n=== summary ===');
 for (const s of steps) console.log(s);
+if (flakyNames.length > 0) {
+  console.log('flaky (failed once, passed on the retry):');
+  for (const n of flakyNames) console.log(`  ! ${n}`);
+}
 if (failedNames.length > 0) {
   console.log('failed tests:');
   for (const n of [...new Set(failedNames)].slice(0, 30)) console.log(`  ✖ ${n}`);

@@ -52,6 +52,7 @@ process.on('exit', () => server?.killSync());
 function printResult(kind, r) {
   const mark = r.status === 'passed' ? '✔' : r.status === 'skipped' ? '-' : '✖';
   console.log(`  ${mark} [${kind}] ${r.suite} › ${r.name} (${r.ms} ms)${r.status === 'skipped' ? ` skipped: ${r.error}` : ''}`);
+  if (r.flaky) console.log(`      flaky: failed once, passed on its retry; the first attempt: ${String(r.flaky).split('\n')[0]}`);
   if (r.status === 'failed') {
     console.log(String(r.error ?? '').split('\n').map((l) => `      ${l}`).join('\n'));
     if (r.screenshot) console.log(`      screenshot: ${r.screenshot}`);
@@ -209,6 +210,11 @@ async function main() {
   const skipped = count(undefined, 'skipped');
   for (const p of problems) console.log(`✖ ${p}`);
   // Repeat each failure at the end: CI keeps only the tail of the output.
+  const flaky = results.filter((r) => r.flaky);
+  if (flaky.length > 0) {
+    console.log('flaky (failed once, passed on the retry; fix these):');
+    for (const r of flaky) console.log(`  ! [${r.kind}] ${r.suite} › ${r.name}: ${String(r.flaky).split('\n')[0]}`);
+  }
   const failures = results.filter((r) => r.status === 'failed');
   if (failures.length > 0) {
     console.log('failed:');
