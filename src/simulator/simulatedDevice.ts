@@ -55,6 +55,8 @@ export class SimulatedDevice {
   private finished: ((end: SimulatedDeviceEnd) => void) | undefined;
   readonly ended: Promise<SimulatedDeviceEnd>;
   private ending = false;
+  /** Set by finishSending(): publish nothing more, end once the hub acknowledged what is in flight. */
+  private sendingFinished = false;
 
   constructor(readonly options: SimulatedDeviceOptions) {
     this.counter = options.startCounter ?? 1;
@@ -128,7 +130,7 @@ export class SimulatedDevice {
     const tick = (): void => {
       if (this.ending) return;
       const o = this.options;
-      if (o.count !== undefined && this.counter > (o.startCounter ?? 1) - 1 + o.count) {
+      if (this.sendingFinished || (o.count !== undefined && this.counter > (o.startCounter ?? 1) - 1 + o.count)) {
         if (this.inFlight === 0) this.finish({ reason: 'done' });
         else this.timer = setTimeout(tick, 10);
         return;
@@ -170,6 +172,15 @@ export class SimulatedDevice {
 
   stop(): void {
     this.finish({ reason: 'stopped' });
+  }
+
+  /**
+   * Sends nothing more and ends ('done') once every message in flight is acknowledged, so `sent`
+   * counts every message the hub stored (stop() closes at once: an unacknowledged message may be
+   * stored yet not counted). Used to end a timed run exactly.
+   */
+  finishSending(): void {
+    this.sendingFinished = true;
   }
 }
 

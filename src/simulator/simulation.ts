@@ -137,4 +137,9 @@ export class Simulation {
     this.stopped = true;
     for (const d of this.devices.values()) d.stop();
   }
+
+  /** Every device sends nothing more and ends once its messages in flight are acknowledged (see whenEnded). */
+  finishSending(): void {
+    for (const d of this.devices.values()) d.finishSending();
+  }
 }

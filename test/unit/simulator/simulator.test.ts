@@ -84,6 +84,27 @@ describe('SimulatedDevice against a real local hub', () => {
     await monitor.stop();
   });
 
+  it('finishSending ends a device once what is in flight is acknowledged: sent counts every message stored', async () => {
+    await conn.createDevice('sim-003');
+    const dev = new SimulatedDevice({
+      endpoint: await conn.deviceMqttEndpoint(), deviceId: 'sim-003', key: (await conn.deviceKeys('sim-003')).primaryKey,
+      template: compileTemplate({ body: '{{counter}}' }), intervalMs: 1,
+    });
+    await dev.connect();
+    dev.start();
+    await eventually(() => dev.sent >= 20 || undefined, 'twenty acknowledged', 15_000);
+    dev.finishSending();
+    assert.deepEqual(await dev.ended, { reason: 'done' });
+    const published = dev.nextCounter - 1;
+    assert.equal(dev.sent, published, 'every published message was acknowledged before the end');
+    const stored = await eventually(async () => {
+      const d2c = t.hub.hubState.d2c;
+      const mine = (await d2c.read(d2c.partitionFor('sim-003'), 0, 10_000)).filter((e) => e.deviceId === 'sim-003');
+      return mine.length >= published ? mine : undefined;
+    }, 'every message stored', 10_000);
+    assert.equal(stored.length, dev.sent);
+  });
+
   it('a wrong key is refused with the reason; a reconnect resumes the counter', async () => {
     await conn.createDevice('sim-002');
     const endpoint = await conn.deviceMqttEndpoint();
