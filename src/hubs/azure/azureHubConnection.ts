@@ -638,7 +638,7 @@ export class AzureHubConnection implements HubConnection {
       if (trust.restPort !== undefined) redirect.restPort = trust.restPort;
     }
     const resolving = resolveEventHubsEndpoint(this.cs, redirect).then(
-      (r) => this.ok({ connectionString: r.connectionString, eventHubName: r.eventHubName, emulator: false, webSockets }),
+      (r) => this.ok({ connectionString: this.localWebSocketPort(r.connectionString), eventHubName: r.eventHubName, emulator: false, webSockets }),
       (e: unknown) => {
         this.resolved = undefined;
         throw e instanceof HubRequestError ? e : this.fail(e, 'Resolve the Event Hubs-compatible endpoint');
@@ -646,6 +646,17 @@ export class AzureHubConnection implements HubConnection {
     );
     this.resolved = resolving;
     return resolving;
+  }
+
+  /**
+   * Over WebSockets @azure/event-hubs dials `wss://<Endpoint host>:<Endpoint port or 443>/$servicebus/websocket`.
+   * Azure's redirect names no port (so 443); a local hub standing in for Azure (test-only LocalTrust)
+   * serves WebSockets on its HTTPS port instead, so the endpoint is pointed there.
+   */
+  private localWebSocketPort(connectionString: string): string {
+    const restPort = this.options.localTrust?.restPort;
+    if (this.options.webSockets !== true || restPort === undefined) return connectionString;
+    return connectionString.replace(/^Endpoint=sb:\/\/([^/:;]+)(?::\d+)?\//i, `Endpoint=sb://$1:${restPort}/`);
   }
 
   // ---------------------------------------------------------------- devices over MQTT

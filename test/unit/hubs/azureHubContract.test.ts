@@ -2,12 +2,16 @@
 // service SDK (Registry's query API, Client over AMQP with CBS, its feedback receiver) against the
 // local hub standing in for Azure, reached through the test-only LocalTrust (CA and ports).
 import * as assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client as DeviceClient, type Message as DeviceMessage } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { parseHubConnectionString } from '../../../src/core/auth/connectionString';
 import { AzureHubConnection } from '../../../src/hubs/azure/azureHubConnection';
+import { D2cMonitor } from '../../../src/monitor/d2cMonitor';
+import type { MonitoredMessage } from '../../../src/monitor/monitoredMessage';
 import { eventually, startTestHub, type TestHub } from '../hub/testHub';
+import { trustLocalCa } from '../service/trustLocalCa';
 import { azureStyle, trustOf } from './azureTestHub';
 import { hubContract } from './hubContract';
 
@@ -161,6 +165,52 @@ describe('AzureHubConnection against the service endpoint', () => {
       } finally {
         hub.dispose();
       }
+    }
+  });
+
+  it('the D2C monitor reads through an Azure hub over AMQP over WebSocket only (port 5671 closed), on the HTTPS port as Azure\'s 443', async () => {
+    // A port nothing listens on stands in for a firewall that blocks 5671: the redirect and the
+    // monitor must both go through the WebSocket path on the HTTPS port.
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    // @azure/event-hubs takes no CA: trust the hub's CA as NODE_EXTRA_CA_CERTS would (see trustLocalCa.ts).
+    const untrust = trustLocalCa(t.ca);
+    const hub = new AzureHubConnection({ connectionString: azureStyle(t), localTrust: { ...trustOf(t), amqpPort: closed }, webSockets: true });
+    const monitor = new D2cMonitor(hub, { consumerGroup: '$Default', start: { kind: 'now' }, scope: { kind: 'device', deviceId: 'ws-1' } });
+    const got: MonitoredMessage[] = [];
+    monitor.onMessages((batch) => got.push(...batch));
+    try {
+      await t.createDevice('ws-1');
+      await hub.open();
+      const ep = await hub.eventHubsEndpoint();
+      assert.equal(ep.webSockets, true);
+      assert.match(ep.connectionString, new RegExp(`^Endpoint=sb://localhost:${t.apiPort}/;`), 'WebSockets go to the HTTPS port');
+      await monitor.start();
+      assert.equal(monitor.state.state, 'running', monitor.state.state === 'stopped' ? monitor.state.reason : '');
+      await hub.sender.sendD2c('ws-1', { direction: 'd2c', systemProperties: { messageId: 'over-ws', contentType: 'application/json' }, applicationProperties: [{ name: 'path', value: '443' }], body: Buffer.from('{"t":22}') });
+      const msg = await eventually(() => got[0], 'the monitor to read the message over WebSockets', 15_000);
+      assert.equal(msg.deviceId, 'ws-1');
+      assert.equal(msg.systemProperties.messageId, 'over-ws');
+      assert.equal(msg.systemProperties.connectionDeviceId, 'ws-1');
+      assert.deepEqual(msg.applicationProperties, [{ name: 'path', value: '443' }]);
+      assert.equal(new TextDecoder().decode(msg.body), '{"t":22}');
+
+      // The same hub without WebSockets cannot read: 5671 is "blocked", and the monitor says so.
+      const blocked = new AzureHubConnection({ connectionString: azureStyle(t), localTrust: { ...trustOf(t), amqpPort: closed }, timeoutMs: 5_000 });
+      try {
+        await blocked.open();
+        await assert.rejects(blocked.eventHubsEndpoint(), (e: Error) => /could not be reached on port 5671/.test(e.message) && /WebSocket/.test(e.message));
+      } finally {
+        blocked.dispose();
+      }
+    } finally {
+      await monitor.stop();
+      hub.dispose();
+      untrust();
     }
   });
 
