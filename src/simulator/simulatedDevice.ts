@@ -3,7 +3,8 @@
 // token made from the device's key; the hub's CA for the local hub, system trust for Azure), sends
 // D2C messages from a template every N ms with QoS 1 (counted once the hub's PUBACK arrives), and
 // receives C2D messages live with every property, completing them (PUBACK) at once or holding
-// them. A refusal (disabled device, wrong key) or a lost connection stops it with the reason; a
+// them (no PUBACK until `complete()`: the hub keeps the message locked and delivers it again when
+// the lock ends; MQTT has no reject or abandon, so completing is all a device can do). A refusal (disabled device, wrong key) or a lost connection stops it with the reason; a
 // reconnect resumes its counter where it stopped. No vscode import.
 import mqtt, { type MqttClient } from 'mqtt';
 import { formatD2cTopic, parseC2dTopic } from '../core/codec/propertyBag';
@@ -18,8 +19,8 @@ export interface ReceivedC2d {
   systemProperties: SystemProperties;
   applicationProperties: ApplicationProperty[];
   body: Uint8Array;
-  /** When held: call to send the PUBACK (complete) now. */
-  complete?: () => void;
+  /** When held: sends the PUBACK now (the hub completes the message); false when already sent or the connection is gone. */
+  complete?: () => boolean;
 }
 
 export interface SimulatedDeviceOptions {
@@ -87,26 +88,48 @@ export class SimulatedDevice {
       keepalive: 60,
       reconnectPeriod: 0,
       connectTimeout: 15_000,
-      ...(o.holdC2d ? { customHandleAcks: (_topic: string, _payload: Buffer, packet: { messageId?: number }, done: (code: number) => void) => this.hold(packet, done) } : {}),
     });
     this.client = client;
+    if (o.holdC2d) this.holdPubacks(client);
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', (e) => reject(new Error(connectError(e, o.deviceId))));
       client.once('close', () => reject(new Error(`The hub closed the connection of '${o.deviceId}' before it was accepted.`)));
     });
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.messageId));
     client.on('close', () => this.finish({ reason: 'error', message: `The connection of '${o.deviceId}' was lost.` }));
     client.on('error', (e) => this.finish({ reason: 'error', message: connectError(e, o.deviceId) }));
     await client.subscribeAsync(`devices/${o.deviceId}/messages/devicebound/#`, { qos: 1 });
   }
 
-  private heldAcks = new Map<number, (code: number) => void>();
-  private hold(packet: { messageId?: number }, done: (code: number) => void): void {
-    if (packet.messageId !== undefined) this.heldAcks.set(packet.messageId, done);
+  /** Packet ids of held C2D publishes whose PUBACK is not sent yet, with the function that sends it. */
+  private readonly heldAcks = new Map<number, () => void>();
+  /** Packet ids the next PUBACK of which is to be held (set by onMessage, which runs just before it). */
+  private readonly toHold = new Set<number>();
+
+  /**
+   * MQTT.js 5 over MQTT 3.1.1 sends a QoS 1 PUBACK as soon as the 'message' event returns, and its
+   * only hook to delay it (handleMessage) stops the client reading anything else (D2C PUBACKs,
+   * pings) until it is called. So the PUBACK itself is held: every outgoing packet goes through the
+   * client's _sendPacket, and a PUBACK for a held C2D message is kept aside (its callback called
+   * so the client reads on) until `complete()` sends it.
+   */
+  private holdPubacks(client: MqttClient): void {
+    type SendPacket = (packet: { cmd: string; messageId?: number }, cb?: (e?: Error) => void, ...rest: unknown[]) => void;
+    const c = client as unknown as { _sendPacket: SendPacket };
+    const send = c._sendPacket.bind(client);
+    c._sendPacket = (packet, cb, ...rest) => {
+      const id = packet.messageId;
+      if (packet.cmd === 'puback' && id !== undefined && this.toHold.delete(id)) {
+        this.heldAcks.set(id, () => send({ cmd: 'puback', messageId: id }));
+        cb?.();
+        return;
+      }
+      send(packet, cb, ...rest);
+    };
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Buffer, packetId: number | undefined): void {
     let parsed: ReturnType<typeof parseC2dTopic>;
     try {
       parsed = parseC2dTopic(topic);
@@ -114,13 +137,30 @@ export class SimulatedDevice {
       return;
     }
     const m: ReceivedC2d = { deviceId: parsed.deviceId, systemProperties: parsed.systemProperties, applicationProperties: parsed.applicationProperties, body: new Uint8Array(payload) };
+    if (this.options.holdC2d && packetId !== undefined) {
+      this.toHold.add(packetId);
+      const client = this.client;
+      m.complete = () => {
+        const ack = this.heldAcks.get(packetId);
+        if (!ack || this.client !== client || !client?.connected) return false;
+        this.heldAcks.delete(packetId);
+        ack();
+        return true;
+      };
+    }
     this.options.onC2d?.(m);
   }
 
-  /** Sends PUBACK for every held C2D message (each is completed). */
+  /** C2D messages held (no PUBACK sent yet) on this connection. */
+  get heldCount(): number {
+    return this.heldAcks.size;
+  }
+
+  /** Sends PUBACK for every held C2D message (each is completed); returns how many. */
   completeHeld(): number {
     const n = this.heldAcks.size;
-    for (const done of this.heldAcks.values()) done(0);
+    if (!this.client?.connected) return 0;
+    for (const ack of this.heldAcks.values()) ack();
     this.heldAcks.clear();
     return n;
   }
@@ -165,6 +205,9 @@ export class SimulatedDevice {
     this.ending = true;
     if (this.timer) clearTimeout(this.timer);
     this.finished?.(end);
+    // The hub abandons what this connection held when it closes: nothing left to complete.
+    this.heldAcks.clear();
+    this.toHold.clear();
     const c = this.client;
     this.client = undefined;
     c?.end(end.reason !== 'error');

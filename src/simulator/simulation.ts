@@ -30,6 +30,9 @@ export class Simulation {
   private allEnded: Promise<void> = Promise.resolve();
   /** The newest C2D messages the devices received (at most 100). */
   readonly received: ReceivedC2d[] = [];
+  /** C2D messages held (no PUBACK yet) on live connections, oldest first. */
+  private readonly heldList: ReceivedC2d[] = [];
+  private readonly heldListeners = new Set<() => void>();
 
   constructor(readonly options: SimulationOptions) {}
 
@@ -61,6 +64,17 @@ export class Simulation {
       onC2d: (m) => {
         this.received.push(m);
         if (this.received.length > 100) this.received.shift();
+        if (m.complete) {
+          const send = m.complete;
+          m.complete = () => {
+            const i = this.heldList.indexOf(m);
+            if (i >= 0) this.heldList.splice(i, 1);
+            this.heldChanged();
+            return send();
+          };
+          this.heldList.push(m);
+          this.heldChanged();
+        }
         o.onC2d?.(m);
       },
     });
@@ -76,6 +90,7 @@ export class Simulation {
     this.devices.set(id, dev);
     dev.start();
     const ended = dev.ended.then((end: SimulatedDeviceEnd) => {
+      this.dropHeld(id);
       if (end.reason === 'error' && !this.stopped) {
         this.failed.set(id, end.message);
         o.onDeviceError?.(id, end.message);
@@ -127,15 +142,45 @@ export class Simulation {
     return this.allEnded;
   }
 
+  /** C2D messages held on live connections (oldest first); each has `complete`. */
+  get held(): readonly ReceivedC2d[] {
+    return this.heldList;
+  }
+
+  /** Called whenever the held list changes (a message held, completed, or its connection gone). */
+  onHeldChange(listener: () => void): { dispose(): void } {
+    this.heldListeners.add(listener);
+    return { dispose: () => { this.heldListeners.delete(listener); } };
+  }
+
+  private heldChanged(): void {
+    for (const l of this.heldListeners) l();
+  }
+
+  private dropHeld(deviceId: string): void {
+    const before = this.heldList.length;
+    for (let i = this.heldList.length - 1; i >= 0; i--) if (this.heldList[i]!.deviceId === deviceId) this.heldList.splice(i, 1);
+    if (this.heldList.length !== before) this.heldChanged();
+  }
+
+  /** Sends the PUBACK of every held C2D message (each is completed); returns how many. */
   completeHeld(): number {
     let n = 0;
     for (const d of this.devices.values()) n += d.completeHeld();
+    if (this.heldList.length > 0) {
+      this.heldList.length = 0;
+      this.heldChanged();
+    }
     return n;
   }
 
   stop(): void {
     this.stopped = true;
     for (const d of this.devices.values()) d.stop();
+    if (this.heldList.length > 0) {
+      this.heldList.length = 0;
+      this.heldChanged();
+    }
   }
 
   /** Every device sends nothing more and ends once its messages in flight are acknowledged (see whenEnded). */

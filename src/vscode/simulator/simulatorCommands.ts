@@ -15,6 +15,10 @@ import type { ExtensionRuntime } from '../runtime';
 export const SIMULATE_DEVICE_COMMAND = 'iotHubMessaging.simulator.simulateDevice';
 export const SIMULATE_FLEET_COMMAND = 'iotHubMessaging.simulator.simulateFleet';
 export const STOP_SIMULATIONS_COMMAND = 'iotHubMessaging.simulator.stop';
+export const COMPLETE_HELD_COMMAND = 'iotHubMessaging.simulator.completeHeld';
+
+/** What tests pass to *Complete Held C2D Messages...* to skip the picker: complete these message ids (or all). */
+export interface CompleteHeldArgs { messageIds?: string[]; all?: boolean }
 
 /** What tests, the quick start and the benchmark pass to skip the questions. */
 export interface SimulateArgs {
@@ -85,7 +89,19 @@ async function askTemplate(title: string): Promise<{ template: MessageTemplate; 
 export function registerSimulatorCommands(runtime: ExtensionRuntime): { running: Set<Simulation> } {
   const running = new Set<Simulation>();
   runtime.own({ dispose: () => { for (const s of running) s.stop(); running.clear(); } });
-  const setContext = (): void => { void vscode.commands.executeCommand('setContext', 'iotHubMessaging.simulating', running.size > 0); };
+  const setContext = (): void => {
+    void vscode.commands.executeCommand('setContext', 'iotHubMessaging.simulating', running.size > 0);
+    void vscode.commands.executeCommand('setContext', 'iotHubMessaging.simulatorHolding', [...running].some((s) => s.held.length > 0));
+  };
+  const allHeld = (): ReceivedC2d[] => [...running].flatMap((s) => [...s.held]);
+  const complete = (messages: readonly ReceivedC2d[]): number => {
+    let n = 0;
+    for (const m of messages) if (m.complete?.()) n++;
+    const lost = messages.length - n;
+    if (n > 0) vscode.window.setStatusBarMessage(`$(check) ${n} held C2D message${n === 1 ? '' : 's'} completed (PUBACK sent)`, 5000);
+    if (lost > 0) void vscode.window.showWarningMessage(`${lost} held C2D message${lost === 1 ? ' was' : 's were'} no longer held (the device's connection ended, so the hub will deliver ${lost === 1 ? 'it' : 'them'} again).`);
+    return n;
+  };
 
   const run = async (hub: HubConnection, deviceIds: string[], title: string, given: SimulateArgs | undefined): Promise<Simulation | undefined> => {
     let settings: Awaited<ReturnType<typeof askTemplate>>;
@@ -105,8 +121,20 @@ export function registerSimulatorCommands(runtime: ExtensionRuntime): { running:
       hub, deviceIds, template: settings.template, intervalMs: settings.intervalMs, holdC2d: settings.holdC2d,
       ...(settings.count !== undefined ? { count: settings.count } : {}),
       onC2d: (m) => {
-        runtime.log.info(`simulator: ${m.deviceId} received C2D ${describeC2d(m)}`);
-        if (!given?.quiet) void vscode.window.showInformationMessage(`${m.deviceId} received a C2D message${settings?.holdC2d ? ' (held: no PUBACK yet)' : ' (completed)'}: ${describeC2d(m)}`);
+        runtime.log.info(`simulator: ${m.deviceId} received C2D${m.complete ? ' (held)' : ''} ${describeC2d(m)}`);
+        if (given?.quiet) return;
+        if (!m.complete) {
+          void vscode.window.showInformationMessage(`${m.deviceId} received a C2D message (completed): ${describeC2d(m)}`);
+          return;
+        }
+        // Held: the hub keeps it locked until the PUBACK, and delivers it again when the lock ends.
+        void vscode.window.showInformationMessage(
+          `${m.deviceId} received a C2D message, held (no PUBACK yet: the hub delivers it again when its lock ends): ${describeC2d(m)}`,
+          'Complete', 'Complete All Held',
+        ).then((a) => {
+          if (a === 'Complete') complete([m]);
+          else if (a === 'Complete All Held') complete(allHeld());
+        });
       },
       onDeviceError: (id, message) => {
         runtime.log.warn(`simulator: ${id} stopped: ${message}`);
@@ -115,9 +143,11 @@ export function registerSimulatorCommands(runtime: ExtensionRuntime): { running:
         });
       },
     });
+    const heldSub = sim.onHeldChange(setContext);
     try {
       await sim.start();
     } catch (e) {
+      heldSub.dispose();
       void vscode.window.showErrorMessage(`${title}: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     }
@@ -126,6 +156,7 @@ export function registerSimulatorCommands(runtime: ExtensionRuntime): { running:
     runtime.log.info(`simulator: ${deviceIds.length} device(s) on ${hub.label}, every ${settings.intervalMs} ms${settings.count !== undefined ? `, ${settings.count} each` : ''}`);
     const finish = (): void => {
       sim.stop();
+      heldSub.dispose();
       running.delete(sim);
       setContext();
       runtime.log.info(`simulator: stopped after ${sim.sent} messages`);
@@ -136,10 +167,9 @@ export function registerSimulatorCommands(runtime: ExtensionRuntime): { running:
     }
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       token.onCancellationRequested(() => sim.stop());
-      const who = deviceIds.length === 1 ? deviceIds[0] : `${deviceIds.length} devices`;
       const timer = setInterval(() => {
         const failed = sim.failures.size;
-        progress.report({ message: `${who}: ${sim.sent.toLocaleString('en-US')} sent, ${sim.sampleRate().toFixed(0)} msg/s${failed ? `, ${failed} stopped (see notifications)` : ''}` });
+        progress.report({ message: `${sim.sent.toLocaleString('en-US')} sent, ${sim.sampleRate().toFixed(0)} msg/s${failed ? `, ${failed} stopped (see notifications)` : ''}` });
       }, 1000);
       try {
         await sim.whenEnded();
@@ -183,6 +213,24 @@ export function registerSimulatorCommands(runtime: ExtensionRuntime): { running:
 
   runtime.own(vscode.commands.registerCommand(STOP_SIMULATIONS_COMMAND, () => {
     for (const s of running) s.stop();
+  }));
+
+  runtime.own(vscode.commands.registerCommand(COMPLETE_HELD_COMMAND, async (arg?: unknown): Promise<number> => {
+    const held = allHeld();
+    const given = typeof arg === 'object' && arg !== null ? arg as CompleteHeldArgs : undefined;
+    if (given) return complete(given.all ? held : held.filter((m) => m.systemProperties.messageId !== undefined && given.messageIds?.includes(m.systemProperties.messageId)));
+    if (held.length === 0) {
+      void vscode.window.showInformationMessage('No simulated device is holding a C2D message.');
+      return 0;
+    }
+    const picks = await vscode.window.showQuickPick(held.map((m) => ({
+      label: m.systemProperties.messageId ?? '(no message id)',
+      description: m.deviceId,
+      detail: describeC2d(m),
+      picked: true,
+      m,
+    })), { title: 'Complete Held C2D Messages (send their PUBACK)', canPickMany: true, placeHolder: 'The hub completes each picked message (with Success feedback if asked for); MQTT devices cannot reject or abandon' });
+    return picks ? complete(picks.map((p) => p.m)) : 0;
   }));
   return { running };
 }

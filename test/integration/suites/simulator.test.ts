@@ -1,7 +1,8 @@
 // The device simulator in a real VS Code against the extension's own local hub: a simulated
 // device's messages (MQTT over TLS, SAS from its key) reach a running monitor with every system
 // and application property the template sets; a C2D message with properties reaches the simulated
-// device; Simulate N Devices creates sim-001... on demand.
+// device; a held one stays locked until Complete Held C2D Messages; Simulate N Devices creates
+// sim-001... on demand.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { HubConnection } from '../../../src/hubs/hubConnection';
@@ -61,6 +62,26 @@ suite('simulator', () => {
     assert.equal(new TextDecoder().decode(got.body), '{"delay":5}');
     sim.stop();
     await panel.monitor.stop();
+  }, { timeout: 90_000 });
+
+  test('a held C2D message stays in the queue until Complete Held C2D Messages sends its PUBACK; Success feedback follows', async () => {
+    const runtime = await activateExtension();
+    const holder = `${device}-hold`;
+    await hub.createDevice(holder);
+    const sim = await simulate('iotHubMessaging.simulator.simulateDevice', { deviceId: holder, body: '{"n": {{counter}}}', intervalMs: 200, holdC2d: true });
+    const sent = await vscode.commands.executeCommand<{ status: string }>('iotHubMessaging.sendC2d', { direction: 'c2d', deviceId: holder, systemProperties: { messageId: 'held-it', ack: 'full' }, applicationProperties: [], body: new TextEncoder().encode('wait') });
+    assert.equal(sent.status, 'sent');
+    const held = await waitFor(() => sim.held.find((m) => m.systemProperties.messageId === 'held-it'), { timeout: 15_000, message: 'the held C2D message' });
+    assert.equal(typeof held.complete, 'function');
+    const queued = (await hub.peekQueue(holder)).filter((m) => m.state !== 'Completed');
+    assert.deepEqual(queued.map((m) => [m.messageId, m.state]), [['held-it', 'Invisible']]);
+    const completed = await vscode.commands.executeCommand<number>('iotHubMessaging.simulator.completeHeld', { messageIds: ['held-it'] });
+    assert.equal(completed, 1);
+    assert.equal(sim.held.length, 0);
+    await waitFor(async () => (await hub.peekQueue(holder)).every((m) => m.state === 'Completed') || undefined, { timeout: 15_000, message: 'the queue emptied by the PUBACK' });
+    const shown = await waitFor(() => runtime.feedback.shown.find((f) => f.messageId === 'held-it'), { timeout: 30_000, message: 'the Success feedback' });
+    assert.equal(shown.statusCode, 'Success');
+    sim.stop();
   }, { timeout: 90_000 });
 
   test('Simulate N Devices creates sim-001... on demand and sends from each', async () => {

@@ -130,3 +130,51 @@ describe('SimulatedDevice against a real local hub', () => {
     assert.deepEqual(bodies, ['1', '2', '3', '4', '5']);
   });
 });
+
+describe('SimulatedDevice holding C2D messages (no PUBACK until completed)', () => {
+  let t: TestHub;
+  let client: LocalHubClient;
+  const conn = new LocalHubConnection();
+
+  before(async () => {
+    // A short lock, so the hub's redelivery of a held message is seen within the test.
+    t = await startTestHub({ c2dLockTimeoutMs: 1500 });
+    client = LocalHubClient.fromConnectionString(t.hub.connectionInfo.hubConnectionString, { ca: readFileSync(t.hub.connectionInfo.caCertPath, 'utf8') });
+    conn.attach(t.hub.connectionInfo, client);
+  });
+  after(async () => {
+    conn.dispose();
+    client.close();
+    await t.close();
+  });
+
+  it('a held message stays locked while D2C goes on being acknowledged, is delivered again after its lock, and complete() removes it', async () => {
+    await conn.createDevice('hold-1');
+    const c2d: ReceivedC2d[] = [];
+    const dev = new SimulatedDevice({
+      endpoint: await conn.deviceMqttEndpoint(), deviceId: 'hold-1', key: (await conn.deviceKeys('hold-1')).primaryKey,
+      template: compileTemplate({ body: '{{counter}}' }), intervalMs: 50, holdC2d: true, onC2d: (m) => c2d.push(m),
+    });
+    await dev.connect();
+    dev.start();
+    await conn.sender.sendC2d('hold-1', { systemProperties: { messageId: 'held-1', ack: 'full' }, applicationProperties: [], body: new TextEncoder().encode('wait') });
+    const first = await eventually(() => c2d[0], 'the held C2D message', 10_000);
+    assert.equal(first.systemProperties.messageId, 'held-1');
+    assert.equal(typeof first.complete, 'function');
+    assert.equal(dev.heldCount, 1);
+    // Holding the PUBACK does not stop the client reading: the hub's PUBACKs for D2C keep coming.
+    const sentThen = dev.sent;
+    await eventually(() => dev.sent >= sentThen + 5 || undefined, 'D2C acknowledged while a C2D message is held', 10_000);
+    assert.deepEqual((await conn.peekQueue('hold-1')).filter((m) => m.state !== 'Completed').map((m) => [m.messageId, m.state]), [['held-1', 'Invisible']]);
+    // The lock ends: the hub delivers it again (delivery count raised), still held.
+    const again = await eventually(() => c2d[1], 'the redelivery after the lock', 10_000);
+    assert.equal(again.systemProperties.messageId, 'held-1');
+    // Completing the newest delivery sends its PUBACK: the hub completes the message.
+    assert.equal(again.complete?.(), true);
+    assert.equal(again.complete?.(), false, 'a second complete sends nothing');
+    await eventually(async () => ((await conn.peekQueue('hold-1')).every((m) => m.state === 'Completed')) || undefined, 'the queue empty after the PUBACK', 10_000);
+    dev.stop();
+    assert.deepEqual(await dev.ended, { reason: 'stopped' });
+    assert.equal(dev.heldCount, 0);
+  });
+});
