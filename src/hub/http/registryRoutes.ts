@@ -9,19 +9,19 @@ import { requireRight } from './requestAuth';
 
 const DEVICE = '([^/]+)';
 
-function asObject(v: unknown, what: string): Record<string, unknown> {
+export function asObject(v: unknown, what: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw apiError('ArgumentInvalid', 400, `${what} must be a JSON object.`);
   return v as Record<string, unknown>;
 }
 
-function optionalString(o: Record<string, unknown>, key: string, what = key): string | undefined {
+export function optionalString(o: Record<string, unknown>, key: string, what = key): string | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw apiError('ArgumentInvalid', 400, `${what} must be a string.`);
   return v;
 }
 
-function status(o: Record<string, unknown>): DeviceStatus | undefined {
+export function status(o: Record<string, unknown>): DeviceStatus | undefined {
   const s = optionalString(o, 'status');
   if (s === undefined) return undefined;
   const lower = s.toLowerCase();
@@ -30,7 +30,7 @@ function status(o: Record<string, unknown>): DeviceStatus | undefined {
 }
 
 /** The keys of `authentication.symmetricKey`, if given. */
-function keys(o: Record<string, unknown>): { primaryKey?: string; secondaryKey?: string } {
+export function keys(o: Record<string, unknown>): { primaryKey?: string; secondaryKey?: string } {
   const auth = o['authentication'];
   if (auth === undefined || auth === null) return {};
   const a = asObject(auth, 'authentication');

@@ -44,7 +44,7 @@ export function generateKey(): string {
 }
 
 /** A symmetric key must be base64 of 16 to 64 bytes (IoT Hub's rule). */
-function keyProblem(key: string, which: string): string | undefined {
+export function keyProblem(key: string, which: string): string | undefined {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || key.length % 4 !== 0) return `The ${which} key is not valid base64.`;
   const n = Buffer.from(key, 'base64').length;
   if (n < 16 || n > 64) return `The ${which} key decodes to ${n} bytes; IoT Hub requires 16 to 64 bytes.`;

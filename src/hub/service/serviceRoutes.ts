@@ -1,11 +1,13 @@
 // The registry calls of azure-iothub's Registry beyond device CRUD (which http/registryRoutes.ts
 // serves): the device query with continuation (`POST /devices/query`, `x-ms-max-item-count`,
 // `x-ms-continuation`), statistics (`GET /statistics/devices`, `GET /statistics/service`) and the
-// bulk registry operation (`POST /devices` with an array, addDevices/updateDevices/removeDevices).
+// bulk registry operation (`POST /devices` with an array, addDevices/updateDevices/removeDevices,
+// in bulkRegistry.ts).
 import type { HubState } from '../contracts';
 import { apiError } from '../http/apiErrors';
 import { readJson, sendJson, type Router } from '../http/httpUtil';
 import { requireRight } from '../http/requestAuth';
+import { addBulkRegistryRoute } from './bulkRegistry';
 import { DeviceQueryError, deviceTwinJson, matches, parseDeviceQuery } from './deviceQuery';
 
 /** IoT Hub's default and largest query page. */
@@ -32,6 +34,7 @@ function header(v: string | string[] | undefined): string | undefined {
 }
 
 export function addServiceRoutes(router: Router, hub: HubState): void {
+  addBulkRegistryRoute(router, hub);
   router.add('POST', /^\/devices\/query\/?$/i, async (ctx) => {
     requireRight(ctx.principal(), 'RegistryRead');
     const body = await readJson(ctx.req);
