@@ -172,6 +172,25 @@ function rejectModule(message: IotMessage): void {
  * its character set, and some of those characters cannot be written in a header at all, so they
  * are refused here with the same rule and a message naming the character.
  */
+/**
+ * Why IoT Hub's HTTPS device API cannot carry this D2C message's properties (a space or a
+ * non-ASCII character in an application property, a non-ASCII system property value), or
+ * undefined when it can. MQTT carries such properties, so the send command offers it instead.
+ */
+export function httpsD2cRefusal(message: IotMessage): string | undefined {
+  const sys: SystemProperties = {};
+  for (const [key, value] of Object.entries(message.systemProperties) as Array<[SystemPropertyName, string | undefined]>) {
+    if (value !== undefined && SENDER_SYSTEM_PROPERTIES.includes(key) && !D2C_NOT_CARRIED.includes(key)) sys[key] = value;
+  }
+  try {
+    d2cHeaders(sys, message);
+    return undefined;
+  } catch (e) {
+    if (e instanceof MessageSendError && e.kind === 'invalid-message') return e.message;
+    throw e;
+  }
+}
+
 function d2cHeaders(sys: SystemProperties, message: IotMessage): Record<string, string> {
   // The body's own content type travels in iothub-contenttype; this one only frames the request.
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };

@@ -6,13 +6,14 @@
 import * as vscode from 'vscode';
 import { C2D_MAX_QUEUE_DEPTH } from '../../core/message/limits';
 import { createMessage, type Direction, type IotMessage } from '../../core/message/model';
-import { toSendError, type SendErrorKind, type SentMessage } from '../../hub/client/messageSender';
+import { httpsD2cRefusal, toSendError, type SendErrorKind, type SentMessage } from '../../hub/client/messageSender';
 import { HubRequestError, type HubConnection } from '../../hubs/hubConnection';
 import { isJson } from '../../inspector/messageFileText';
 import type { SendFromFileArgs } from '../../language/protocol';
 import { SEND_C2D_FROM_FILE_COMMAND as SEND_C2D_FROM_FILE, SEND_D2C_FROM_FILE_COMMAND as SEND_D2C_FROM_FILE } from '../../language/protocol';
 import { parseMessageFile } from '../../language/rules/messageFile';
 import { sendableMessage } from '../../language/rules/sendableMessage';
+import { mqttD2cRefusal, sendD2cOverMqtt } from '../../simulator/mqttSend';
 import type { HubList } from '../hubs/hubList';
 import { isHubNodeArg, pickDevice, pickHub, type HubNodeArg } from '../hubs/pickers';
 import type { LocalHubProcess } from '../localHub/localHubProcess';
@@ -29,7 +30,7 @@ export type SendFailure = SendErrorKind | 'not-running' | 'no-message';
 
 /** What every send command returns (the inspector and the tests read it). */
 export type SendOutcome =
-  | { status: 'sent'; sent: SentMessage }
+  | { status: 'sent'; sent: SentMessage; overMqtt?: true }
   | { status: 'cancelled' }
   | { status: 'failed'; kind: SendFailure; error: string };
 
@@ -103,11 +104,29 @@ class Sending {
       if ('error' in picked) return this.fail(direction, deviceId, 'no-message', picked.error);
       // The command says the direction; the device is the one given or picked.
       const message: IotMessage = { ...picked, direction, deviceId };
-      const sent = direction === 'd2c' ? await hub.sender.sendD2c(deviceId, message) : await hub.sender.sendC2d(deviceId, message);
-      this.log.info(`sent ${DIR} ${direction === 'd2c' ? 'as' : 'to'} ${deviceId} on ${hub.label}${source ? ` from ${source}` : ''}: message id ${sent.messageId}${sent.messageIdAssigned ? ' (assigned)' : ''}, ${sent.sizeBytes} bytes${sent.queueDepth !== undefined ? `, queue depth ${sent.queueDepth}` : ''}`);
-      void vscode.window.showInformationMessage(`IoT Hub: ${describeSent(sent)}`);
+      let sent: SentMessage;
+      let overMqtt = false;
+      const httpsRefusal = direction === 'd2c' ? httpsD2cRefusal(message) : undefined;
+      if (httpsRefusal !== undefined && mqttD2cRefusal(deviceId, message) === undefined) {
+        // Valid over MQTT, refused by the HTTPS device API: offer MQTT, saying what it costs.
+        const choice = await vscode.window.showWarningMessage(
+          `IoT Hub's HTTPS device API cannot carry this D2C message's properties. Send it as '${deviceId}' over MQTT instead?`,
+          {
+            modal: true,
+            detail: `${httpsRefusal}\n\nMQTT carries these properties. Sending over MQTT connects as '${deviceId}' for a moment: IoT Hub allows one connection per device, so if a device is connected as '${deviceId}' now, it is disconnected and has to reconnect. (Send uses HTTPS otherwise for that reason.)`,
+          },
+          'Send over MQTT',
+        );
+        if (choice !== 'Send over MQTT') return { status: 'cancelled' };
+        sent = await sendD2cOverMqtt(hub, deviceId, message);
+        overMqtt = true;
+      } else {
+        sent = direction === 'd2c' ? await hub.sender.sendD2c(deviceId, message) : await hub.sender.sendC2d(deviceId, message);
+      }
+      this.log.info(`sent ${DIR} ${direction === 'd2c' ? 'as' : 'to'} ${deviceId} on ${hub.label}${overMqtt ? ' over MQTT' : ''}${source ? ` from ${source}` : ''}: message id ${sent.messageId}${sent.messageIdAssigned ? ' (assigned)' : ''}, ${sent.sizeBytes} bytes${sent.queueDepth !== undefined ? `, queue depth ${sent.queueDepth}` : ''}`);
+      void vscode.window.showInformationMessage(`IoT Hub: ${describeSent(sent)}${overMqtt ? ' Sent over MQTT.' : ''}`);
       this.onSent?.(hub, sent, message);
-      return { status: 'sent', sent };
+      return overMqtt ? { status: 'sent', sent, overMqtt: true } : { status: 'sent', sent };
     } catch (e) {
       if (e instanceof HubRequestError && e.kind === 'hub-stopped') return this.fail(direction, deviceId, 'not-running', e.message, hub);
       const error = toSendError(e, direction, deviceId ?? '', hub.hostName ?? hub.label);

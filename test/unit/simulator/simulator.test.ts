@@ -10,6 +10,9 @@ import { LocalHubConnection } from '../../../src/hubs/local/localHubConnection';
 import { D2cMonitor } from '../../../src/monitor/d2cMonitor';
 import type { MonitoredMessage } from '../../../src/monitor/monitoredMessage';
 import { SimulatedDevice, refusalOf, type ReceivedC2d } from '../../../src/simulator/simulatedDevice';
+import { sendD2cOverMqtt } from '../../../src/simulator/mqttSend';
+import { httpsD2cRefusal } from '../../../src/hub/client/messageSender';
+import { createMessage } from '../../../src/core/message/model';
 import { TemplateError, compileTemplate } from '../../../src/simulator/template';
 import { eventually, startTestHub, type TestHub } from '../hub/testHub';
 
@@ -103,6 +106,29 @@ describe('SimulatedDevice against a real local hub', () => {
       return mine.length >= published ? mine : undefined;
     }, 'every message stored', 10_000);
     assert.equal(stored.length, dev.sent);
+  });
+
+  it('a D2C message HTTPS refuses (a space, non-ASCII in properties) goes over MQTT with its properties intact', async () => {
+    await conn.createDevice('mqtt-send');
+    const message = createMessage({ direction: 'd2c', deviceId: 'mqtt-send', systemProperties: { contentType: 'text/plain', ack: 'full' }, applicationProperties: [{ name: 'room name', value: 'Zürich' }], body: 'hello' });
+    const refusal = httpsD2cRefusal(message);
+    assert.match(refusal ?? '', /Application property 'room name'/);
+    await assert.rejects(conn.sender.sendD2c('mqtt-send', message), /room name/);
+    assert.equal(httpsD2cRefusal(createMessage({ direction: 'd2c', deviceId: 'mqtt-send', applicationProperties: [{ name: 'room', value: 'kitchen' }], body: 'x' })), undefined);
+    const monitor = new D2cMonitor(conn, { consumerGroup: '$Default', start: { kind: 'now' }, scope: { kind: 'device', deviceId: 'mqtt-send' } });
+    const got: MonitoredMessage[] = [];
+    monitor.onMessages((b) => got.push(...b));
+    await monitor.start();
+    const sent = await sendD2cOverMqtt(conn, 'mqtt-send', message, () => 'assigned-id');
+    assert.deepEqual({ ...sent, sizeBytes: undefined }, { direction: 'd2c', deviceId: 'mqtt-send', messageId: 'assigned-id', messageIdAssigned: true, sizeBytes: undefined, notCarried: ['ack'] });
+    const m = await eventually(() => got[0], 'the message at the monitor', 15_000);
+    assert.deepEqual(m.applicationProperties, [{ name: 'room name', value: 'Zürich' }]);
+    assert.equal(m.systemProperties.messageId, 'assigned-id');
+    assert.equal(m.systemProperties.contentType, 'text/plain');
+    assert.equal(new TextDecoder().decode(m.body), 'hello');
+    await monitor.stop();
+    // A message MQTT refuses too is not sent at all.
+    await assert.rejects(sendD2cOverMqtt(conn, 'mqtt-send', createMessage({ direction: 'd2c', deviceId: 'mqtt-send', body: 'x'.repeat(300 * 1024) })), /over MQTT too/);
   });
 
   it('a wrong key is refused with the reason; a reconnect resumes the counter', async () => {
