@@ -12,6 +12,7 @@ import type { DeviceStatus, Page } from '../hub/contracts';
 import type { ReceivedC2dMessage } from '../hub/client/localHubClient';
 import type { MessageSender } from '../hub/client/messageSender';
 import type { ApplicationProperty, SystemProperties } from '../core/message/model';
+import type { HubRouting } from './hubRouting';
 
 export type HubKind = 'local' | 'azure';
 
@@ -148,6 +149,8 @@ export interface HubConnection extends Disposable {
   onDidChange(listener: (change: HubChange) => void): Disposable;
   /** Markdown lines for the hub node's tooltip (endpoints; never a key). */
   describe(): string[];
+  /** Message routing, where this machine can read and change it (the local hub; see hubRouting.ts). */
+  readonly routing?: HubRouting;
 
   // ---- registry
   listDevices(request?: DeviceListRequest): Promise<Page<HubDevice>>;

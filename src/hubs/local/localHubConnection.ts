@@ -20,6 +20,8 @@ import {
   type EventHubsEndpoint, type FeedbackRecordView, type HubCapabilities, type HubChange, type HubConnection, type HubDevice,
   type HubStatus, type KeyName, type QueuedC2dMessage,
 } from '../hubConnection';
+import type { HubRouting } from '../hubRouting';
+import { LocalHubRouting } from './localHubRouting';
 
 export const LOCAL_HUB_ID = 'local';
 
@@ -122,6 +124,11 @@ export class LocalHubConnection implements HubConnection {
     sendD2c: (deviceId: string, message: IotMessage): Promise<SentMessage> => this.require('Send D2C').sender.sendD2c(deviceId, message),
     sendC2d: (deviceId: string, message: IotMessage): Promise<SentMessage> => this.require('Send C2D').sender.sendC2d(deviceId, message),
   };
+
+  readonly routing: HubRouting = new LocalHubRouting({
+    client: (what) => this.require(what).client,
+    eventHubsEndpoint: () => this.eventHubsEndpoint(),
+  });
 
   constructor(
     private readonly options: {
