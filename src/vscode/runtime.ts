@@ -20,6 +20,7 @@ import { registerConsumerGroupCommands } from './tree/consumerGroupCommands';
 import { registerDeviceCommands } from './tree/deviceCommands';
 import { registerHubsTree, type HubsTree } from './tree/hubsTree';
 import { registerQueueCommands } from './tree/queueCommands';
+import { registerRoutingCommands } from './tree/routingCommands';
 
 export class ExtensionRuntime implements vscode.Disposable {
   readonly log: Log;
@@ -63,6 +64,7 @@ export class ExtensionRuntime implements vscode.Disposable {
     registerDeviceCommands(this);
     registerQueueCommands(this, this.tree);
     registerConsumerGroupCommands(this, this.tree);
+    registerRoutingCommands(this, this.tree);
     this.monitors = registerMonitorCommands(this);
     registerRouteTester(this);
     registerReceiveC2d(this);

@@ -1,14 +1,17 @@
 // A hub at the tree's root: its state in the description (running, starting, stopped, failed with
 // the reason), its endpoints in the tooltip, and under it Devices, Feedback and Consumer groups
-// while it runs. A hub that does not run shows what to do next instead (start it; or the reason,
-// Show Log and the settings to change when it failed). Nothing here assumes the hub is local:
+// (and, where the hub's routing can be read here, Routes and Endpoints) while it runs. A hub that
+// does not run shows what to do next instead (start it; or the reason, Show Log and the settings
+// to change when it failed). Nothing here assumes the hub is local:
 // start/stop apply when `capabilities.lifecycle` says so.
 import * as vscode from 'vscode';
 import type { HubConnection, HubStatus } from '../../hubs/hubConnection';
 import { ConsumerGroupsNode } from './consumerGroupsNode';
 import { DevicesNode } from './devicesNode';
+import { EndpointsNode } from './endpointsNode';
 import { FeedbackNode } from './feedbackNode';
 import { InfoNode } from './infoNode';
+import { RoutesNode } from './routesNode';
 import { contextValue, nodeId, type TreeNode } from './treeNode';
 
 export function describeStatus(status: HubStatus): string {
@@ -21,12 +24,17 @@ export class HubNode implements TreeNode {
   readonly devices: DevicesNode;
   readonly feedback: FeedbackNode;
   readonly consumerGroups: ConsumerGroupsNode;
+  /** Present when the hub's routing can be read here (HubConnection.routing). */
+  readonly routes: RoutesNode | undefined;
+  readonly endpoints: EndpointsNode | undefined;
 
   constructor(readonly hub: HubConnection) {
     this.id = nodeId(hub);
     this.devices = new DevicesNode(this);
     this.feedback = new FeedbackNode(this);
     this.consumerGroups = new ConsumerGroupsNode(this);
+    this.routes = hub.routing ? new RoutesNode(this, hub.routing) : undefined;
+    this.endpoints = hub.routing ? new EndpointsNode(this, hub.routing) : undefined;
   }
 
   treeItem(): vscode.TreeItem {
@@ -51,7 +59,7 @@ export class HubNode implements TreeNode {
     const status = hub.status;
     switch (status.state) {
       case 'running':
-        return [this.devices, this.feedback, this.consumerGroups];
+        return [this.devices, this.feedback, this.consumerGroups, ...(this.routes ? [this.routes] : []), ...(this.endpoints ? [this.endpoints] : [])];
       case 'starting':
         return [new InfoNode(this, hub, 'starting', 'Starting the hub...', { icon: 'loading~spin' })];
       case 'stopped':

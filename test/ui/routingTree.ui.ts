@@ -1,0 +1,107 @@
+// Routes and endpoints in the Hubs tree as a user meets them: create an Event Hubs-style endpoint
+// and a route with the folders' inline + buttons (answering the questions), turn the fallback
+// route off from its context menu (the tree warns that unmatched messages are dropped), disable the
+// route from its context menu, then put everything back (enable, delete with the confirmation
+// dialog). Screenshots in test-results/ui/routing-tree-*.png.
+import * as assert from 'node:assert/strict';
+import type { Locator } from 'playwright-core';
+import { uiTest, type UiHarness } from './harness';
+import { hideBottomPanel } from './inspectorFrame';
+
+const ENDPOINT = `ui-eh-${Date.now() % 100000}`;
+const ROUTE = `ui-alerts-${Date.now() % 100000}`;
+
+function row(h: UiHarness, text: string | RegExp): Locator {
+  return h.page.locator('.sidebar .monaco-list-row').filter({ hasText: text }).first();
+}
+
+async function expand(h: UiHarness, r: Locator): Promise<void> {
+  await r.waitFor({ state: 'visible', timeout: 20_000 });
+  if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click();
+  await h.page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'true', await r.elementHandle(), { timeout: 10_000 });
+}
+
+async function collapse(h: UiHarness, r: Locator): Promise<void> {
+  if ((await r.getAttribute('aria-expanded')) === 'true') await r.click();
+  await h.page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'false', await r.elementHandle(), { timeout: 10_000 });
+}
+
+async function inline(h: UiHarness, r: Locator, action: string): Promise<void> {
+  await r.hover();
+  await r.locator(`.action-label[aria-label="${action}"]`).click();
+}
+
+async function contextMenu(h: UiHarness, r: Locator, item: string): Promise<void> {
+  await r.click({ button: 'right' });
+  const entry = h.page.locator('.context-view .action-menu-item').filter({ hasText: item }).first();
+  await entry.hover({ timeout: 10_000 });
+  await entry.click();
+}
+
+/** Answers the open quick input: types `text` (when given) and accepts. */
+async function answer(h: UiHarness, text: string | undefined, expectTitle: RegExp): Promise<void> {
+  const widget = h.page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-title').filter({ hasText: expectTitle }).waitFor({ state: 'visible', timeout: 10_000 });
+  const input = widget.locator('.quick-input-box input');
+  if (text !== undefined) await input.fill(text);
+  await input.press('Enter');
+}
+
+uiTest('routing tree: create an endpoint and a route, fallback off warns, disable the route, delete both', async (h) => {
+  await h.runCommand('View: Close All Editors');
+  await hideBottomPanel(h);
+  if (await h.page.locator('.activitybar .action-item.checked a[aria-label^="IoT Hub Messaging"]').count() === 0) {
+    await h.page.locator('.activitybar .action-item a[aria-label^="IoT Hub Messaging"]').first().click();
+  }
+  const start = row(h, 'Start the local hub');
+  const routes = row(h, /^Routes/);
+  const endpoints = row(h, /^Endpoints/);
+  await Promise.race([routes.waitFor({ state: 'visible', timeout: 60_000 }), start.waitFor({ state: 'visible', timeout: 60_000 })]);
+  if (await start.isVisible()) await start.click();
+  await routes.waitFor({ state: 'visible', timeout: 60_000 });
+  // Room for the new folders: the device list stays closed.
+  const devices = row(h, /^Devices/);
+  if ((await devices.getAttribute('aria-expanded')) === 'true') await collapse(h, devices);
+
+  await inline(h, endpoints, 'Create Endpoint...');
+  await answer(h, ENDPOINT, /Create Endpoint .*name/);
+  await answer(h, 'Event Hubs', /kind/);
+  await answer(h, undefined, /entity path/);
+  await expand(h, endpoints);
+  const endpoint = row(h, new RegExp(`^${ENDPOINT}`));
+  await endpoint.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.match((await endpoint.innerText()).replace(/\s+/g, ' '), new RegExp(`Event Hubs · entity ${ENDPOINT} · 0 messages`));
+
+  await inline(h, routes, 'Create Route...');
+  await answer(h, ROUTE, /Create Route .*name/);
+  await answer(h, undefined, /source/);
+  await answer(h, "level = 'critical'", /condition/);
+  await answer(h, ENDPOINT, /endpoint/);
+  await expand(h, routes);
+  const route = row(h, new RegExp(`^${ROUTE}`));
+  await route.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.match((await route.innerText()).replace(/\s+/g, ' '), new RegExp(`→ ${ENDPOINT} · level = 'critical'`));
+
+  const fallback = row(h, /^Fallback route/);
+  await contextMenu(h, fallback, 'Disable Route');
+  await row(h, 'off: messages no route matched are dropped').waitFor({ state: 'visible', timeout: 15_000 });
+  console.log(`    screenshot: ${await h.screenshot('routing-tree-fallback-off')}`);
+
+  await contextMenu(h, route, 'Disable Route');
+  await row(h, new RegExp(`^${ROUTE}.*disabled ·`)).waitFor({ state: 'visible', timeout: 15_000 });
+  console.log(`    screenshot: ${await h.screenshot('routing-tree-route-disabled')}`);
+
+  // Put it back: fallback on (inline Enable), route deleted (confirmed), endpoint deleted.
+  await inline(h, row(h, /^Fallback route/), 'Enable Route');
+  await row(h, /Fallback route.*messages no route matched/).waitFor({ state: 'visible', timeout: 15_000 });
+  for (const [r, what] of [[route, 'Delete Route...'], [endpoint, 'Delete Endpoint...']] as const) {
+    await contextMenu(h, r, what);
+    const dialog = h.page.locator('.monaco-dialog-box');
+    if (!(await dialog.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false))) await h.page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+    await dialog.locator('.monaco-button').filter({ hasText: 'Delete' }).first().click();
+    await r.waitFor({ state: 'detached', timeout: 15_000 });
+  }
+  await collapse(h, routes);
+  await collapse(h, endpoints);
+}, { timeout: 180_000 });
