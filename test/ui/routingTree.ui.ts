@@ -26,7 +26,7 @@ async function collapse(h: UiHarness, r: Locator): Promise<void> {
   await h.page.waitForFunction((el) => el?.getAttribute('aria-expanded') === 'false', await r.elementHandle(), { timeout: 10_000 });
 }
 
-async function inline(h: UiHarness, r: Locator, action: string): Promise<void> {
+async function inline(r: Locator, action: string): Promise<void> {
   await r.hover();
   await r.locator(`.action-label[aria-label="${action}"]`).click();
 }
@@ -63,7 +63,7 @@ uiTest('routing tree: create an endpoint and a route, fallback off warns, disabl
   const devices = row(h, /^Devices/);
   if ((await devices.getAttribute('aria-expanded')) === 'true') await collapse(h, devices);
 
-  await inline(h, endpoints, 'Create Endpoint...');
+  await inline(endpoints, 'Create Endpoint...');
   await answer(h, ENDPOINT, /Create Endpoint .*name/);
   await answer(h, 'Event Hubs', /kind/);
   await answer(h, undefined, /entity path/);
@@ -72,7 +72,7 @@ uiTest('routing tree: create an endpoint and a route, fallback off warns, disabl
   await endpoint.waitFor({ state: 'visible', timeout: 15_000 });
   assert.match((await endpoint.innerText()).replace(/\s+/g, ' '), new RegExp(`Event Hubs · entity ${ENDPOINT} · 0 messages`));
 
-  await inline(h, routes, 'Create Route...');
+  await inline(routes, 'Create Route...');
   await answer(h, ROUTE, /Create Route .*name/);
   await answer(h, undefined, /source/);
   await answer(h, "level = 'critical'", /condition/);
@@ -92,7 +92,7 @@ uiTest('routing tree: create an endpoint and a route, fallback off warns, disabl
   console.log(`    screenshot: ${await h.screenshot('routing-tree-route-disabled')}`);
 
   // Put it back: fallback on (inline Enable), route deleted (confirmed), endpoint deleted.
-  await inline(h, row(h, /^Fallback route/), 'Enable Route');
+  await inline(row(h, /^Fallback route/), 'Enable Route');
   await row(h, /Fallback route.*messages no route matched/).waitFor({ state: 'visible', timeout: 15_000 });
   for (const [r, what] of [[route, 'Delete Route...'], [endpoint, 'Delete Endpoint...']] as const) {
     await contextMenu(h, r, what);
