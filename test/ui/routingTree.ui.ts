@@ -56,12 +56,14 @@ uiTest('routing tree: create an endpoint and a route, fallback off warns, disabl
   const start = row(h, 'Start the local hub');
   const routes = row(h, /^Routes/);
   const endpoints = row(h, /^Endpoints/);
-  await Promise.race([routes.waitFor({ state: 'visible', timeout: 60_000 }), start.waitFor({ state: 'visible', timeout: 60_000 })]);
-  if (await start.isVisible()) await start.click();
-  await routes.waitFor({ state: 'visible', timeout: 60_000 });
-  // Room for the new folders: the device list stays closed.
   const devices = row(h, /^Devices/);
+  await Promise.race([devices.waitFor({ state: 'visible', timeout: 60_000 }), start.waitFor({ state: 'visible', timeout: 60_000 })]);
+  if (await start.isVisible()) await start.click();
+  await devices.waitFor({ state: 'visible', timeout: 60_000 });
+  // Room for the new folders: an open device list (earlier tests leave many devices) would push
+  // Routes and Endpoints out of the rendered rows.
   if ((await devices.getAttribute('aria-expanded')) === 'true') await collapse(h, devices);
+  await routes.waitFor({ state: 'visible', timeout: 30_000 });
 
   await inline(endpoints, 'Create Endpoint...');
   await answer(h, ENDPOINT, /Create Endpoint .*name/);

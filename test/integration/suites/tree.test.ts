@@ -64,7 +64,7 @@ suite('tree', () => {
     client.close();
   });
 
-  test('the local hub is a root with its state, and Devices, Feedback and Consumer groups under it', async () => {
+  test('the local hub is a root with its state, and Devices, Feedback, Consumer groups, Routes and Endpoints under it', async () => {
     const roots = await provider.getChildren();
     assert.equal(roots[0], hubNode, 'the local hub is listed first');
     const item = provider.getTreeItem(hubNode);
@@ -75,8 +75,8 @@ suite('tree', () => {
     assert.match(md.value, /MQTT \(TLS\)/);
     assert.doesNotMatch(md.value, /SharedAccessKey/, 'no key in the tooltip');
     const children = await provider.getChildren(hubNode);
-    assert.deepEqual(children.map((c) => label(provider.getTreeItem(c))), ['Devices', 'Feedback', 'Consumer groups']);
-    assert.deepEqual(children.map((c) => provider.getTreeItem(c).contextValue), ['devices', 'feedback', 'consumerGroups']);
+    assert.deepEqual(children.map((c) => label(provider.getTreeItem(c))), ['Devices', 'Feedback', 'Consumer groups', 'Routes', 'Endpoints']);
+    assert.deepEqual(children.map((c) => provider.getTreeItem(c).contextValue), ['devices', 'feedback', 'consumerGroups', 'routes', 'endpoints']);
   });
 
   test('devices are sorted by id, with state by icon, `connected · N queued` descriptions and a keyless tooltip', async () => {
