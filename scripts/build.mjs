@@ -1,5 +1,7 @@
 // Bundles every entry point with esbuild. Type checking is separate (`npm run typecheck`).
 // Entries whose source does not exist yet are skipped, so features can land one at a time.
+// The extension's heavy modules (lazyModules below) are bundles of their own under dist/lazy/, which
+// the extension requires on first use: activation evaluates only what the first screen needs.
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, cpSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,6 +24,42 @@ const entries = [
   { in: 'test/integration/index.ts', out: 'dist/test/integration.js', platform: 'node' },
 ];
 
+/**
+ * Loaded on first use, not at activation: each is bundled on its own into dist/lazy/<out>.js, and the
+ * extension bundle reaches it only through `await import(specifier)` (in the source; plain Node and
+ * the unit tests resolve that as usual), which becomes `require('./lazy/<out>.js')` at that moment.
+ * A static import of one from src/ fails the build (it would pull the module back into activation).
+ * A lazy module shares no state with the extension bundle: a package, or a src file that imports
+ * nothing of ours (src/hubs/azure/sdkClients.ts wraps azure-iothub).
+ */
+const lazyModules = [
+  { specifier: 'vscode-languageclient/node', out: 'vscode-languageclient' },
+  { specifier: './src/hubs/azure/sdkClients.ts', out: 'azure-iothub' },
+  { specifier: '@azure/event-hubs', out: 'event-hubs' },
+  { specifier: 'rhea', out: 'rhea' },
+  { specifier: 'ws', out: 'ws' },
+  { specifier: 'mqtt', out: 'mqtt' },
+];
+
+/** The extension bundle's side of lazyModules: dynamic imports become external requires; static ones fail. */
+const lazyModulesPlugin = {
+  name: 'lazy-modules',
+  setup(build) {
+    const srcFile = (args) => join(args.resolveDir, args.path).replace(/\.ts$/, '') + '.ts';
+    const lazyOf = (args) => lazyModules.find((m) => (m.specifier.startsWith('./')
+      ? args.path.startsWith('.') && srcFile(args) === join(root, m.specifier)
+      : args.path === m.specifier));
+    build.onResolve({ filter: /.*/ }, (args) => {
+      const lazy = lazyOf(args);
+      if (lazy === undefined) return undefined;
+      if (args.kind === 'dynamic-import') return { path: `./lazy/${lazy.out}.js`, external: true };
+      // A package's own require of one (inside another bundled package) is that package's business.
+      if (!args.importer.startsWith(join(root, 'src'))) return undefined;
+      return { errors: [{ text: `${args.path} is loaded on first use (lazyModules in scripts/build.mjs): use \`await import('${args.path}')\` (or \`import type\`), not a static import` }] };
+    });
+  },
+};
+
 /** Resolves exactly `debug` (not its subpaths) to the hub's stand-in, src/hub/cli/quietDebug.ts. */
 const quietDebugPlugin = {
   name: 'quiet-debug',
@@ -36,13 +74,27 @@ const quietDebugPlugin = {
   },
 };
 
-const contexts = [];
+const builds = [];
 for (const e of entries) {
   if (!existsSync(join(root, e.in))) continue;
+  builds.push({ ...e, entryPoints: [e.in] });
+}
+// Each lazy module's bundle: its module.exports are the module's own (the extension reads them through import()).
+for (const m of lazyModules) {
+  builds.push({
+    in: m.specifier,
+    out: `dist/lazy/${m.out}.js`,
+    platform: 'node',
+    stdin: { contents: `module.exports = require(${JSON.stringify(m.specifier)});`, resolveDir: root, sourcefile: `lazy-${m.out}.js`, loader: 'js' },
+  });
+}
+
+const contexts = [];
+for (const e of builds) {
   const isTest = e.in.startsWith('test/');
   const options = {
     absWorkingDir: root,
-    entryPoints: [e.in],
+    ...(e.stdin ? { stdin: e.stdin } : { entryPoints: e.entryPoints }),
     outfile: e.out,
     bundle: true,
     platform: e.platform,
@@ -54,7 +106,9 @@ for (const e of entries) {
     // jsonc-parser's "main" is a UMD build whose dynamic require('./impl/...') esbuild cannot follow.
     alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
     // The hub process: mqtt-packet's per-packet debug() calls become no-ops unless DEBUG is set.
-    plugins: e.in === 'src/hub/cli/main.ts' ? [quietDebugPlugin] : [],
+    plugins: e.in === 'src/hub/cli/main.ts' ? [quietDebugPlugin] : e.in === 'src/extension.ts' ? [lazyModulesPlugin] : [],
+    // import() of an external (a lazy module) becomes a require() when it runs, relative to the bundle.
+    ...(e.in === 'src/extension.ts' ? { supported: { 'dynamic-import': false } } : {}),
     logLevel: 'warning',
     ...(e.banner ? { banner: { js: e.banner } } : {}),
     ...(e.platform === 'node' && (e.format ?? 'cjs') === 'cjs'

@@ -4,7 +4,7 @@
 // Relative links in README.md are resolved against package.json's repository URL (vsce cannot
 // infer that for a repository that is not on GitHub/GitLab).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,11 +32,14 @@ run(process.execPath, [
 const listing = spawnSync('unzip', ['-Z1', out], { encoding: 'utf8' });
 if (listing.status !== 0) { console.error('could not list the .vsix (is unzip installed?)'); process.exit(1); }
 const files = listing.stdout.split('\n').filter(Boolean).filter((f) => f.startsWith('extension/')).map((f) => f.slice('extension/'.length));
-const allowed = [/^package\.json$/, /^readme\.md$/i, /^changelog\.md$/i, /^LICENSE(\.txt)?$/, /^media\//, /^schemas\//, /^dist\/[^/]+\.(js|wasm)$/, /^dist\/webview\/[^/]+\.(js|css)$/];
+const allowed = [/^package\.json$/, /^readme\.md$/i, /^changelog\.md$/i, /^LICENSE(\.txt)?$/, /^media\//, /^schemas\//, /^dist\/[^/]+\.(js|wasm)$/, /^dist\/lazy\/[^/]+\.js$/, /^dist\/webview\/[^/]+\.(js|css)$/];
 const unexpected = files.filter((f) => !allowed.some((re) => re.test(f)));
 const required = ['package.json', 'dist/extension.js', 'media/iot-hub.svg'];
 const mainEntry = String(pkg.main ?? '').replace(/^\.\//, '');
 if (mainEntry) required.push(mainEntry);
+// The modules the extension loads on first use (lazyModules in scripts/build.mjs): all must ship.
+const lazyDir = join(root, 'dist', 'lazy');
+if (existsSync(lazyDir)) for (const f of readdirSync(lazyDir)) if (f.endsWith('.js')) required.push(`dist/lazy/${f}`);
 const missing = required.filter((f) => !files.includes(f));
 console.log(`\n${out}: ${files.length} files`);
 for (const f of files) console.log(`  ${f}`);

@@ -10,11 +10,9 @@
 //   (in memory); the monitor closes its client while the hub is not running and reopens it after
 //   each partition's checkpoint when the hub runs again. "Now" is pinned to each partition's last
 //   enqueued sequence number when the monitor starts, so a restart replays nothing before it.
-// No vscode import: tested in plain Node against a real hub.
-import {
-  EventHubConsumerClient, earliestEventPosition, type EventPosition, type PartitionContext, type ReceivedEventData, type Subscription,
-} from '@azure/event-hubs';
-import WebSocket from 'ws';
+// No vscode import: tested in plain Node against a real hub. @azure/event-hubs and ws are loaded when
+// a monitor first opens, not when the extension activates (lazy modules, scripts/build.mjs).
+import type { EventHubConsumerClient, EventPosition, PartitionContext, ReceivedEventData, Subscription } from '@azure/event-hubs';
 import type { Disposable, HubConnection, HubStatus } from '../hubs/hubConnection';
 import { decodeEvent, stampedDeviceId, type MonitoredMessage } from './monitoredMessage';
 import { describeScope, scopeMatcher, type MonitorScope } from './monitorFilter';
@@ -197,6 +195,7 @@ export class D2cMonitor implements Disposable {
     this.setState({ state: 'starting' });
     let client: EventHubConsumerClient | undefined;
     try {
+      const [{ EventHubConsumerClient, earliestEventPosition }, { default: WebSocket }] = await Promise.all([import('@azure/event-hubs'), import('ws')]);
       const endpoint = await this.hub.eventHubsEndpoint();
       client = new EventHubConsumerClient(this.options.consumerGroup, endpoint.connectionString, {
         retryOptions: { maxRetries: 6, retryDelayInMs: 300, maxRetryDelayInMs: 5_000, timeoutInMs: 20_000 },
@@ -204,7 +203,7 @@ export class D2cMonitor implements Disposable {
         ...(endpoint.webSockets === true ? { webSocketOptions: { webSocket: WebSocket as never } } : {}),
       });
       const partitionIds = await client.getPartitionIds();
-      if (this.initialPositions === undefined) this.initialPositions = await this.resolveStart(client, partitionIds);
+      if (this.initialPositions === undefined) this.initialPositions = await this.resolveStart(client, partitionIds, earliestEventPosition);
       const positions: Record<string, EventPosition> = {};
       for (const p of partitionIds) {
         const cp = this.checkpoints.get(p);
@@ -252,7 +251,7 @@ export class D2cMonitor implements Disposable {
     await Promise.race([closing, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
   }
 
-  private async resolveStart(client: EventHubConsumerClient, partitionIds: string[]): Promise<Record<string, EventPosition>> {
+  private async resolveStart(client: EventHubConsumerClient, partitionIds: string[], earliestEventPosition: EventPosition): Promise<Record<string, EventPosition>> {
     const out: Record<string, EventPosition> = {};
     const start = this.options.start;
     for (const p of partitionIds) {

@@ -5,8 +5,9 @@
 // receives C2D messages live with every property, completing them (PUBACK) at once or holding
 // them (no PUBACK until `complete()`: the hub keeps the message locked and delivers it again when
 // the lock ends; MQTT has no reject or abandon, so completing is all a device can do). A refusal (disabled device, wrong key) or a lost connection stops it with the reason; a
-// reconnect resumes its counter where it stopped. No vscode import.
-import mqtt, { type MqttClient } from 'mqtt';
+// reconnect resumes its counter where it stopped. No vscode import. mqtt is loaded on the first
+// connect, not when the extension activates (a lazy module, scripts/build.mjs).
+import type { MqttClient } from 'mqtt';
 import { formatD2cTopic, parseC2dTopic } from '../core/codec/propertyBag';
 import { createSasToken, resourceUriForDevice } from '../core/auth/sas';
 import { validateMessage } from '../core/message/validation';
@@ -73,7 +74,8 @@ export class SimulatedDevice {
   async connect(): Promise<void> {
     const o = this.options;
     const password = createSasToken({ resourceUri: resourceUriForDevice(o.endpoint.hostName, o.deviceId), key: o.key, expiresAtSeconds: Math.floor(Date.now() / 1000) + TOKEN_SECONDS });
-    const client = mqtt.connect({
+    const { connect } = await import('mqtt');
+    const client = connect({
       protocol: 'mqtts',
       host: o.endpoint.connectHost,
       port: o.endpoint.port,

@@ -10,9 +10,10 @@
 // or sends a message that asks for it, and keeps what this window received), consumer groups are
 // managed in Azure (ARM), and there is no event stream: changes made through this connection are
 // reported as they are made, everything else on Refresh.
+// The SDK (./sdkClients with azure-iothub) is loaded on the first request, not when the extension
+// activates (a lazy module, scripts/build.mjs).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client, Registry } from 'azure-iothub';
-import { Message } from 'azure-iothub/dist/common-core/message';
 import { formatDeviceConnectionString, parseHubConnectionString, type HubConnectionString } from '../../core/auth/connectionString';
 import { createSasToken, resourceUriForDevice } from '../../core/auth/sas';
 import { computeSize } from '../../core/message/size';
@@ -29,7 +30,9 @@ import {
 import { Listeners, sameHubStatus } from '../listeners';
 import { toAzureHubError } from './azureErrors';
 import { resolveEventHubsEndpoint } from './eventHubsRedirect';
-import { createRegistry, createServiceClient, userIdCarried, type LocalTrust } from './sdkClients';
+import type { LocalTrust } from './sdkClients';
+
+type SdkClients = typeof import('./sdkClients');
 
 export const AZURE_HUB_ID_PREFIX = 'azure:';
 const DEFAULT_PAGE_SIZE = 100;
@@ -174,8 +177,8 @@ export class AzureHubConnection implements HubConnection {
   readonly hostName: string;
   readonly capabilities: HubCapabilities = { queuePeek: false, feedbackHistory: false, manageConsumerGroups: false, lifecycle: false };
   private readonly cs: HubConnectionString;
-  private readonly registry: Registry;
-  private readonly disposeRegistry: () => void;
+  private sdkLoading: Promise<SdkClients> | undefined;
+  private registryOpening: Promise<{ registry: Registry; dispose(): void }> | undefined;
   /** The registry REST client of IoT Hub's device-facing HTTPS API and purge (the SDK has neither). */
   private readonly rest: LocalHubClient;
   private client: Client | undefined;
@@ -197,9 +200,6 @@ export class AzureHubConnection implements HubConnection {
     this.hostName = this.cs.hostName;
     this.id = azureHubId(this.hostName);
     this.label = this.hostName;
-    const { registry, dispose } = createRegistry(options.connectionString, options.localTrust);
-    this.registry = registry;
-    this.disposeRegistry = dispose;
     const restHost = options.localTrust?.restPort !== undefined ? `${this.hostName}:${options.localTrust.restPort}` : this.hostName;
     const restOptions: ConstructorParameters<typeof LocalHubClient>[3] = { timeoutMs: this.timeoutMs };
     if (options.localTrust !== undefined) restOptions.ca = options.localTrust.ca;
@@ -216,6 +216,18 @@ export class AzureHubConnection implements HubConnection {
       },
       sendC2d: (deviceId, message) => this.sendC2d(deviceId, message),
     };
+  }
+
+  /** The SDK's module, loaded once, on first use. */
+  private sdk(): Promise<SdkClients> {
+    this.sdkLoading ??= import('./sdkClients');
+    return this.sdkLoading;
+  }
+
+  /** The SDK's `Registry`, made on first use. */
+  private async registry(): Promise<Registry> {
+    this.registryOpening ??= this.sdk().then((sdk) => sdk.createRegistry(this.options.connectionString, this.options.localTrust));
+    return (await this.registryOpening).registry;
   }
 
   private get timeoutMs(): number {
@@ -299,7 +311,7 @@ export class AzureHubConnection implements HubConnection {
   // ---------------------------------------------------------------- registry
 
   private async queryPage(pageSize: number, continuationToken?: string): Promise<Page<HubDevice>> {
-    const query = this.registry.createQuery('SELECT * FROM devices', pageSize);
+    const query = (await this.registry()).createQuery('SELECT * FROM devices', pageSize);
     const { result } = await (continuationToken === undefined ? query.next() : query.next(continuationToken));
     const items = (result as DeviceOrTwinJson[]).map(azureDeviceToHubDevice);
     const page: Page<HubDevice> = { items };
@@ -329,7 +341,7 @@ export class AzureHubConnection implements HubConnection {
   }
 
   private async rawDevice(deviceId: string): Promise<DeviceJsonForUpdate> {
-    return (await this.registry.get(deviceId)).responseBody as unknown as DeviceJsonForUpdate;
+    return (await (await this.registry()).get(deviceId)).responseBody as unknown as DeviceJsonForUpdate;
   }
 
   async getDevice(deviceId: string): Promise<HubDevice | undefined> {
@@ -346,7 +358,7 @@ export class AzureHubConnection implements HubConnection {
       const body: { deviceId: string; status: DeviceStatus; statusReason?: string } = { deviceId, status: options.status ?? 'enabled' };
       if (options.statusReason !== undefined) body.statusReason = options.statusReason;
       // No keys given: the SDK sends empty ones and IoT Hub generates both.
-      const created = azureDeviceToHubDevice((await this.registry.create(body)).responseBody as unknown as DeviceOrTwinJson);
+      const created = azureDeviceToHubDevice((await (await this.registry()).create(body)).responseBody as unknown as DeviceOrTwinJson);
       this.fire({ kind: 'device', device: created });
       return created;
     });
@@ -363,7 +375,7 @@ export class AzureHubConnection implements HubConnection {
       throw new HubRequestError(`Device '${deviceId}' changed meanwhile (its etag no longer matches). Refresh and try again.`, 'changed-meanwhile');
     }
     change(current);
-    const updated = azureDeviceToHubDevice((await this.registry.update(current as never)).responseBody as unknown as DeviceOrTwinJson);
+    const updated = azureDeviceToHubDevice((await (await this.registry()).update(current as never)).responseBody as unknown as DeviceOrTwinJson);
     this.fire({ kind: 'device', device: updated });
     return updated;
   }
@@ -394,7 +406,7 @@ export class AzureHubConnection implements HubConnection {
           throw new HubRequestError(`Device '${deviceId}' changed meanwhile (its etag no longer matches). Refresh and try again.`, 'changed-meanwhile');
         }
       }
-      await this.registry.delete(deviceId);
+      await (await this.registry()).delete(deviceId);
       this.fire({ kind: 'deviceDeleted', deviceId });
     });
   }
@@ -434,9 +446,9 @@ export class AzureHubConnection implements HubConnection {
     if (this.clientOpening !== undefined) return this.clientOpening;
     const opening = (async (): Promise<Client> => {
       const trust = this.options.localTrust;
+      const { createServiceClient, NoRetry } = await this.sdk();
       const client = createServiceClient(this.options.connectionString, trust === undefined ? {} : { trust });
       // The SDK retries a failed open for up to 4 minutes; a user waiting on a send wants the reason now.
-      const { NoRetry } = await import('azure-iothub/dist/common-core/retry_policy');
       client.setRetryPolicy(new NoRetry());
       client.on('disconnect', () => {
         if (this.client === client) this.client = undefined;
@@ -470,6 +482,7 @@ export class AzureHubConnection implements HubConnection {
     if (message.moduleId !== undefined && message.moduleId !== '') {
       throw new HubRequestError(`${what}: the message is for module '${message.moduleId}'; IoT Hub's C2D queue belongs to the device. Remove moduleId.`, 'unsupported');
     }
+    const { Message, userIdCarried } = await this.sdk();
     const systemProperties: SystemProperties = {};
     const notCarried: SystemPropertyName[] = [];
     const address = `/devices/${encodeURIComponent(deviceId)}/messages/devicebound`;
@@ -677,7 +690,7 @@ export class AzureHubConnection implements HubConnection {
     if (client !== undefined) void client.close().catch(() => undefined);
     else void this.clientOpening?.then((c) => c.close()).catch(() => undefined);
     this.rest.close();
-    this.disposeRegistry();
+    void this.registryOpening?.then((r) => r.dispose(), () => undefined);
     this.statusListeners.clear();
     this.changeListeners.clear();
   }

@@ -3,9 +3,9 @@
 // iothubConnectionString.ts): open AMQP to the IoT Hub host with SASL PLAIN (`<policy>@sas.root.<hub>`,
 // a SAS token for `<host>/messages/events` as password), attach a receiver to `messages/events/`,
 // and read the `amqp:link:redirect` the hub answers with: its `hostname` and `address` name the
-// Event Hubs namespace and entity. The result is a secret (it carries the policy key).
-import { create_container, type Connection, type ConnectionOptions, type EventContext } from 'rhea';
-import WebSocket from 'ws';
+// Event Hubs namespace and entity. The result is a secret (it carries the policy key). rhea and ws are
+// loaded on first use, not when the extension activates (lazy modules, scripts/build.mjs).
+import type { Connection, ConnectionOptions, EventContext } from 'rhea';
 import { createSasToken } from '../../core/auth/sas';
 import type { HubConnectionString } from '../../core/auth/connectionString';
 import { HubRequestError } from '../hubConnection';
@@ -30,14 +30,16 @@ export interface ResolvedEventHubs {
 }
 
 /** The Event Hubs connection string for `hub` (see the file header). */
-export function resolveEventHubsEndpoint(hub: HubConnectionString, options: RedirectOptions = {}): Promise<ResolvedEventHubs> {
+export async function resolveEventHubsEndpoint(hub: HubConnectionString, options: RedirectOptions = {}): Promise<ResolvedEventHubs> {
+  // rhea's exports are a Container instance (its methods on the prototype, so not named exports): use `default`.
+  const [{ default: rhea }, { default: WebSocket }] = await Promise.all([import('rhea'), import('ws')]);
+  const container = rhea.create_container();
   const host = hub.hostName;
   const what = `Resolve the Event Hubs-compatible endpoint of ${host}`;
   const password = createSasToken({
     resourceUri: `${host}/messages/events`, key: hub.sharedAccessKey, keyName: hub.sharedAccessKeyName,
     expiresAtSeconds: Math.floor(Date.now() / 1000) + 300,
   });
-  const container = create_container();
   const connectOptions: ConnectionOptions = {
     host, hostname: host, port: options.amqpPort ?? 5671, transport: 'tls', reconnect: false,
     username: `${hub.sharedAccessKeyName}@sas.root.${hub.hubName}`, password,

@@ -5,8 +5,14 @@
 // private members of the pinned SDK version - never set from a user setting. It also mends two SDK
 // faults: one that would otherwise throw from inside the SDK's disconnect path (patchErrorCycle),
 // and a C2D mapping that drops the message's user-id (patchUserId).
+// The extension loads this module on first use, as a bundle of its own with the SDK (lazyModules in
+// scripts/build.mjs): it imports nothing of ours, and the SDK's other classes the hub connection
+// needs are exported from here, so one copy of the SDK serves them all.
 import { Agent } from 'node:https';
 import { Amqp, AmqpWs, Client, Registry } from 'azure-iothub';
+
+export { Message } from 'azure-iothub/dist/common-core/message';
+export { NoRetry } from 'azure-iothub/dist/common-core/retry_policy';
 
 interface ErrorLike {
   name?: string;

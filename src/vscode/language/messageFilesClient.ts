@@ -3,9 +3,10 @@
 // is open and answers its requests: device ids, the routes file the route tester uses, and the
 // application property names of the workspace's message files (for condition completion). The "send from file"
 // commands its code lenses run live with the other send commands (src/vscode/send). All language
-// logic lives in src/language (no vscode there).
+// logic lives in src/language (no vscode there). vscode-languageclient is loaded when the server
+// starts, never at activation (a lazy module, scripts/build.mjs).
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import {
   APPLICATION_PROPERTY_NAMES_REQUEST, DEVICE_IDS_REQUEST, ROUTES_CHANGED_NOTIFICATION, ROUTES_REQUEST,
   type ApplicationPropertyNamesResult, type DeviceIdsParams, type DeviceIdsResult, type LanguageServerInitOptions, type RoutesResult,
@@ -29,6 +30,7 @@ export class MessageFilesLanguage implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<void> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
   private deviceIds: DeviceIdSource = () => Promise.resolve([]);
 
   private propertyNames: { at: number; names: Promise<string[]> } | undefined;
@@ -89,6 +91,10 @@ export class MessageFilesLanguage implements vscode.Disposable {
   }
 
   private async startClient(): Promise<void> {
+    const loading = performance.now();
+    const { LanguageClient, TransportKind } = await import('vscode-languageclient/node');
+    const loadMs = performance.now() - loading;
+    if (this.disposed) return;
     const serverModule = this.context.asAbsolutePath('dist/language-server.js');
     const serverOptions: ServerOptions = {
       run: { module: serverModule, transport: TransportKind.ipc },
@@ -131,7 +137,7 @@ export class MessageFilesLanguage implements vscode.Disposable {
     this.disposables.push(client.onRequest(APPLICATION_PROPERTY_NAMES_REQUEST, async (): Promise<ApplicationPropertyNamesResult> => ({ names: await this.applicationPropertyNames() })));
     const started = performance.now();
     await client.start();
-    this.log.info(`message file language server started in ${(performance.now() - started).toFixed(0)} ms`);
+    this.log.info(`message file language server started in ${(performance.now() - started).toFixed(0)} ms (client library loaded in ${loadMs.toFixed(0)} ms)`);
   }
 
   /**
@@ -154,6 +160,7 @@ export class MessageFilesLanguage implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     const client = this.client;
     this.client = undefined;
