@@ -43,6 +43,10 @@ export const TEST_WORKSPACE_SETTINGS = {
   'iotHubMessaging.localHub.mqttPort': 0,
   'iotHubMessaging.localHub.apiPort': 0,
   'iotHubMessaging.localHub.amqpPort': 0,
+  // Not IoT Hub's 5671 and 443: a test window's hub must not take them from other runs (or from
+  // test/unit/service/standardPorts.test.ts), and free ports show the settings reach the hub.
+  'iotHubMessaging.localHub.servicePort': 0,
+  'iotHubMessaging.localHub.httpsPort': 0,
 };
 
 /**

@@ -7,6 +7,7 @@ import { deviceIdProblem } from '../../hub/registry/deviceId';
 import { LocalHubConnection } from '../../hubs/local/localHubConnection';
 import type { ExtensionRuntime } from '../runtime';
 import { localHubDataDir } from './dataDir';
+import { DEFAULT_HTTPS_PORT, DEFAULT_SERVICE_PORT, portSetting } from './hubStartArgs';
 import { LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './localHubProcess';
 
 export const LOCAL_HUB_SECRET_KEY = 'iotHubMessaging.localHub.connectionString';
@@ -28,6 +29,8 @@ function readSettings(): LocalHubSettings {
     mqttPort: c.get<number>('mqttPort', 8883),
     apiPort: c.get<number>('apiPort', 8443),
     amqpPort: c.get<number>('amqpPort', 5672),
+    servicePort: portSetting(c.get<unknown>('servicePort', DEFAULT_SERVICE_PORT), DEFAULT_SERVICE_PORT),
+    httpsPort: portSetting(c.get<unknown>('httpsPort', DEFAULT_HTTPS_PORT), DEFAULT_HTTPS_PORT),
   };
 }
 

@@ -13,6 +13,7 @@ import { LocalHubClient } from '../../hub/client/localHubClient';
 import { LocalHubSender, type MessageSender } from '../../hub/client/messageSender';
 import type { ConnectionInfoJson } from '../../hub/localHub';
 import { redact, type Log } from '../log';
+import { hubStartArgs, type LocalHubSettings } from './hubStartArgs';
 
 export type LocalHubStatus =
   | { state: 'stopped' }
@@ -20,12 +21,7 @@ export type LocalHubStatus =
   | { state: 'running'; info: ConnectionInfoJson; owned: boolean }
   | { state: 'failed'; message: string };
 
-export interface LocalHubSettings {
-  host: string;
-  mqttPort: number;
-  apiPort: number;
-  amqpPort: number;
-}
+export type { LocalHubSettings } from './hubStartArgs';
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -156,7 +152,7 @@ export class LocalHubProcess implements vscode.Disposable {
     }
     this.set({ state: 'starting' });
     const s = this.settings();
-    const args = ['start', '--data-dir', this.dataDir, '--host', s.host, '--mqtt-port', String(s.mqttPort), '--api-port', String(s.apiPort), '--amqp-port', String(s.amqpPort)];
+    const args = hubStartArgs(this.dataDir, s);
     this.log.info(`Starting the local hub: iot-hub-local ${args.join(' ')}`);
     const child = fork(this.cliPath, args, { silent: true, execArgv: [] });
     this.child = child;

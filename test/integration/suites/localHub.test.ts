@@ -37,6 +37,11 @@ suite('local hub', () => {
     assert.equal(info.bindAddress, '127.0.0.1');
     assert.ok(info.mqtt.port > 0 && info.api.port > 0, 'listening on real ports');
     assert.ok(info.amqp && info.amqp.eventHubsConnectionString.includes('UseDevelopmentEmulator=true'));
+    // servicePort and httpsPort are 0 in test workspaces: free ports, not IoT Hub's 5671 and 443.
+    const service = info.service;
+    assert.ok(service?.amqpPort !== undefined && service.amqpPort > 0 && service.amqpPort !== 5671, `service AMQP on a free port: ${JSON.stringify(service)}`);
+    assert.ok(service.httpsPort !== undefined && service.httpsPort > 0 && service.httpsPort !== 443, `HTTPS on a free port: ${JSON.stringify(service)}`);
+    assert.match(service.connectionString, new RegExp(`^HostName=localhost:${service.amqpPort};`));
     const runtime = await activateExtension();
     assert.equal(info.dataDir, runtime.localHub.dataDir);
     assert.ok(info.dataDir.startsWith(runtime.context.globalStorageUri.fsPath), 'data dir defaults to global storage');
