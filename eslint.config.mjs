@@ -2,6 +2,11 @@
 import tseslint from 'typescript-eslint';
 import layers from './scripts/eslint-layers.mjs';
 
+const ERROR_TEXT_RULE = {
+  selector: "ConditionalExpression > BinaryExpression.test[operator='instanceof'][right.name='Error']",
+  message: 'Use errorText / errorDetail / toError from src/core/errorText.ts instead of an inline `instanceof Error ?` copy.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', '.cache/**', '**/*.mjs', '**/*.js'] },
   ...tseslint.configs.recommended,
@@ -35,11 +40,18 @@ export default tseslint.config(
     rules: { 'layers/imports': 'error' },
   },
   {
+    // Error text from a thrown value has one helper (src/core/errorText.ts): no inline copies.
+    files: ['src/**/*.ts', 'webview/**/*.ts'],
+    ignores: ['src/core/errorText.ts'],
+    rules: { 'no-restricted-syntax': ['error', ERROR_TEXT_RULE] },
+  },
+  {
     // Command ids the language server uses are shared with the extension: written once, in protocol.ts.
+    // (A later block replaces the rule's options, so the error-text selector is repeated here.)
     files: ['src/language/**/*.ts'],
     ignores: ['src/language/protocol.ts'],
     rules: {
-      'no-restricted-syntax': ['error', {
+      'no-restricted-syntax': ['error', ERROR_TEXT_RULE, {
         selector: 'Literal[value=/^iotHubMessaging\\./]',
         message: 'Command and method ids shared with the extension live in src/language/protocol.ts; import them from there.',
       }],

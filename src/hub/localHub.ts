@@ -19,6 +19,7 @@ import { CONNECTION_FILE } from './client/connectionFile';
 import type { StorageFileWriter } from './routing/storageWriter';
 import { ensureTlsMaterial } from './tls/localCa';
 import { PRODUCT_VERSION } from '../version';
+import { toError } from '../core/errorText';
 
 /** DATA_DIR/connection.json (named once, in client/connectionFile.ts). */
 export const CONNECTION_FILE_NAME = CONNECTION_FILE;
@@ -167,7 +168,7 @@ function describeListenError(e: unknown, what: string, port: number, host: strin
       `or lower the limit: sudo sysctl net.ipv4.ip_unprivileged_port_start=${port}), or choose another port.`, { cause: e });
   }
   if (code === 'EADDRNOTAVAIL') return new Error(`Cannot bind the ${what} port to ${host}: no such local address.`, { cause: e });
-  return e instanceof Error ? e : new Error(String(e));
+  return toError(e);
 }
 
 export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub> {

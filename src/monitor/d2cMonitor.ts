@@ -18,6 +18,7 @@ import { decodeEvent, stampedDeviceId, type MonitoredMessage } from './monitored
 import { describeScope, scopeMatcher, type MonitorScope } from './monitorFilter';
 import { RingBuffer } from './ringBuffer';
 import { describeStart, type StartChoice } from './startPosition';
+import { errorText } from '../core/errorText';
 
 export const DEFAULT_MONITOR_CAPACITY = 10_000;
 
@@ -227,7 +228,7 @@ export class D2cMonitor implements Disposable {
       this.setState({ state: 'running' });
     } catch (e) {
       await client?.close().catch(() => undefined);
-      const reason = `Could not read ${this.hub.label}'s telemetry: ${e instanceof Error ? e.message : String(e)}`;
+      const reason = `Could not read ${this.hub.label}'s telemetry: ${errorText(e)}`;
       const hubState = this.hubState();
       if (hubState !== 'running') {
         this.setState({ state: 'waiting', reason: `${this.hub.label} is ${hubState}` });

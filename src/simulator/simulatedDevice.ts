@@ -14,6 +14,7 @@ import { validateMessage } from '../core/message/validation';
 import type { ApplicationProperty, SystemProperties } from '../core/message/model';
 import type { DeviceMqttEndpoint } from '../hubs/hubConnection';
 import type { MessageTemplate } from './template';
+import { errorText } from '../core/errorText';
 
 export interface ReceivedC2d {
   deviceId: string;
@@ -192,7 +193,7 @@ export class SimulatedDevice {
     try {
       topic = formatD2cTopic(o.deviceId, msg);
     } catch (e) {
-      this.finish({ reason: 'error', message: e instanceof Error ? e.message : String(e) });
+      this.finish({ reason: 'error', message: errorText(e) });
       return;
     }
     this.inFlight++;

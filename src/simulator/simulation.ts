@@ -6,6 +6,7 @@
 import type { HubConnection } from '../hubs/hubConnection';
 import { SimulatedDevice, refusalOf, type ReceivedC2d, type SimulatedDeviceEnd } from './simulatedDevice';
 import type { MessageTemplate } from './template';
+import { errorText, toError } from '../core/errorText';
 
 export interface SimulationOptions {
   hub: HubConnection;
@@ -48,7 +49,7 @@ export class Simulation {
     const results = await Promise.allSettled(starts);
     const firstError = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (firstError && results.every((r) => r.status === 'rejected')) {
-      throw firstError.reason instanceof Error ? firstError.reason : new Error(String(firstError.reason));
+      throw toError(firstError.reason);
     }
   }
 
@@ -81,7 +82,7 @@ export class Simulation {
     try {
       await dev.connect();
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorText(e);
       this.failed.set(id, message);
       o.onDeviceError?.(id, message);
       throw e;

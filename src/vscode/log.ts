@@ -1,6 +1,7 @@
 // The extension's one logging path. Secrets (keys, tokens, connection strings) never reach it:
 // callers pass identifiers, and `redact` scrubs anything that looks like a credential.
 import * as vscode from 'vscode';
+import { errorText } from '../core/errorText';
 
 const SECRET_PATTERNS: RegExp[] = [
   /(SharedAccessKey=)[^;"\s]+/gi,
@@ -20,7 +21,7 @@ export class Log implements vscode.Disposable {
   info(message: string): void { this.channel.info(redact(message)); }
   warn(message: string): void { this.channel.warn(redact(message)); }
   error(message: string, error?: unknown): void {
-    const detail = error instanceof Error ? `: ${error.message}` : error !== undefined ? `: ${String(error)}` : '';
+    const detail = error !== undefined ? `: ${errorText(error)}` : '';
     this.channel.error(redact(message + detail));
   }
   debug(message: string): void { this.channel.debug(redact(message)); }

@@ -1,5 +1,6 @@
 // The inspector page: holds the message being inspected, re-validates it on every edit through
 // the shared view model (core validation underneath), and redraws only what changed.
+import { errorText } from '../../src/core/errorText';
 import type { Direction, IotMessage } from '../../src/core/message/model';
 import type { Problem } from '../../src/core/message/problems';
 import * as edits from '../../src/inspector/edits';
@@ -139,7 +140,7 @@ export class InspectorApp {
     try {
       l.message = change(l.message);
     } catch (e) {
-      this.say(e instanceof Error ? e.message : String(e));
+      this.say(errorText(e));
       return;
     }
     l.state.edited = true;
@@ -274,7 +275,7 @@ export class InspectorApp {
       const r = await this.request('send', { as, message: toWire(l.message) });
       this.say(r.detail);
     } catch (e) {
-      this.say(`Not sent: ${e instanceof Error ? e.message : String(e)}`);
+      this.say(`Not sent: ${errorText(e)}`);
     }
   }
 
@@ -285,7 +286,7 @@ export class InspectorApp {
       const r = await this.request('saveAsFile', { message: toWire(l.message) });
       this.say(r.path ? `Saved to ${r.path}.` : 'Not saved.');
     } catch (e) {
-      this.say(`Not saved: ${e instanceof Error ? e.message : String(e)}`);
+      this.say(`Not saved: ${errorText(e)}`);
     }
   }
 

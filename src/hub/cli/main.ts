@@ -16,7 +16,7 @@ import { HELP } from './help';
 import { OPTIONS, UsageError } from './options';
 import { print, printErr, processOutput, setOutput, type CliOutput } from './output';
 import { PRODUCT_VERSION } from '../../version';
-import { errorText } from '../../core/errorText';
+import { errorDetail, errorText } from '../../core/errorText';
 
 export { DEFAULT_DATA_DIR, parseDuration } from './options';
 export type { CliOutput } from './output';
@@ -96,7 +96,7 @@ if (isMainModule()) {
     // Servers are closed by now; exit promptly even if a stray handle (e.g. a keep-alive socket) lingers.
     setTimeout(() => process.exit(code), 200).unref();
   }, (e: unknown) => {
-    process.stderr.write(`iot-hub-local: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`iot-hub-local: ${errorDetail(e)}\n`);
     process.exit(1);
   });
 }

@@ -13,6 +13,7 @@ import type {
   PurgeResult, QueueEventJson, RegistryEventJson, RouteJson, RoutePutRequest, RouteTestJson, RouteTestRequest, RoutingConfigJson,
 } from '../http/jsonShapes';
 import { API_VERSION } from '../http/jsonShapes';
+import { toError } from '../../core/errorText';
 
 export interface LocalHubClientOptions {
   /** PEM of the hub's CA (DATA_DIR/tls/ca.pem). Without it Node's default trust store is used. */
@@ -498,7 +499,7 @@ export class LocalHubClient {
             try {
               onEvent(name, JSON.parse(data.join('\n')) as unknown);
             } catch (e) {
-              onError?.(e instanceof Error ? e : new Error(String(e)));
+              onError?.(toError(e));
             }
           }
         });

@@ -5,6 +5,7 @@
 // feedback, the events redirect) plugged in through ConnectionNodes, so CBS lives in one place.
 import type { Connection, Delivery, EventContext, Message, Receiver, Sender, Session } from 'rhea';
 import { types } from 'rhea';
+import { errorText } from '../../core/errorText';
 import type { HubLogger } from '../contracts';
 import { AmqpCondition, EndpointError, toAmqpError } from './amqpErrors';
 import { ConnectionClaims, MAX_CLAIMS_PER_CONNECTION, type CbsAuthorizer } from './cbsAuthorizer';
@@ -108,9 +109,9 @@ export class EndpointConnection {
     connection.on('session_error', (ctx: EventContext) => this.onSessionGone(ctx.session!));
     connection.on('connection_close', () => this.end('closed by the client'));
     connection.on('connection_error', () => this.end('closed by the client with an error'));
-    connection.on('disconnected', (ctx: EventContext) => this.end(ctx.error ? `disconnected: ${errorText(ctx.error)}` : 'disconnected'));
-    connection.on('protocol_error', (e: unknown) => this.shared.log.debug(`${this.shared.name} ${this.label}: protocol error: ${errorText(e)}`));
-    connection.on('error', (e: unknown) => this.shared.log.debug(`${this.shared.name} ${this.label}: ${errorText(e)}`));
+    connection.on('disconnected', (ctx: EventContext) => this.end(ctx.error ? `disconnected: ${amqpErrorText(ctx.error)}` : 'disconnected'));
+    connection.on('protocol_error', (e: unknown) => this.shared.log.debug(`${this.shared.name} ${this.label}: protocol error: ${amqpErrorText(e)}`));
+    connection.on('error', (e: unknown) => this.shared.log.debug(`${this.shared.name} ${this.label}: ${amqpErrorText(e)}`));
   }
 
   /** Records a claim obtained outside `$cbs` (SASL PLAIN with a SAS token as the password). */
@@ -418,7 +419,7 @@ export class EndpointConnection {
     try {
       fn();
     } catch (e) {
-      this.shared.log.error(`${this.shared.name} ${this.label}: ${errorText(e)}`);
+      this.shared.log.error(`${this.shared.name} ${this.label}: ${amqpErrorText(e)}`);
     }
   }
 }
@@ -444,8 +445,8 @@ function capabilities(v: unknown): string[] {
   return [];
 }
 
-function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  if (e !== null && typeof e === 'object' && 'description' in e) return String((e as { description: unknown }).description);
-  return String(e);
+/** rhea reports AMQP errors as plain objects with a description: say that, else the shared errorText. */
+function amqpErrorText(e: unknown): string {
+  if (!(e instanceof Error) && e !== null && typeof e === 'object' && 'description' in e) return String((e as { description: unknown }).description);
+  return errorText(e);
 }

@@ -22,6 +22,7 @@ import { addRoutingRoutes } from './routingRoutes';
 import type { MessageRouter } from '../routing/messageRouter';
 import { authenticateRequest, type Principal } from './requestAuth';
 import type { SseStream } from './sse';
+import { errorDetail } from '../../core/errorText';
 
 /** The whole request (headers and body) must arrive within this. */
 export const REQUEST_TIMEOUT_MS = 60_000;
@@ -83,7 +84,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       };
       await handler(ctx);
     } catch (e) {
-      if (!(e instanceof Error && e.name === 'HubError')) log.error(`${req.method ?? '?'} ${req.url ?? ''} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      if (!(e instanceof Error && e.name === 'HubError')) log.error(`${req.method ?? '?'} ${req.url ?? ''} failed: ${errorDetail(e)}`);
       else log.debug(`${req.method ?? '?'} ${(req.url ?? '').slice(0, 200)}: ${e.message}`);
       writeError(res, e, trackingId);
     }

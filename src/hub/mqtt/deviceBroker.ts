@@ -22,7 +22,7 @@ import { authenticateDevice, CONNACK, type ConnackRefusal } from './deviceAuth';
 import { DeviceSessions, type DeviceSession } from './deviceSession';
 import { guardFrameSizes } from './frameGuard';
 import { createHubPersistence } from './hubPersistence';
-import { errorText } from '../../core/errorText';
+import { errorText, toError } from '../../core/errorText';
 
 export interface DeviceBrokerOptions {
   hubState: HubState;
@@ -93,7 +93,7 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
         hookParsedPackets(client);
       } catch (e) {
         log.error(`Refusing MQTT connections: ${errorText(e)}`);
-        callback(e instanceof Error ? e : new Error(String(e)), false);
+        callback(toError(e), false);
         return;
       }
       callback(null, true);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { ROUTES_FILE_NAME } from '../../core/routing/routesFile';
 import { HubStorageError } from '../state/storageError';
 import { describeProblems, emptyRoutingConfig, validateRoutingConfig, type RoutingConfig } from './routingConfig';
+import { errorText } from '../../core/errorText';
 
 export { ROUTES_FILE_NAME };
 
@@ -29,7 +30,7 @@ export function loadRoutingConfig(dataDir: string, hubName: string): RoutingConf
     raw = JSON.parse(text);
   } catch (e) {
     throw new HubStorageError('corrupt', file,
-      `${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}). The hub did not start and did not modify the file. ` +
+      `${file} is not valid JSON (${errorText(e)}). The hub did not start and did not modify the file. ` +
       `Fix it by hand, or move it away to start with no routes.`);
   }
   const result = validateRoutingConfig(raw, hubName);

@@ -11,6 +11,7 @@ import type { Clock, ClockTimer, D2cEvent, HubLogger } from '../contracts';
 import type { FileD2cLog } from '../d2c/d2cLog';
 import { DEFAULT_FILE_NAME_FORMAT, type StorageEndpointConfig } from './routingConfig';
 import { encodeAvroFile, encodeJsonFile, expandFileName } from './storageFormat';
+import { errorText } from '../../core/errorText';
 
 /** Writes one file durably; tests replace it to inject a failing disk. */
 export type StorageFileWriter = (file: string, data: Buffer) => Promise<void>;
@@ -174,7 +175,7 @@ export class StorageWriter {
         await this.writeBatch(s, batch);
       } catch (e) {
         s.failures++;
-        const text = e instanceof Error ? e.message : String(e);
+        const text = errorText(e);
         if (this.lastError === undefined || s.failures === 1) {
           this.o.logger.warn(`Storage endpoint "${this.o.endpoint.name}" could not write a file (${text}); messages stay in its log and are written when it recovers.`);
         }

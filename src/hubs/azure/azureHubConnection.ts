@@ -30,6 +30,7 @@ import {
 import { Listeners, sameHubStatus } from '../listeners';
 import { toAzureHubError } from './azureErrors';
 import { resolveEventHubsEndpoint } from './eventHubsRedirect';
+import { errorText } from '../../core/errorText';
 import type { LocalTrust } from './sdkClients';
 
 type SdkClients = typeof import('./sdkClients');
@@ -570,7 +571,7 @@ export class AzureHubConnection implements HubConnection {
         try {
           records = parseFeedbackBody(msg.data);
         } catch (e) {
-          this.options.log?.(`Azure IoT Hub ${this.hostName}: a feedback message could not be read: ${e instanceof Error ? e.message : String(e)}`);
+          this.options.log?.(`Azure IoT Hub ${this.hostName}: a feedback message could not be read: ${errorText(e)}`);
           return;
         }
         if (records.length === 0) return;

@@ -9,6 +9,7 @@ import type { Connection, ConnectionOptions, EventContext } from 'rhea';
 import { createSasToken } from '../../core/auth/sas';
 import type { HubConnectionString } from '../../core/auth/connectionString';
 import { HubRequestError } from '../hubConnection';
+import { errorText } from '../../core/errorText';
 
 export interface RedirectOptions {
   /** Connect over AMQP over WebSocket on 443 (`wss://<host>/$iothub/websocket`) instead of AMQPS on 5671. */
@@ -116,7 +117,7 @@ export async function resolveEventHubsEndpoint(hub: HubConnectionString, options
       connection = container.connect(connectOptions);
       connection.open_receiver({ source: { address: `amqps://${host}/messages/events/$management` } });
     } catch (e) {
-      finish(new HubRequestError(`${what}: ${e instanceof Error ? e.message : String(e)}`, 'failed'));
+      finish(new HubRequestError(`${what}: ${errorText(e)}`, 'failed'));
     }
   });
 }

@@ -22,6 +22,7 @@ import {
 } from '../hubConnection';
 import type { HubRouting } from '../hubRouting';
 import { LocalHubRouting } from './localHubRouting';
+import { errorText } from '../../core/errorText';
 
 export const LOCAL_HUB_ID = 'local';
 
@@ -107,7 +108,7 @@ export function toHubRequestError(e: unknown, what: string): HubRequestError {
   }
   const errno = (e as NodeJS.ErrnoException | undefined)?.code;
   if (errno !== undefined && NETWORK_CODES.has(errno)) return new HubRequestError(`${what}: the local hub did not answer (${errno}). Is it running?`, 'unreachable');
-  return new HubRequestError(`${what}: ${e instanceof Error ? e.message : String(e)}`, 'failed');
+  return new HubRequestError(`${what}: ${errorText(e)}`, 'failed');
 }
 
 export class LocalHubConnection implements HubConnection {

@@ -22,6 +22,7 @@ import {
   type ApplicationPropertyNamesParams, type ApplicationPropertyNamesResult, type DeviceIdsParams, type DeviceIdsResult,
   type LanguageServerInitOptions, type RoutesParams, type RoutesResult, type SendFromFileArgs, type TestRoutesArgs,
 } from '../protocol';
+import { errorDetail } from '../../core/errorText';
 
 export const DIAGNOSTIC_SOURCE = 'iot-hub-msg';
 export const ROUTES_DIAGNOSTIC_SOURCE = 'iot-hub-routes';
@@ -107,7 +108,7 @@ export function startServer(connection: Connection): void {
           }));
         void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
       } catch (err) {
-        connection.console.error(`could not check ${doc.uri}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        connection.console.error(`could not check ${doc.uri}: ${errorDetail(err)}`);
       }
       return;
     }
@@ -116,7 +117,7 @@ export function startServer(connection: Connection): void {
       void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
     } catch (err) {
       // One document that cannot be analysed must not take the server (and every other file) down.
-      connection.console.error(`could not check ${doc.uri}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      connection.console.error(`could not check ${doc.uri}: ${errorDetail(err)}`);
     }
   };
 

@@ -11,6 +11,7 @@ import { HubRequestError, type HubConnection } from '../../hubs/hubConnection';
 import { isHubNodeArg } from '../hubs/pickers';
 import type { ExtensionRuntime } from '../runtime';
 import { AzureHubStore, type AzureHubSecrets, type StoredAzureHub } from './azureHubStore';
+import { errorText } from '../../core/errorText';
 
 const HUB_COUNT_CONTEXT = 'iotHubMessaging.azure.hubCount';
 
@@ -23,7 +24,7 @@ export function connectionStringProblem(text: string): string | undefined {
     if (cs.hostName.includes(':')) return `HostName '${cs.hostName}' has a port; an Azure IoT Hub host name has none (e.g. myhub.azure-devices.net).`;
     return undefined;
   } catch (e) {
-    return e instanceof ConnectionStringError ? e.message : `Not an IoT Hub connection string: ${e instanceof Error ? e.message : String(e)}`;
+    return e instanceof ConnectionStringError ? e.message : `Not an IoT Hub connection string: ${errorText(e)}`;
   }
 }
 
@@ -82,13 +83,13 @@ export class AzureHubs implements vscode.Disposable {
       try {
         hub = this.connection(stored, secrets);
       } catch (e) {
-        this.runtime.log.warn(`Azure IoT Hub ${stored.hostName}: ${e instanceof Error ? e.message : String(e)}`);
+        this.runtime.log.warn(`Azure IoT Hub ${stored.hostName}: ${errorText(e)}`);
         continue;
       }
       this.runtime.hubs.add(hub);
       hub.open().then(
         () => this.runtime.log.info(`Azure IoT Hub ${hub.hostName}: connected`),
-        (e: unknown) => this.runtime.log.warn(`Azure IoT Hub ${hub.hostName}: ${e instanceof Error ? e.message : String(e)}`),
+        (e: unknown) => this.runtime.log.warn(`Azure IoT Hub ${hub.hostName}: ${errorText(e)}`),
       );
     }
   }
@@ -136,7 +137,7 @@ export class AzureHubs implements vscode.Disposable {
       );
     } catch (e) {
       hub.dispose();
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorText(e);
       if (/^Cancelled/.test(message)) {
         this.runtime.log.info(`Add IoT Hub ${hostName}: cancelled; nothing was stored`);
         return undefined;
@@ -226,7 +227,7 @@ export class AzureHubs implements vscode.Disposable {
     await this.store.save(stored, secrets);
     this.runtime.hubs.remove(old.id);
     this.runtime.hubs.add(hub);
-    hub.open().catch((e: unknown) => this.runtime.log.warn(`Azure IoT Hub ${hub.hostName}: ${e instanceof Error ? e.message : String(e)}`));
+    hub.open().catch((e: unknown) => this.runtime.log.warn(`Azure IoT Hub ${hub.hostName}: ${errorText(e)}`));
   }
 
   dispose(): void {
@@ -243,7 +244,7 @@ function eventHubsConnectionStringProblem(text: string): string | undefined {
     if (!/^sb:\/\//i.test(f['Endpoint'] ?? '')) return 'Endpoint must start with sb://.';
     return undefined;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return errorText(e);
   }
 }
 

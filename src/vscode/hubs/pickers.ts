@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { HubConnection, HubDevice } from '../../hubs/hubConnection';
 import type { HubList } from './hubList';
+import { errorText } from '../../core/errorText';
 
 /** What tree nodes hand to commands: every node knows its hub, device-level nodes their device. */
 export interface HubNodeArg {
@@ -73,7 +74,7 @@ export async function pickDevice(hub: HubConnection, options: { title: string; p
     },
     (e: unknown) => {
       qp.busy = false;
-      qp.placeholder = `Type a device id (the list could not be read: ${e instanceof Error ? e.message : String(e)})`;
+      qp.placeholder = `Type a device id (the list could not be read: ${errorText(e)})`;
       render();
     },
   );

@@ -12,6 +12,7 @@ import { fromWire } from '../../inspector/wire';
 import { setDirection } from '../../inspector/edits';
 import type { Log } from '../log';
 import { describeSent, SEND_C2D_COMMAND, SEND_D2C_COMMAND, type SendOutcome } from '../send/sendCommands';
+import { errorText } from '../../core/errorText';
 
 export const INSPECTOR_VIEW_TYPE = 'iotHubMessaging.inspector';
 export const SEND_COMMANDS: Readonly<Record<Direction, string>> = {
@@ -121,7 +122,7 @@ export class InspectorPanel implements vscode.Disposable {
       else result = await this.saveAsFile(fromWire(req.params.message));
       await this.post({ type: 'response', id: req.id, ok: true, result });
     } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
+      const error = errorText(e);
       this.host.log.warn(`inspector: ${req.method} failed: ${error}`);
       await this.post({ type: 'response', id: req.id, ok: false, error });
     }

@@ -14,6 +14,7 @@ import {
 import { parseMessageFile } from '../../language/rules/messageFile';
 import type { Log } from '../log';
 import { ROUTES_FILE_PATTERN, type RoutesSource } from '../routing/routesSource';
+import { errorText } from '../../core/errorText';
 
 export const MESSAGE_FILE_PATTERN = '**/*.iotmsg.json';
 export const LINT_WORKSPACE_COMMAND = 'iotHubMessaging.lintWorkspace';
@@ -84,7 +85,7 @@ export class MessageFilesLanguage implements vscode.Disposable {
         const file = parseMessageFile(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
         for (const m of file.messages) for (const p of m.message.applicationProperties) if (!byLower.has(p.name.toLowerCase())) byLower.set(p.name.toLowerCase(), p.name);
       } catch (err) {
-        this.log.debug(`property names: skipped ${uri.fsPath}: ${err instanceof Error ? err.message : String(err)}`);
+        this.log.debug(`property names: skipped ${uri.fsPath}: ${errorText(err)}`);
       }
     }
     return [...byLower.values()].sort((a, b) => a.localeCompare(b));
@@ -121,7 +122,7 @@ export class MessageFilesLanguage implements vscode.Disposable {
       try {
         return { deviceIds: await this.deviceIds() };
       } catch (err) {
-        this.log.warn(`device ids for completion unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        this.log.warn(`device ids for completion unavailable: ${errorText(err)}`);
         return { deviceIds: [] };
       }
     }));
@@ -130,7 +131,7 @@ export class MessageFilesLanguage implements vscode.Disposable {
         const loaded = await this.routes.load();
         return loaded === undefined ? {} : { text: loaded.text, source: loaded.source };
       } catch (err) {
-        this.log.warn(`routes file for the route tester unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        this.log.warn(`routes file for the route tester unavailable: ${errorText(err)}`);
         return {};
       }
     }));

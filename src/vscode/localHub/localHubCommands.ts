@@ -2,13 +2,13 @@
 // is kept in SecretStorage (never in settings or logs) for the tree and send commands to use.
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { LocalHubApiError } from '../../hub/client/localHubClient';
 import { deviceIdProblem } from '../../hub/registry/deviceId';
 import { LocalHubConnection } from '../../hubs/local/localHubConnection';
 import type { ExtensionRuntime } from '../runtime';
 import { localHubDataDir } from './dataDir';
 import { DEFAULT_HTTPS_PORT, DEFAULT_SERVICE_PORT, portSetting } from './hubStartArgs';
 import { LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './localHubProcess';
+import { errorText } from '../../core/errorText';
 
 export const LOCAL_HUB_SECRET_KEY = 'iotHubMessaging.localHub.connectionString';
 
@@ -89,7 +89,7 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
       await hub.start();
     } catch (e) {
       log.error('Local hub start failed', e);
-      void vscode.window.showErrorMessage(`IoT Hub: the local hub did not start. ${e instanceof Error ? e.message : String(e)}`, 'Show Log').then((a) => { if (a) log.show(); });
+      void vscode.window.showErrorMessage(`IoT Hub: the local hub did not start. ${errorText(e)}`, 'Show Log').then((a) => { if (a) log.show(); });
     }
   };
 
@@ -123,7 +123,7 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
     try {
       info = await hub.start();
     } catch (e) {
-      void vscode.window.showErrorMessage(`IoT Hub: the local hub is not running. ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`IoT Hub: the local hub is not running. ${errorText(e)}`);
       return undefined;
     }
     const deviceId = typeof deviceIdArg === 'string' ? deviceIdArg : await vscode.window.showInputBox({
@@ -147,7 +147,7 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
       });
       return device.deviceId;
     } catch (e) {
-      const why = e instanceof LocalHubApiError || e instanceof Error ? e.message : String(e);
+      const why = errorText(e);
       void vscode.window.showErrorMessage(`IoT Hub: could not create device '${deviceId}'. ${why}`);
       return undefined;
     }

@@ -12,6 +12,7 @@ import type { ExtensionRuntime } from '../runtime';
 import { DiffDocuments } from './diffDocuments';
 import { MONITOR_VIEW_TYPE, MonitorPanel } from './monitorPanel';
 import { askConsumerGroup, askScope, askStart } from './monitorSetup';
+import { errorText } from '../../core/errorText';
 
 export const START_MONITOR_COMMAND = 'iotHubMessaging.monitor.start';
 export const STOP_MONITOR_COMMAND = 'iotHubMessaging.monitor.stop';
@@ -121,7 +122,7 @@ export function registerMonitorCommands(runtime: ExtensionRuntime): MonitorRegis
     try {
       await monitor.start();
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
+      const message = errorText(e);
       runtime.log.error(`monitor: ${monitor.description} could not start`, e);
       void vscode.window.showErrorMessage(`D2C monitor not started: ${message}`);
     }

@@ -17,6 +17,7 @@ import {
 import type { InspectorPanels } from '../inspector/inspectorPanels';
 import type { Log } from '../log';
 import type { DiffDocuments } from './diffDocuments';
+import { errorText } from '../../core/errorText';
 
 export const MONITOR_VIEW_TYPE = 'iotHubMessaging.monitor';
 /** How often new messages go to the webview (a row shows within this plus the SDK's own delay). */
@@ -135,7 +136,7 @@ export class MonitorPanel implements vscode.Disposable {
       }
     } catch (e) {
       this.host.log.error('monitor: action failed', e);
-      void vscode.window.showErrorMessage(`Message Monitor: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`Message Monitor: ${errorText(e)}`);
     }
   }
 

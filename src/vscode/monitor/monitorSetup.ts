@@ -6,6 +6,7 @@ import type { HubConnection } from '../../hubs/hubConnection';
 import type { MonitorScope } from '../../monitor/monitorFilter';
 import { parseDuration, parsePointInTime, type StartChoice } from '../../monitor/startPosition';
 import { pickDevice } from '../hubs/pickers';
+import { errorText } from '../../core/errorText';
 
 const TITLE = 'Start Monitoring D2C Messages';
 
@@ -56,7 +57,7 @@ export async function askConsumerGroup(hub: HubConnection): Promise<string | und
   try {
     await hub.createConsumerGroup(name.trim());
   } catch (e) {
-    void vscode.window.showErrorMessage(`Could not create consumer group '${name.trim()}': ${e instanceof Error ? e.message : String(e)}`);
+    void vscode.window.showErrorMessage(`Could not create consumer group '${name.trim()}': ${errorText(e)}`);
     return undefined;
   }
   return name.trim();

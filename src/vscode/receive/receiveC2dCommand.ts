@@ -14,6 +14,7 @@ import { bodyForExport } from '../../monitor/exportFormats';
 import { bytesToBase64 } from '../../inspector/wire';
 import { isHubNodeArg, resolveDevice } from '../hubs/pickers';
 import type { ExtensionRuntime } from '../runtime';
+import { errorText } from '../../core/errorText';
 
 export const RECEIVE_C2D_COMMAND = 'iotHubMessaging.device.receiveC2d';
 
@@ -71,7 +72,7 @@ export function registerReceiveC2d(runtime: ExtensionRuntime): void {
     try {
       message = await hub.receiveC2dAsDevice(deviceId);
     } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
+      const error = errorText(e);
       void vscode.window.showErrorMessage(`Receive C2D as '${deviceId}': ${error}`);
       return { status: 'failed', error };
     }
@@ -86,7 +87,7 @@ export function registerReceiveC2d(runtime: ExtensionRuntime): void {
       try {
         await hub.settleC2dAsDevice(deviceId, m.lockToken, outcome);
       } catch (e) {
-        const error = e instanceof Error ? e.message : String(e);
+        const error = errorText(e);
         void vscode.window.showErrorMessage(`${error}${Date.now() > until ? ' (its lock had expired: the message is back in the queue)' : ''}`);
         return { status: 'failed', error };
       }

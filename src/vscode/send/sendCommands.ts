@@ -19,6 +19,7 @@ import { isHubNodeArg, pickDevice, pickHub, type HubNodeArg } from '../hubs/pick
 import type { LocalHubProcess } from '../localHub/localHubProcess';
 import type { Log } from '../log';
 import type { ExtensionRuntime } from '../runtime';
+import { errorText } from '../../core/errorText';
 
 export const SEND_D2C_COMMAND = 'iotHubMessaging.sendD2c';
 export const SEND_C2D_COMMAND = 'iotHubMessaging.sendC2d';
@@ -154,7 +155,7 @@ class Sending {
       // The document, not the disk: what the editor shows, unsaved edits included.
       text = (await vscode.workspace.openTextDocument(uri)).getText();
     } catch (e) {
-      return this.fail(direction, undefined, 'no-message', `Cannot read ${name}: ${e instanceof Error ? e.message : String(e)}`);
+      return this.fail(direction, undefined, 'no-message', `Cannot read ${name}: ${errorText(e)}`);
     }
     if (index === undefined) {
       index = await this.pickMessageOfFile(text, direction);

@@ -8,9 +8,10 @@ import * as vscode from 'vscode';
 import type { HubConnection } from '../../hubs/hubConnection';
 import { Simulation } from '../../simulator/simulation';
 import type { ReceivedC2d } from '../../simulator/simulatedDevice';
-import { DEFAULT_TEMPLATE_BODY, TemplateError, compileTemplate, type MessageTemplate } from '../../simulator/template';
+import { DEFAULT_TEMPLATE_BODY, compileTemplate, type MessageTemplate } from '../../simulator/template';
 import { isHubNodeArg, pickHub, resolveDevice } from '../hubs/pickers';
 import type { ExtensionRuntime } from '../runtime';
+import { errorText } from '../../core/errorText';
 
 export const SIMULATE_DEVICE_COMMAND = 'iotHubMessaging.simulator.simulateDevice';
 export const SIMULATE_FLEET_COMMAND = 'iotHubMessaging.simulator.simulateFleet';
@@ -62,7 +63,7 @@ async function askTemplate(title: string): Promise<{ template: MessageTemplate; 
         template = compileTemplate({ body: v, systemProperties: { contentType: 'application/json', contentEncoding: 'utf-8' } });
         return undefined;
       } catch (e) {
-        return e instanceof TemplateError ? e.message : String(e);
+        return errorText(e);
       }
     },
   });
@@ -110,7 +111,7 @@ export function registerSimulatorCommands(runtime: ExtensionRuntime): { running:
         const body = given.body ?? DEFAULT_TEMPLATE_BODY;
         settings = { template: compileTemplate({ body, systemProperties: { contentType: 'application/json', contentEncoding: 'utf-8' } }), intervalMs: given.intervalMs ?? 1000, count: given.count, holdC2d: given.holdC2d ?? false };
       } catch (e) {
-        void vscode.window.showErrorMessage(`${title}: ${e instanceof Error ? e.message : String(e)}`);
+        void vscode.window.showErrorMessage(`${title}: ${errorText(e)}`);
         return undefined;
       }
     } else {
@@ -148,7 +149,7 @@ export function registerSimulatorCommands(runtime: ExtensionRuntime): { running:
       await sim.start();
     } catch (e) {
       heldSub.dispose();
-      void vscode.window.showErrorMessage(`${title}: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`${title}: ${errorText(e)}`);
       return undefined;
     }
     running.add(sim);
@@ -205,7 +206,7 @@ export function registerSimulatorCommands(runtime: ExtensionRuntime): { running:
     try {
       for (const id of ids) if (!(await hub.getDevice(id))) await hub.createDevice(id);
     } catch (e) {
-      void vscode.window.showErrorMessage(`Simulate N Devices: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`Simulate N Devices: ${errorText(e)}`);
       return undefined;
     }
     return run(hub, ids, `Simulating ${n} devices`, given);

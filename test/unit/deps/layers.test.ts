@@ -14,10 +14,12 @@ const root = join(import.meta.dirname, '../../..');
 
 function problems(file: string, code: string): string[] {
   const linter = new Linter({ configType: 'flat', cwd: root });
-  const commandRule = (config as Linter.Config[]).find((c) => c.rules?.['no-restricted-syntax'] !== undefined)!;
+  // Every block of the real config that sets no-restricted-syntax (the error-text rule, the command-id rule), in order.
+  const syntaxRules = (config as Linter.Config[]).filter((c) => c.rules?.['no-restricted-syntax'] !== undefined)
+    .map((c) => ({ ...c, languageOptions: { parser: tseslint.parser as Linter.Parser } }));
   const messages = linter.verify(code, [
     { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser as Linter.Parser }, plugins: { layers: layers as never }, rules: { 'layers/imports': 'error' } },
-    { ...commandRule, languageOptions: { parser: tseslint.parser as Linter.Parser } },
+    ...syntaxRules,
   ], { filename: join(root, file) });
   return messages.map((m) => m.message);
 }
@@ -50,5 +52,17 @@ void describe('layer lint rules', () => {
     assert.equal(problems('src/language/rules/x.ts', "export const C = 'iotHubMessaging.sendD2cFromFile';").length, 1);
     assert.deepEqual(problems('src/language/protocol.ts', "export const C = 'iotHubMessaging.sendD2cFromFile';"), []);
     assert.deepEqual(problems('src/vscode/x.ts', "import { C } from '../language/protocol';"), []);
+  });
+
+  void it('error text from a thrown value comes from src/core/errorText.ts, not an inline copy', () => {
+    const inline = 'export const t = (e: unknown) => (e instanceof Error ? e.message : String(e));';
+    const rule = /^Use errorText \/ errorDetail \/ toError from src\/core\/errorText\.ts/;
+    for (const file of ['src/vscode/x.ts', 'src/hub/x.ts', 'src/language/server/x.ts', 'webview/inspector/x.ts']) {
+      const found = problems(file, inline);
+      assert.equal(found.length, 1, file);
+      assert.match(found[0]!, rule);
+    }
+    assert.deepEqual(problems('src/core/errorText.ts', inline), []);
+    assert.deepEqual(problems('src/vscode/x.ts', "if (e instanceof Error) throw e;"), []);
   });
 });

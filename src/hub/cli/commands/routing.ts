@@ -10,6 +10,7 @@ import { endpointInUse, ROUTE_SOURCES, type RouteSource, type RoutingConfig } fr
 import { withHub } from '../hubAccess';
 import { requireId, UsageError, type Values } from '../options';
 import { print } from '../output';
+import { errorText } from '../../../core/errorText';
 
 /** Reads the configuration, applies `change` and saves it, through the API or the data dir. */
 async function changeRouting(values: Values, change: (config: RoutingConfig) => unknown): Promise<RoutingConfig> {
@@ -119,7 +120,7 @@ export async function cmdRoute(values: Values, positionals: string[]): Promise<n
       try {
         raw = JSON.parse(fs.readFileSync(file, 'utf8'));
       } catch (e) {
-        throw new Error(`Cannot read ${file} as JSON: ${e instanceof Error ? e.message : String(e)}. Nothing was changed.`);
+        throw new Error(`Cannot read ${file} as JSON: ${errorText(e)}. Nothing was changed.`);
       }
       const config = await changeRouting(values, () => raw);
       if (!json) print(`Imported ${config.routes.length} route(s), ${config.endpoints.eventHubs.length + config.endpoints.storageContainers.length} endpoint(s), ${config.enrichments.length} enrichment(s) from ${file}`);
