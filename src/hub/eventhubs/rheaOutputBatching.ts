@@ -6,45 +6,19 @@
 // timers, writes and allocation than on the events. Here frames are queued in the order rhea
 // produces them and flushed once per tick as one socket.write; transfer frames are written
 // directly (AMQP 1.0 part 2, 2.3 frame layout and 2.7.5 transfer), every other frame by rhea.
+// rhea's private parts (the frame writer, the transport, the transfer performative's fields) are
+// reached only through rheaInternals.ts, which checks them at start-up.
 import type { Connection } from 'rhea';
-
-interface RheaFrame { channel: number; type: number; performative: unknown; payload: Buffer | undefined }
-
-interface RheaConnectionInternals {
-  amqp_transport: {
-    encode(frame: RheaFrame): void;
-    write(socket: { write(buffer: Buffer): boolean }): void;
-  };
-  output(): void;
-  _write_frame(channel?: number, frame?: unknown, payload?: Buffer): void;
-}
-
-/** rhea's composite performative (frames.transfer(...)): field getters plus the raw field list. */
-interface TransferPerformative {
-  constructor: { descriptor?: { numeric?: number } };
-  value: unknown[];
-  handle: number;
-  delivery_id: number;
-  delivery_tag: unknown;
-  message_format: number;
-  settled: boolean;
-  more: boolean;
-}
-
-/** rhea's frames.TYPE_AMQP */
-const TYPE_AMQP = 0x00;
-const TRANSFER = 0x14;
+import { AMQP_TRANSFER as TRANSFER, RHEA_TYPE_AMQP, connectionOutput, transferFields, type RheaFrame } from './rheaInternals';
 
 export function batchConnectionOutput(connection: Connection): void {
-  const c = connection as unknown as RheaConnectionInternals;
-  if (typeof c._write_frame !== 'function' || typeof c.output !== 'function' || c.amqp_transport === undefined) return;
-  const transport = c.amqp_transport;
-  const originalWrite = transport.write.bind(transport);
-  const originalEncode = transport.encode.bind(transport);
+  const output = connectionOutput(connection);
+  if (output === undefined) return;
+  const { write: originalWrite, encode: originalEncode } = output;
   let queue: (Buffer | RheaFrame)[] = [];
 
   // Gathers every queued frame (in order) and hands the socket one buffer.
-  transport.write = (socket) => {
+  const write = (socket: { write(buffer: Buffer): boolean }): void => {
     const chunks: Buffer[] = [];
     const collector = { write: (b: Buffer): boolean => chunks.push(b) > 0 };
     originalWrite(collector); // the protocol header, if not sent yet
@@ -61,23 +35,24 @@ export function batchConnectionOutput(connection: Connection): void {
     if (chunks.length === 1) socket.write(chunks[0]!);
     else if (chunks.length > 1) socket.write(Buffer.concat(chunks));
   };
-  transport.encode = (frame) => {
+  const encode = (frame: RheaFrame): void => {
     queue.push(frame);
   };
 
   let scheduled = false;
   const flush = (): void => {
     scheduled = false;
-    c.output();
+    output.flush();
   };
-  c._write_frame = function writeFrameBatched(channel?: number, performative?: unknown, payload?: Buffer): void {
+  const writeFrame = (channel?: number, performative?: unknown, payload?: Buffer): void => {
     const ch = channel ?? 0;
-    queue.push(encodeTransferFrame(ch, performative, payload) ?? { channel: ch, type: TYPE_AMQP, performative, payload });
+    queue.push(encodeTransferFrame(ch, performative, payload) ?? { channel: ch, type: RHEA_TYPE_AMQP, performative, payload });
     if (!scheduled) {
       scheduled = true;
       process.nextTick(flush);
     }
   };
+  output.replace({ writeFrame, encode, write });
 }
 
 /**
@@ -85,10 +60,10 @@ export function batchConnectionOutput(connection: Connection): void {
  * more; undefined for anything else (rhea then encodes the frame itself).
  */
 export function encodeTransferFrame(channel: number, performative: unknown, payload: Buffer | undefined): Buffer | undefined {
-  const p = performative as TransferPerformative | undefined;
-  if (p === undefined || p === null || p.constructor?.descriptor?.numeric !== TRANSFER || !Buffer.isBuffer(payload)) return undefined;
-  if (p.value.length > 6) return undefined; // rcv-settle-mode, state, resume...: leave to rhea
-  const tag = p.delivery_tag;
+  const p = transferFields(performative);
+  if (p === undefined || !Buffer.isBuffer(payload)) return undefined;
+  if (p.fieldCount > 6) return undefined; // rcv-settle-mode, state, resume...: leave to rhea
+  const tag = p.deliveryTag;
   if (!Buffer.isBuffer(tag) || tag.length > 0xff) return undefined;
   const fields = Buffer.allocUnsafe(5 + 5 + 2 + tag.length + 5 + 1 + 1);
   let n = 0;
@@ -104,12 +79,12 @@ export function encodeTransferFrame(channel: number, performative: unknown, payl
     }
   };
   uint(p.handle);
-  uint(p.delivery_id);
+  uint(p.deliveryId);
   fields[n++] = 0xa0;
   fields[n++] = tag.length;
   tag.copy(fields, n);
   n += tag.length;
-  uint(p.message_format ?? 0);
+  uint(p.messageFormat ?? 0);
   fields[n++] = p.settled ? 0x41 : 0x42;
   fields[n++] = p.more ? 0x41 : 0x42;
   // list8 when the size (count byte + fields) fits one byte, else list32.
@@ -119,7 +94,7 @@ export function encodeTransferFrame(channel: number, performative: unknown, payl
   const out = Buffer.allocUnsafe(total);
   out.writeUInt32BE(total, 0);
   out[4] = 2; // doff: 2 x 4 bytes of header
-  out[5] = TYPE_AMQP;
+  out[5] = RHEA_TYPE_AMQP;
   out.writeUInt16BE(channel, 6);
   out[8] = 0x00;
   out[9] = 0x53;
