@@ -7,6 +7,7 @@
 // Every entry is checked against the registry before anything changes, so a batch with a bad entry
 // changes nothing here (bad input loses nothing); an entry that still fails while the batch is
 // applied (a concurrent change in between) is reported in `errors` and the rest go on.
+import { errorText } from '../../core/errorText';
 import type { DeviceCreate, DeviceUpdate, HubState } from '../contracts';
 import { HubError } from '../contracts';
 import { apiError } from '../http/apiErrors';
@@ -110,7 +111,7 @@ async function apply(hub: HubState, op: Operation): Promise<void> {
 
 function bulkError(op: Operation, e: unknown): BulkError {
   const errorCode = e instanceof EntryError || e instanceof HubError ? e.errorCode : 'ServerError';
-  const errorStatus = e instanceof Error ? e.message : String(e);
+  const errorStatus = errorText(e);
   return { deviceId: op.deviceId, errorCode, errorStatus, moduleId: null, operation: op.mode };
 }
 
