@@ -64,8 +64,26 @@ export type ResponseMessage =
   | { type: 'response'; id: number; ok: true; result: InspectorRequests[InspectorRequestMethod]['result'] }
   | { type: 'response'; id: number; ok: false; error: string };
 
+/** One route's verdict for the inspected message. */
+export interface RouteVerdictRow {
+  name: string;
+  endpoint: string;
+  condition: string;
+  verdict: 'matched' | 'no-match' | 'skipped';
+  /** The deciding part with its values (`\`$body.temperature > 30\` was false; ...`), or why skipped. */
+  detail: string;
+}
+
+/** The Routes section: where the message would go on the local hub, route by route. */
+export type RoutesVerdict =
+  | { kind: 'none'; reason: string }
+  | { kind: 'error'; source: string; reason: string }
+  | { kind: 'tested'; source: string; title: string; endpoints: string[]; fallback: boolean; dropped: boolean; routes: RouteVerdictRow[] };
+
 export type HostToWebview =
   | { type: 'load'; state: InspectorState; send: SendCapabilities; sendUnavailableReason?: string }
+  /** After load, after each edit (the debounced stateChanged) and when the routes file changes. */
+  | { type: 'routes'; verdict: RoutesVerdict }
   | ResponseMessage;
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -99,5 +117,9 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
 export function isHostToWebview(x: unknown): x is HostToWebview {
   if (!isRecord(x)) return false;
   if (x['type'] === 'load') return isInspectorState(x['state']) && isRecord(x['send']);
+  if (x['type'] === 'routes') {
+    const v = x['verdict'];
+    return isRecord(v) && (v['kind'] === 'none' || v['kind'] === 'error' || (v['kind'] === 'tested' && Array.isArray(v['routes'])));
+  }
   return x['type'] === 'response' && typeof x['id'] === 'number' && typeof x['ok'] === 'boolean';
 }

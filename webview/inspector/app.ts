@@ -16,6 +16,7 @@ import { h } from './dom';
 import { EditableField } from './editableField';
 import { fieldKeyFor, renderProblems } from './problemsView';
 import { PropertyTable } from './propertyTable';
+import { renderRoutes } from './routesView';
 import { renderSizeBar } from './sizeBarView';
 
 export interface VsCodeApi {
@@ -51,6 +52,7 @@ export class InspectorApp {
   private readonly status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite', 'data-testid': 'status' });
   private readonly problemsHost = h('div', { class: 'problems-host' });
   private readonly sizeHost = h('section', { id: 'size', 'aria-labelledby': 'size-heading' });
+  private readonly routesHost = h('section', { id: 'routes', 'aria-labelledby': 'routes-heading', 'data-testid': 'routes' });
   private readonly systemTable: PropertyTable;
   private readonly applicationTable: PropertyTable;
   private readonly bodyView: BodyView;
@@ -92,6 +94,7 @@ export class InspectorApp {
       h('header', {}, this.title, this.routing, this.actions, this.status),
       this.problemsHost,
       this.sizeHost,
+      this.routesHost,
       h('section', { id: 'system', 'aria-labelledby': 'system-heading' }, h('h2', { id: 'system-heading' }, 'System properties'), this.systemTable.element, this.unsetToggle),
       h('section', { id: 'application', 'aria-labelledby': 'application-heading' },
         h('h2', { id: 'application-heading' }, 'Application properties'), this.applicationTable.element, h('div', { class: 'table-actions' }, addProperty)),
@@ -107,6 +110,10 @@ export class InspectorApp {
     const msg: HostToWebview = data;
     if (msg.type === 'load') {
       this.load(msg.state, msg.send, msg.sendUnavailableReason);
+      return;
+    }
+    if (msg.type === 'routes') {
+      this.routesHost.replaceChildren(...renderRoutes(msg.verdict));
       return;
     }
     const waiter = this.pending.get(msg.id);

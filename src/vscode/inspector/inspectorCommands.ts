@@ -13,7 +13,7 @@ export const INSPECT_MESSAGE_FILE_COMMAND = 'iotHubMessaging.inspectMessageFile'
 const MESSAGE_FILE_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/*.iotmsg.json' }];
 
 export function registerInspector(runtime: ExtensionRuntime): InspectorPanels {
-  const panels = runtime.own(new InspectorPanels(runtime.context.extensionUri, runtime.log));
+  const panels = runtime.own(new InspectorPanels(runtime.context.extensionUri, runtime.log, runtime.routes));
   runtime.own(vscode.commands.registerCommand(INSPECT_MESSAGE_COMMAND, (arg?: unknown) => inspectMessage(panels, arg)));
   runtime.own(vscode.commands.registerCommand(INSPECT_MESSAGE_FILE_COMMAND, (uri?: unknown, index?: unknown) =>
     inspectMessageFile(panels, uri instanceof vscode.Uri ? uri : undefined, typeof index === 'number' ? index : undefined)));

@@ -5,7 +5,7 @@ import { SENDER_SYSTEM_PROPERTIES, type Direction, type IotMessage } from '../..
 import { validateMessage } from '../../core/message/validation';
 import { inspectorHtml, makeNonce } from '../../inspector/pageHtml';
 import type {
-  HostToWebview, InspectorRequests, InspectorState, RequestMessage, SendCapabilities,
+  HostToWebview, InspectorRequests, InspectorState, RequestMessage, RoutesVerdict, SendCapabilities,
 } from '../../inspector/protocol';
 import { isWebviewToHost } from '../../inspector/protocol';
 import { fromWire } from '../../inspector/wire';
@@ -26,6 +26,8 @@ export interface InspectorPanelHost {
   readonly log: Log;
   /** Writes a message file; returns its path, or undefined when the user cancelled. */
   saveAsFile(message: IotMessage, state: InspectorState): Promise<string | undefined>;
+  /** Where the message would be routed on the local hub (the route tester's routes file). */
+  routesVerdict(message: IotMessage, state: InspectorState): Promise<RoutesVerdict>;
 }
 
 export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -98,6 +100,7 @@ export class InspectorPanel implements vscode.Disposable {
       case 'stateChanged':
         this.state = raw.state;
         this.updateTitle();
+        await this.postRoutes();
         return;
       case 'request':
         await this.answer(raw);
@@ -112,7 +115,24 @@ export class InspectorPanel implements vscode.Disposable {
       ...(send.d2c && send.c2d ? {} : { sendUnavailableReason: SEND_UNAVAILABLE }),
     };
     await this.post(msg);
+    await this.postRoutes();
     this.onLoadedEmitter.fire(this.state);
+  }
+
+  /** The last Routes section sent (the integration suite reads it). */
+  lastRoutes: RoutesVerdict | undefined;
+
+  /** Works out and sends the Routes section for the current message (also when the routes file changes). */
+  async postRoutes(): Promise<void> {
+    let verdict: RoutesVerdict;
+    try {
+      verdict = await this.host.routesVerdict(fromWire(this.state.message), this.state);
+    } catch (e) {
+      verdict = { kind: 'none', reason: `Routes could not be worked out: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (this.disposed) return;
+    this.lastRoutes = verdict;
+    await this.post({ type: 'routes', verdict });
   }
 
   private async answer(req: RequestMessage): Promise<void> {

@@ -5,20 +5,29 @@
 import * as vscode from 'vscode';
 import type { IotMessage } from '../../core/message/model';
 import { messageToFileText } from '../../inspector/messageFileText';
-import type { InspectorState, MessageSource } from '../../inspector/protocol';
+import type { InspectorState, MessageSource, RoutesVerdict } from '../../inspector/protocol';
+import { routesVerdict } from '../../inspector/routesVerdict';
 import { isInspectorState } from '../../inspector/protocol';
 import { toWire } from '../../inspector/wire';
 import type { Log } from '../log';
+import type { RoutesSource } from '../routing/routesSource';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel, panelOptions, type InspectorPanelHost } from './inspectorPanel';
 
 export class InspectorPanels implements vscode.Disposable, InspectorPanelHost {
   private readonly panels = new Set<InspectorPanel>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(readonly extensionUri: vscode.Uri, readonly log: Log) {
+  constructor(readonly extensionUri: vscode.Uri, readonly log: Log, private readonly routes: RoutesSource) {
     this.disposables.push(vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => { this.revive(panel, state); },
     }));
+    // The Routes section follows the routes file.
+    this.disposables.push(routes.onDidChange(() => { for (const p of this.panels) void p.postRoutes(); }));
+  }
+
+  async routesVerdict(message: IotMessage, state: InspectorState): Promise<RoutesVerdict> {
+    const loaded = await this.routes.load();
+    return routesVerdict(message, state.direction, loaded);
   }
 
   /** The API the tree, the monitor and the commands call. */
