@@ -196,3 +196,24 @@ void test('Revert edits goes back to the message as first opened, also after a r
   assert.deepEqual(last.state.original?.applicationProperties, [{ name: 'a b', value: '1' }]);
   assert.deepEqual(last.state.message.applicationProperties, [{ name: 'a_b', value: '1' }]);
 });
+
+void test('routes: the Routes section draws the host\'s verdict (endpoints, each route\'s verdict and why) within the CSP', async () => {
+  const { routesVerdict } = await import('../../../src/inspector/routesVerdict');
+  const message = createMessage({ direction: 'd2c', deviceId: 'd1', applicationProperties: [{ name: 'level', value: 'info' }] });
+  await s.post(loadMessage(message, { kind: 'paste' }));
+  const routes = JSON.stringify({
+    routes: [{ name: 'alerts', source: 'DeviceMessages', condition: "level = 'critical'", endpointNames: ['eh-alerts'], isEnabled: true }],
+    fallbackRoute: { isEnabled: false }, endpoints: { eventHubs: [{ name: 'eh-alerts' }] },
+  });
+  await s.post({ type: 'routes', verdict: routesVerdict(message, 'd2c', { text: routes, source: '/ws/r.iotroutes.json' }) });
+  const p = s.page;
+  await p.locator('[data-testid="routes-table"]').waitFor();
+  assert.match(await p.locator('[data-testid="routes-summary"]').innerText(), /dropped: no route matched and the fallback route is off/);
+  const row = p.locator('[data-testid="routes-table"] tr[data-route="alerts"]');
+  assert.equal(await row.getAttribute('data-verdict'), 'no-match');
+  assert.match(await row.innerText(), /eh-alerts\s+no match\s+`level = 'critical'` was false; `level` was 'info'/);
+  await s.post({ type: 'routes', verdict: { kind: 'none', reason: 'C2D messages are not routed.' } });
+  await p.waitForFunction(() => document.querySelector('[data-testid="routes-summary"]')?.textContent === 'C2D messages are not routed.');
+  assert.deepEqual(s.errors, []);
+  assert.deepEqual(await s.cspViolations(), []);
+});
