@@ -67,6 +67,7 @@ interface HostMark {
   memory: { rssMb: number; heapUsedMb: number; externalMb: number; arrayBuffersMb: number };
   probes: { id: string; enqueued: string; hostAt: number }[];
   decode?: { perMessageUs: number; per1000BatchMs: number; n: number };
+  profile?: { sampledMs: number; busyMs: number; byOrigin: Record<string, number>; topFunctions: { name: string; origin: string; ms: number }[] };
 }
 
 /** Whole lines of an NDJSON file another process appends to (a line being written is left for later). */
@@ -303,7 +304,7 @@ async function endSuite(h: Harness): Promise<HostMark | undefined> {
 export const ok = (met: boolean | undefined): string => (met === undefined ? 'not measured' : met ? 'met' : '**NOT met**');
 
 async function mainRun(): Promise<number> {
-  const secs = quick ? { idle: 2, latency: 4, load: 5, sim: 4 } : { idle: 5, latency: 20, load: 60, sim: 30 };
+  const secs = quick ? { idle: 2, latency: 4, load: 5, profile: 3, sim: 4 } : { idle: 5, latency: 20, load: 60, profile: 15, sim: 30 };
   const h = await startHarness(quick ? 300_000 : 900_000);
   const figures: Record<string, unknown> = { quick };
   try {
@@ -347,8 +348,15 @@ async function mainRun(): Promise<number> {
     lat.add(await freshRows(h.frame), false);
     const loadSendToRow = [...lat.sendToRow];
     lat.sendToRow.length = 0;
-    const drainHost = await mark('simulator');
+    const drainHost = await mark('profile');
     const afterLoadWebview = await panelState(h.frame);
+
+    log(`profile: the same load for ${secs.profile} s under the extension host's CPU profiler`);
+    phase = 'profile';
+    const profileRun = await simulate(h, devices, loadTemplate, 20, secs.profile, () => sample(true));
+    expected += profileRun.sent;
+    const profileDrain = await drain(h.frame, expected, 60_000);
+    const profileHost = await mark('simulator');
 
     log(`simulator: ${DEVICES} devices, one QoS 1 message each per 50 ms (2,000 msg/s), ${secs.sim} s`);
     phase = 'simulator';
@@ -379,6 +387,7 @@ async function mainRun(): Promise<number> {
       idle: { hostMemory: h.idleHostMemory, hostAtIdleMark: idleHost, webview: idleWebview },
       latency: { run: probeRun, loadAtStart: probeLoad, drain: probeDrain, sendToRowMs: stats(probeSendToRow), hubMs: stats(probeParts.hub), endpointMs: stats(probeParts.endpoint), panelMs: stats(probeParts.panel), probesInHost: hostProbes.length, probesSeenInWebview: lat.probeSeen.size, host: { ...latencyHost, probes: undefined } },
       load: { run: loadRun, loadAtStart: loadStartLoad, host: { ...loadHost, probes: undefined }, drain: loadDrain, drainHost: { ...drainHost, probes: undefined }, visibleRowSendToRowMs: stats(loadSendToRow), webviewAfter: afterLoadWebview },
+      profile: { run: profileRun, drain: profileDrain, host: { ...profileHost, probes: undefined } },
       simulator: { run: simRun, drain: simDrain, host: { ...simHost, probes: undefined } },
       final: { webview: finalWebview, expected },
       webviewSamples: summariseSamples(webviewSamples),
@@ -428,7 +437,7 @@ function report(f: any): string {
     ['... extension host event-loop delay during the load', `p99 ${D.host.eventLoopDelayMs.p99} ms (p50 ${D.host.eventLoopDelayMs.p50}, max ${D.host.eventLoopDelayMs.max}); utilisation ${D.host.eventLoopUtilization}`, 'p99 < 50 ms', ok(D.host.eventLoopDelayMs.p99 < 50)],
     ['... the same while the backlog drained', `p99 ${D.drainHost.eventLoopDelayMs.p99} ms (max ${D.drainHost.eventLoopDelayMs.max}) over ${D.drainHost.ms} ms`, 'p99 < 50 ms', ok(D.drainHost.eventLoopDelayMs.p99 < 50)],
     ['... webview memory (JS heap of the renderer holding the panel)', `idle ${f.idle.webview.heapMb} MB; during the load ${wvLoad.heapMbMin} .. ${wvLoad.heapMbMax} MB; highest in the run ${Math.max(...wvAll.map((x) => x.heapMbMax))} MB; ring ${f.capacity}, let go ${f.final.webview.dropped}; DOM elements at most ${wvLoad.domNodesMax}`, 'bounded by the ring', 'see below'],
-    ['Device send -> row visible in the panel (probes, 100 msg/s)', `p99 ${L.sendToRowMs.p99} ms (p50 ${L.sendToRowMs.p50}, max ${L.sendToRowMs.max}; n=${L.sendToRowMs.n} of ${L.run.sent})`, 'p99 < 300 ms', ok(L.sendToRowMs.p99 < 300)],
+    ['Device send -> row visible in the panel (probes, 100 msg/s)', `p99 ${L.sendToRowMs.p99} ms (p50 ${L.sendToRowMs.p50}, max ${L.sendToRowMs.max}; n=${L.sendToRowMs.n} of ${L.run.sent} sent; the others never entered the DOM: a draw shows only the newest rows, so when batches arrive late and large, earlier rows are scrolled past unseen)`, 'p99 < 300 ms', ok(L.sendToRowMs.p99 < 300)],
     ['... of which the hub: device send -> enqueued (stamped)', `p50 ${L.hubMs.p50} ms, p99 ${L.hubMs.p99} ms`, '-', ''],
     ['... Event Hubs endpoint + SDK: enqueued -> in the host\'s monitor', `p50 ${L.endpointMs.p50} ms, p99 ${L.endpointMs.p99} ms`, '-', ''],
     ['... the panel: host -> row in the webview\'s table', `p50 ${L.panelMs.p50} ms, p99 ${L.panelMs.p99} ms (includes the 100 ms batching)`, '-', ''],
@@ -471,6 +480,15 @@ How to read it:
   (bench/results/monitor-soak.md) for the one-hour curve.
 - Decode cost is measured after the run, in the same extension host, on synthetic events shaped as the SDK hands
   them (the local hub's annotations, a 100-byte JSON body); one processEvents batch is at most 1,000 events.
+
+Where the extension host's time went (a second run of the load, ${f.profile?.run?.sent} messages at ${f.profile?.run?.rate} msg/s, under the
+V8 CPU profiler at 1 ms sampling; self time, functions of the bundle mapped to their package or source folder
+through dist/extension.js.map; ${f.profile?.host?.profile?.busyMs} ms busy of ${f.profile?.host?.profile?.sampledMs} ms sampled; event-loop delay p99 in that
+phase ${f.profile?.host?.eventLoopDelayMs?.p99} ms):
+
+| origin | self ms | share of busy |
+|---|---|---|
+${Object.entries((f.profile?.host?.profile?.byOrigin ?? {}) as Record<string, number>).slice(0, 14).map(([k, v]) => `| ${k} | ${v} | ${round((100 * v) / (f.profile.host.profile.busyMs as number))} % |`).join('\n')}
 
 Raw figures:
 

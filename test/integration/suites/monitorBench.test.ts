@@ -13,6 +13,8 @@
 //   probes.ndjson  (this -> driver) per probe message: enqueued time and when the host had it
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Session } from 'node:inspector';
+import { SourceMap } from 'node:module';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { HubConnection } from '../../../src/hubs/hubConnection';
@@ -74,6 +76,62 @@ function decodeCost(n: number): { perMessageUs: number; per1000BatchMs: number; 
   return { perMessageUs: round((ms * 1000) / n, 2), per1000BatchMs: round((ms / n) * 1000, 2), n };
 }
 
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }
+interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+
+function post<T>(session: Session, method: string, params?: object): Promise<T> {
+  return new Promise((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r as T))));
+}
+
+/** Where the extension host's CPU went, by origin: each bundled function mapped back to its package or source folder. */
+function summariseProfile(profile: CpuProfile): { sampledMs: number; busyMs: number; byOrigin: Record<string, number>; topFunctions: { name: string; origin: string; ms: number }[] } {
+  let map: SourceMap | undefined;
+  try {
+    map = new SourceMap(JSON.parse(readFileSync(`${join(__dirname, '..', 'extension.js')}.map`, 'utf8')));
+  } catch {
+    map = undefined;
+  }
+  const origin = (cf: ProfileNode['callFrame']): string => {
+    if (cf.functionName === '(idle)') return '(idle)';
+    if (cf.functionName === '(garbage collector)') return 'GC';
+    if (cf.functionName === '(program)') return '(program: native, not attributed)';
+    if (cf.url.startsWith('node:')) return 'Node internals (node: modules: streams, net, TLS, fs, timers)';
+    if (cf.url === '') return 'built-ins without a script (native stream writes, JSON, Buffer)';
+    if (cf.url.endsWith('/dist/extension.js') && map) {
+      const e = map.findEntry(cf.lineNumber, cf.columnNumber) as { originalSource?: string };
+      const src = e.originalSource ?? '';
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src);
+      if (pkg) return pkg[1]!;
+      const own = /(src\/[^/]+(?:\/[^/]+)?)\//.exec(src);
+      return own ? own[1]! : 'extension (unmapped)';
+    }
+    if (/extensionHost|vs\/workbench|vs\/base|out\/vs/.test(cf.url)) return 'VS Code extension host (RPC, postMessage, events)';
+    return cf.url.replace(/^.*\//, '') || 'other';
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i++) selfUs.set(profile.samples[i]!, (selfUs.get(profile.samples[i]!) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const byOrigin: Record<string, number> = {};
+  const fns = new Map<string, { name: string; origin: string; ms: number }>();
+  let total = 0;
+  let idle = 0;
+  for (const [id, us] of selfUs) {
+    const n = byId.get(id);
+    if (!n) continue;
+    const o = origin(n.callFrame);
+    total += us;
+    if (o === '(idle)') { idle += us; continue; }
+    byOrigin[o] = (byOrigin[o] ?? 0) + us / 1000;
+    const key = `${n.callFrame.functionName || '(anonymous)'}@${o}`;
+    const f = fns.get(key) ?? { name: n.callFrame.functionName || '(anonymous)', origin: o, ms: 0 };
+    f.ms += us / 1000;
+    fns.set(key, f);
+  }
+  for (const k of Object.keys(byOrigin)) byOrigin[k] = round(byOrigin[k]!);
+  const sorted = Object.fromEntries(Object.entries(byOrigin).sort((a, b) => b[1] - a[1]));
+  return { sampledMs: round(total / 1000), busyMs: round((total - idle) / 1000), byOrigin: sorted, topFunctions: [...fns.values()].sort((a, b) => b.ms - a.ms).slice(0, 20).map((f) => ({ ...f, ms: round(f.ms) })) };
+}
+
 suite('monitor bench', () => {
   test('a monitor panel under load from simulated devices', async () => {
     if (!dir) return;
@@ -126,6 +184,7 @@ suite('monitor bench', () => {
     const eldSecond = monitorEventLoopDelay({ resolution: 5 });
     eldSecond.enable();
     const control = join(dir, 'control.json');
+    let profiler: Session | undefined;
     try {
       for (;;) {
         if (Date.now() - started > LIMIT_MS) throw new Error(`the driver did not finish within ${LIMIT_MS} ms`);
@@ -147,7 +206,16 @@ suite('monitor bench', () => {
         }
         if (!c || c.mark === mark) continue;
         const u = performance.eventLoopUtilization(elu);
+        // The 'profile' phase runs under the CPU profiler (1 ms sampling): where the host's time goes.
+        let profile: ReturnType<typeof summariseProfile> | undefined;
+        if (mark === 'profile' && profiler) {
+          const r = await post<{ profile: CpuProfile }>(profiler, 'Profiler.stop');
+          profiler.disconnect();
+          profiler = undefined;
+          profile = summariseProfile(r.profile);
+        }
         const line = {
+          ...(profile ? { profile } : {}),
           mark, ms: now - markAt,
           received: panel.monitor.received, receivedInPhase: panel.monitor.received - markReceived,
           posted: panel.posted, hostDropped: panel.monitor.dropped, ringLength: panel.monitor.ring.length,
@@ -161,12 +229,20 @@ suite('monitor bench', () => {
         elu = performance.eventLoopUtilization();
         mark = c.mark;
         markAt = now;
+        if (mark === 'profile') {
+          profiler = new Session();
+          profiler.connect();
+          await post(profiler, 'Profiler.enable');
+          await post(profiler, 'Profiler.setSamplingInterval', { interval: 1000 });
+          await post(profiler, 'Profiler.start');
+        }
         markReceived = panel.monitor.received;
         if (mark === 'done') break;
       }
       // After the load: what decoding one message costs here (the monitor's decode + the panel's wire form).
       appendFileSync(join(dir, 'marks.ndjson'), `${JSON.stringify({ mark: 'decode', decode: decodeCost(20_000) })}\n`);
     } finally {
+      profiler?.disconnect();
       eld.disable();
       eldSecond.disable();
       probeSub.dispose();
