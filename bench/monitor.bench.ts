@@ -483,7 +483,7 @@ How to read it:
 
 Where the extension host's time went (a second run of the load, ${f.profile?.run?.sent} messages at ${f.profile?.run?.rate} msg/s, under the
 V8 CPU profiler at 1 ms sampling; self time, functions of the bundle mapped to their package or source folder
-through dist/extension.js.map; ${f.profile?.host?.profile?.busyMs} ms busy of ${f.profile?.host?.profile?.sampledMs} ms sampled; event-loop delay p99 in that
+through the bundles' source maps (dist/extension.js, dist/lazy/*.js); ${f.profile?.host?.profile?.busyMs} ms busy of ${f.profile?.host?.profile?.sampledMs} ms sampled; event-loop delay p99 in that
 phase ${f.profile?.host?.eventLoopDelayMs?.p99} ms):
 
 | origin | self ms | share of busy |

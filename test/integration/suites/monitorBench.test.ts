@@ -13,6 +13,7 @@
 //   probes.ndjson  (this -> driver) per probe message: enqueued time and when the host had it
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector';
 import { SourceMap } from 'node:module';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -85,19 +86,28 @@ function post<T>(session: Session, method: string, params?: object): Promise<T> 
 
 /** Where the extension host's CPU went, by origin: each bundled function mapped back to its package or source folder. */
 function summariseProfile(profile: CpuProfile): { sampledMs: number; busyMs: number; byOrigin: Record<string, number>; topFunctions: { name: string; origin: string; ms: number }[] } {
-  let map: SourceMap | undefined;
-  try {
-    map = new SourceMap(JSON.parse(readFileSync(`${join(__dirname, '..', 'extension.js')}.map`, 'utf8')));
-  } catch {
-    map = undefined;
-  }
+  // dist/extension.js and the lazily loaded bundles (dist/lazy/*.js) each have a linked source map.
+  const maps = new Map<string, SourceMap | undefined>();
+  const mapOf = (url: string): SourceMap | undefined => {
+    if (!maps.has(url)) {
+      let m: SourceMap | undefined;
+      try {
+        m = new SourceMap(JSON.parse(readFileSync(`${url.startsWith('file:') ? fileURLToPath(url) : url}.map`, 'utf8')));
+      } catch {
+        m = undefined;
+      }
+      maps.set(url, m);
+    }
+    return maps.get(url);
+  };
   const origin = (cf: ProfileNode['callFrame']): string => {
     if (cf.functionName === '(idle)') return '(idle)';
     if (cf.functionName === '(garbage collector)') return 'GC';
     if (cf.functionName === '(program)') return '(program: native, not attributed)';
     if (cf.url.startsWith('node:')) return 'Node internals (node: modules: streams, net, TLS, fs, timers)';
     if (cf.url === '') return 'built-ins without a script (native stream writes, JSON, Buffer)';
-    if (cf.url.endsWith('/dist/extension.js') && map) {
+    const map = /\/dist\/(lazy\/)?[^/]+\.js$/.test(cf.url) ? mapOf(cf.url) : undefined;
+    if (map) {
       const e = map.findEntry(cf.lineNumber, cf.columnNumber) as { originalSource?: string };
       const src = e.originalSource ?? '';
       const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(src);
