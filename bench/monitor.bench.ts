@@ -498,6 +498,16 @@ ${JSON.stringify(f, null, 2)}
 `;
 }
 
+/** "12 x The connection of '…' was lost.; 1 x …": device failures grouped by their reason. */
+function summariseFailures(failures: string[]): string {
+  const byReason = new Map<string, number>();
+  for (const f of failures) {
+    const reason = f.replace(/^[^:]+: /, '').replace(/'[^']*'/g, "'…'");
+    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+  }
+  return [...byReason].map(([r, n]) => `${n} x ${r}`).join('; ');
+}
+
 interface HostSample { t: number; mark: string; received: number; posted: number; hostDropped: number; eldP99Ms: number; eldMaxMs: number; rssMb: number; heapUsedMb: number; externalMb: number; arrayBuffersMb: number }
 
 function hostSamples(): HostSample[] {
@@ -581,8 +591,8 @@ ${DEVICES} simulated devices (src/simulator, MQTT.js over TLS, QoS 1, run by the
 per 200 ms (500 msg/s target), for ${seconds} s, into one Message Monitor panel (all devices, \`$Default\`, from now;
 ring ${h.capacity} messages) reading the local hub's Event Hubs-compatible endpoint with @azure/event-hubs.
 
-- Sent (acknowledged by the hub): **${run.sent}** in ${round(run.ms / 1000)} s (${run.rate} msg/s)${run.failures.length ? `; device failures: ${run.failures.join('; ')}` : ''}.
-- Counted by the panel (webview): **${drained.received}** (${lost === 0 ? 'none missing' : `**${lost} missing**`}); let go by the ring: ${drained.dropped}. Host monitor received ${soakHost.received} in the soak phase's end mark.
+- Sent (acknowledged by the hub): **${run.sent}** in ${round(run.ms / 1000)} s (${run.rate} msg/s)${run.failures.length ? `; ${run.failures.length} device(s) ended with an error: ${summariseFailures(run.failures)}` : ''}.
+- Counted by the panel (webview): **${drained.received}** (${lost === 0 ? 'equal: none missing' : lost > 0 ? `**${lost} missing**` : `${-lost} more than acknowledged: stored by the hub, their PUBACK lost with a dropped connection; none missing`}); let go by the ring: ${drained.dropped}. Host monitor received ${soakHost.received} by the soak phase's end mark.
 - Send -> row in the panel (rows that appeared in the table; the table follows the tail): p50 ${f.sendToRowMs.p50} ms, p99 ${f.sendToRowMs.p99} ms, max ${f.sendToRowMs.max} ms (n=${hist.n}).
 - Extension host event-loop delay over the soak: p99 ${soakHost.eventLoopDelayMs.p99} ms, max ${soakHost.eventLoopDelayMs.max} ms; utilisation ${soakHost.eventLoopUtilization}.
 - Load average (1 / 5 / 15 min) at the start ${loadAtStart.join(' / ')}, at the end ${f.loadAtEnd.join(' / ')}; 2 cores shared with other engineers' work.
@@ -598,7 +608,7 @@ Raw figures: test-results/bench-monitor/soak-figures.json (not committed).
 `;
     writeFileSync(join(root, 'bench', 'results', 'monitor-soak.md'), md);
     console.log(md);
-    return lost === 0 ? 0 : 1;
+    return lost <= 0 ? 0 : 1;
   } finally {
     h.hub.dispose();
     await h.stop();
