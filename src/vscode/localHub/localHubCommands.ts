@@ -6,6 +6,7 @@ import { deviceIdProblem } from '../../hub/registry/deviceId';
 import { LocalHubConnection } from '../../hubs/local/localHubConnection';
 import type { ExtensionRuntime } from '../runtime';
 import { localHubDataDir } from './dataDir';
+import { endpointItems } from './endpointItems';
 import { DEFAULT_HTTPS_PORT, DEFAULT_SERVICE_PORT, portSetting } from './hubStartArgs';
 import { LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './localHubProcess';
 import { errorText } from '../../core/errorText';
@@ -106,14 +107,7 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
     const s = hub.status;
     if (s.state !== 'running') { void vscode.window.showInformationMessage(`IoT Hub: the local hub is ${s.state}.`); return; }
     // Each item copies its value; keys are copied but never shown.
-    const items: Array<vscode.QuickPickItem & { copy: string }> = [
-      { label: 'MQTT (TLS)', detail: s.info.mqtt.url, copy: s.info.mqtt.url },
-      { label: 'HTTPS API and MQTT over WebSocket', detail: s.info.api.url, copy: s.info.api.url },
-      ...(s.info.amqp ? [{ label: 'Event Hubs-compatible connection string', detail: `amqp://localhost:${s.info.amqp.port} (copies the connection string with its key)`, copy: s.info.amqp.eventHubsConnectionString }] : []),
-      { label: 'Hub connection string', detail: 'iothubowner policy (copies the connection string with its key)', copy: s.info.hubConnectionString },
-      { label: 'CA certificate', detail: s.info.caCertPath, copy: s.info.caCertPath },
-      { label: 'Data directory', detail: s.info.dataDir, copy: s.info.dataDir },
-    ];
+    const items: Array<vscode.QuickPickItem & { copy: string }> = endpointItems(s.info, readSettings().httpsPort);
     const pick = await vscode.window.showQuickPick(items, { title: 'Local IoT Hub', placeHolder: 'Select to copy' });
     if (pick) await vscode.env.clipboard.writeText(pick.copy);
   }));
