@@ -84,3 +84,29 @@ export function compileTemplate(t: { body: string; systemProperties?: SystemProp
 }
 
 export const DEFAULT_TEMPLATE_BODY = '{"temperature": {{random(20.0,30.0)}}, "humidity": {{random(40,60)}}, "counter": {{counter}}, "time": "{{time}}"}';
+
+/** C2D-only or set by IoT Hub: not part of what a simulated device sends. */
+const NOT_FROM_DEVICE: ReadonlySet<string> = new Set(['ack']);
+/** A JSON string holding exactly one numeric placeholder: rendered as a number, without the quotes. */
+const QUOTED_NUMBER_PLACEHOLDER = /"(\{\{\s*(?:counter|random\(\s*-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?\s*\))\s*\}\})"/g;
+
+/**
+ * A template from a message (e.g. one of a message file): its body and its system and
+ * application property values may hold placeholders. In a JSON body a string that is exactly
+ * `"{{counter}}"` or `"{{random(a,b)}}"` becomes a number (a message file's JSON body cannot
+ * hold a bare placeholder). A body that is not UTF-8 text is refused. Throws TemplateError.
+ */
+export function templateFromMessage(message: { systemProperties: SystemProperties; applicationProperties: ApplicationProperty[]; body: Uint8Array }): MessageTemplate {
+  let body: string;
+  try {
+    body = new TextDecoder('utf-8', { fatal: true }).decode(message.body);
+  } catch {
+    throw new TemplateError('body: not UTF-8 text, so it cannot hold placeholders (a binary body cannot be a template).');
+  }
+  if (/^\s*[{[]/.test(body)) body = body.replace(QUOTED_NUMBER_PLACEHOLDER, '$1');
+  const systemProperties: SystemProperties = {};
+  for (const [k, v] of Object.entries(message.systemProperties)) {
+    if (v !== undefined && !NOT_FROM_DEVICE.has(k)) (systemProperties as Record<string, string>)[k] = v;
+  }
+  return compileTemplate({ body, systemProperties, applicationProperties: message.applicationProperties });
+}

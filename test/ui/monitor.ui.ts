@@ -42,7 +42,8 @@ uiTest('monitor: simulated devices fill the Message Monitor\'s table and live ch
   try {
     await runHubCommand(h, 'IoT Hub: Simulate N Devices...');
     await answer(h, 'Simulate N Devices: how many?', '2');
-    await answer(h, 'message template');
+    await choose(h, 'message template', 'Type a template body...');
+    await answer(h, 'template body');
     await answer(h, 'every how many milliseconds?', '200');
     await answer(h, 'how many messages per device?');
     await choose(h, 'received C2D messages', 'Complete C2D messages at once');

@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import type { HubConnection } from '../../hubs/hubConnection';
 import { Simulation } from '../../simulator/simulation';
 import type { ReceivedC2d } from '../../simulator/simulatedDevice';
-import { DEFAULT_TEMPLATE_BODY, compileTemplate, type MessageTemplate } from '../../simulator/template';
+import { DEFAULT_TEMPLATE_BODY, TemplateError, compileTemplate, templateFromMessage, type MessageTemplate } from '../../simulator/template';
+import { parseMessageFile } from '../../language/rules/messageFile';
 import { isHubNodeArg, pickHub, resolveDevice } from '../hubs/pickers';
 import type { ExtensionRuntime } from '../runtime';
 import { errorText } from '../../core/errorText';
@@ -28,6 +29,9 @@ export interface SimulateArgs {
   /** Simulate N devices (sim-001...). */
   devices?: number;
   body?: string;
+  /** A message file (URI string) whose message `messageIndex` (default 0) is the template. */
+  messageFile?: string;
+  messageIndex?: number;
   intervalMs?: number;
   count?: number;
   holdC2d?: boolean;
@@ -51,10 +55,63 @@ export function fleetIds(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `sim-${String(i + 1).padStart(width, '0')}`);
 }
 
+/** The template in message `index` of a message file; its body and property values may hold placeholders. */
+async function templateFromFile(uri: vscode.Uri, index: number): Promise<MessageTemplate> {
+  const file = parseMessageFile((await vscode.workspace.openTextDocument(uri)).getText());
+  const chosen = file.messages.find((m) => m.index === index);
+  const name = `${vscode.workspace.asRelativePath(uri)}${file.isArray ? ` message ${index + 1}` : ''}`;
+  if (!chosen) throw new TemplateError(`${name}: no such message${file.fileDiagnostics[0] ? ` (${file.fileDiagnostics[0].message})` : ''}.`);
+  try {
+    return templateFromMessage(chosen.message);
+  } catch (e) {
+    throw new TemplateError(`${name}: ${errorText(e)}`);
+  }
+}
+
+/** Type a template body, or use a message of a workspace message file as the template. */
+async function askTemplateSource(title: string): Promise<MessageTemplate | 'type' | undefined> {
+  type Item = vscode.QuickPickItem & { uri?: vscode.Uri; index?: number };
+  const items: Item[] = [{ label: '$(edit) Type a template body...', description: 'JSON or text with placeholders', alwaysShow: true }];
+  const files = (await vscode.workspace.findFiles('**/*.iotmsg.json', '**/node_modules/**', 200)).sort((a, b) => a.path.localeCompare(b.path));
+  for (const uri of files) {
+    let file: ReturnType<typeof parseMessageFile>;
+    try {
+      file = parseMessageFile((await vscode.workspace.openTextDocument(uri)).getText());
+    } catch {
+      continue;
+    }
+    const d2c = file.messages.filter((m) => m.direction !== 'c2d');
+    if (d2c.length > 0) items.push({ label: vscode.workspace.asRelativePath(uri), kind: vscode.QuickPickItemKind.Separator });
+    for (const m of d2c) {
+      items.push({ label: m.message.systemProperties.messageId || `Message ${m.index + 1}`, description: `${vscode.workspace.asRelativePath(uri)}${file.isArray ? ` #${m.index + 1}` : ''}`, uri, index: m.index });
+    }
+  }
+  if (items.length === 1) return 'type';
+  const pick = await vscode.window.showQuickPick(items, {
+    title: `${title}: message template`,
+    placeHolder: 'Type a body, or a message file\'s message (placeholders allowed in its body and property values)',
+    matchOnDescription: true, ignoreFocusOut: true,
+  });
+  if (!pick) return undefined;
+  if (!pick.uri || pick.index === undefined) return 'type';
+  try {
+    return await templateFromFile(pick.uri, pick.index);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`${title}: ${errorText(e)}`);
+    return undefined;
+  }
+}
+
 async function askTemplate(title: string): Promise<{ template: MessageTemplate; intervalMs: number; count: number | undefined; holdC2d: boolean } | undefined> {
+  const source = await askTemplateSource(title);
+  if (source === undefined) return undefined;
+  return source === 'type' ? askTypedTemplate(title) : askTiming(title, source);
+}
+
+async function askTypedTemplate(title: string): Promise<{ template: MessageTemplate; intervalMs: number; count: number | undefined; holdC2d: boolean } | undefined> {
   let template: MessageTemplate | undefined;
   const body = await vscode.window.showInputBox({
-    title: `${title}: message template`,
+    title: `${title}: template body`,
     prompt: 'The body; placeholders: {{counter}}, {{random(min,max)}}, {{time}}, {{deviceId}}, {{uuid}}',
     value: DEFAULT_TEMPLATE_BODY,
     ignoreFocusOut: true,
@@ -69,6 +126,10 @@ async function askTemplate(title: string): Promise<{ template: MessageTemplate; 
   });
   if (body === undefined || !template) return undefined;
   template = compileTemplate({ body, systemProperties: /^\s*[{[]/.test(body) ? { contentType: 'application/json', contentEncoding: 'utf-8' } : { contentType: 'text/plain' } });
+  return askTiming(title, template);
+}
+
+async function askTiming(title: string, template: MessageTemplate): Promise<{ template: MessageTemplate; intervalMs: number; count: number | undefined; holdC2d: boolean } | undefined> {
   const interval = await vscode.window.showInputBox({
     title: `${title}: every how many milliseconds?`, value: '1000', ignoreFocusOut: true,
     validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 3_600_000 ? undefined : 'A whole number of milliseconds, 1 to 3,600,000'),
@@ -106,10 +167,13 @@ export function registerSimulatorCommands(runtime: ExtensionRuntime): { running:
 
   const run = async (hub: HubConnection, deviceIds: string[], title: string, given: SimulateArgs | undefined): Promise<Simulation | undefined> => {
     let settings: Awaited<ReturnType<typeof askTemplate>>;
-    if (given?.body !== undefined || given?.intervalMs !== undefined) {
+    if (given?.body !== undefined || given?.intervalMs !== undefined || given?.messageFile !== undefined) {
       try {
         const body = given.body ?? DEFAULT_TEMPLATE_BODY;
-        settings = { template: compileTemplate({ body, systemProperties: { contentType: 'application/json', contentEncoding: 'utf-8' } }), intervalMs: given.intervalMs ?? 1000, count: given.count, holdC2d: given.holdC2d ?? false };
+        const template = given.messageFile !== undefined
+          ? await templateFromFile(vscode.Uri.parse(given.messageFile), given.messageIndex ?? 0)
+          : compileTemplate({ body, systemProperties: { contentType: 'application/json', contentEncoding: 'utf-8' } });
+        settings = { template, intervalMs: given.intervalMs ?? 1000, count: given.count, holdC2d: given.holdC2d ?? false };
       } catch (e) {
         void vscode.window.showErrorMessage(`${title}: ${errorText(e)}`);
         return undefined;

@@ -9,7 +9,9 @@ import type { HubConnection } from '../../../src/hubs/hubConnection';
 import type { Simulation } from '../../../src/simulator/simulation';
 import type { MonitorPanel } from '../../../src/vscode/monitor/monitorPanel';
 import type { SimulateArgs } from '../../../src/vscode/simulator/simulatorCommands';
-import { activateExtension, after, before, suite, test, waitFor } from '../framework';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { activateExtension, after, before, suite, test, waitFor, workspaceDir } from '../framework';
 import { runningHubInfo } from '../localHubHelpers';
 
 suite('simulator', () => {
@@ -82,6 +84,34 @@ suite('simulator', () => {
     const shown = await waitFor(() => runtime.feedback.shown.find((f) => f.messageId === 'held-it'), { timeout: 30_000, message: 'the Success feedback' });
     assert.equal(shown.statusCode, 'Success');
     sim.stop();
+  }, { timeout: 90_000 });
+
+  test('a message file\'s message is the template: placeholders in its body and property values', async () => {
+    const fromFile = `${device}-file`;
+    await hub.createDevice(fromFile);
+    const file = join(workspaceDir(), 'sim-template.iotmsg.json');
+    writeFileSync(file, `${JSON.stringify({
+      direction: 'd2c', deviceId: 'anyone',
+      systemProperties: { messageId: '{{uuid}}', contentType: 'application/json', contentEncoding: 'utf-8' },
+      applicationProperties: { seq: '{{counter}}', source: '{{deviceId}}' },
+      body: { temperature: '{{random(20,30)}}', n: '{{counter}}' },
+    }, null, 2)}\n`);
+    const panel = await vscode.commands.executeCommand<MonitorPanel>('iotHubMessaging.monitor.start', { hub, deviceId: fromFile, consumerGroup: '$Default' });
+    panels.push(panel);
+    await waitFor(() => panel.monitor.state.state === 'running' || undefined, { timeout: 20_000, message: 'the monitor to run' });
+    const sim = await simulate('iotHubMessaging.simulator.simulateDevice', { deviceId: fromFile, messageFile: vscode.Uri.file(file).toString(), intervalMs: 50, count: 3 });
+    await sim.whenEnded();
+    assert.equal(sim.sent, 3);
+    await waitFor(() => panel.monitor.received >= 3 || undefined, { timeout: 20_000, message: 'three messages from the file template' });
+    const got = panel.monitor.ring.toArray();
+    assert.deepEqual(got.map((m) => (JSON.parse(new TextDecoder().decode(m.body)) as { n: number }).n), [1, 2, 3]);
+    for (const m of got) {
+      const t = (JSON.parse(new TextDecoder().decode(m.body)) as { temperature: unknown }).temperature;
+      assert.ok(typeof t === 'number' && t >= 20 && t <= 30, `temperature ${String(t)}`);
+      assert.match(m.systemProperties.messageId ?? '', /^[0-9a-f-]{36}$/);
+    }
+    assert.deepEqual(got[1]!.applicationProperties, [{ name: 'seq', value: '2' }, { name: 'source', value: fromFile }]);
+    await panel.monitor.stop();
   }, { timeout: 90_000 });
 
   test('Simulate N Devices creates sim-001... on demand and sends from each', async () => {

@@ -13,7 +13,8 @@ import { SimulatedDevice, refusalOf, type ReceivedC2d } from '../../../src/simul
 import { sendD2cOverMqtt } from '../../../src/simulator/mqttSend';
 import { httpsD2cRefusal } from '../../../src/hub/client/messageSender';
 import { createMessage } from '../../../src/core/message/model';
-import { TemplateError, compileTemplate } from '../../../src/simulator/template';
+import { TemplateError, compileTemplate, templateFromMessage } from '../../../src/simulator/template';
+import { parseMessageFile } from '../../../src/language/rules/messageFile';
 import { eventually, startTestHub, type TestHub } from '../hub/testHub';
 
 describe('simulator templates', () => {
@@ -202,5 +203,31 @@ describe('SimulatedDevice holding C2D messages (no PUBACK until completed)', () 
     dev.stop();
     assert.deepEqual(await dev.ended, { reason: 'stopped' });
     assert.equal(dev.heldCount, 0);
+  });
+});
+
+describe('simulator templates from a message file', () => {
+  it('placeholders in the body and property values; a quoted numeric placeholder in JSON becomes a number', () => {
+    const file = JSON.stringify({
+      direction: 'd2c', deviceId: 'thermostat-01',
+      systemProperties: { messageId: '{{uuid}}', contentType: 'application/json', contentEncoding: 'utf-8', ack: 'full' },
+      applicationProperties: { seq: '{{counter}}', source: '{{deviceId}}' },
+      body: { temperature: '{{random(20,30)}}', n: '{{counter}}', label: 'reading {{counter}} of {{deviceId}}', at: '{{time}}' },
+    });
+    const parsed = parseMessageFile(file);
+    const t = templateFromMessage(parsed.messages[0]!.message);
+    const m = t.render({ counter: 3, deviceId: 'sim-007', now: new Date('2026-12-07T10:00:00Z'), random: () => 0.5 });
+    const body = JSON.parse(new TextDecoder().decode(m.body)) as Record<string, unknown>;
+    assert.deepEqual(body, { temperature: 25, n: 3, label: 'reading 3 of sim-007', at: '2026-12-07T10:00:00.000Z' });
+    assert.match(m.systemProperties.messageId ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(m.systemProperties.contentType, 'application/json');
+    assert.equal(m.systemProperties.ack, undefined, 'ack is C2D only: not sent by a device');
+    assert.deepEqual(m.applicationProperties, [{ name: 'seq', value: '3' }, { name: 'source', value: 'sim-007' }]);
+    assert.equal(refusalOf(t, 'sim-007'), undefined);
+  });
+  it('refuses an unknown placeholder naming the property, and a binary body', () => {
+    const parsed = parseMessageFile(JSON.stringify({ direction: 'd2c', applicationProperties: { room: '{{rooom}}' }, body: 'x' }));
+    assert.throws(() => templateFromMessage(parsed.messages[0]!.message), /application property 'room', offset 0: unknown placeholder \{\{rooom\}\}/);
+    assert.throws(() => templateFromMessage({ systemProperties: {}, applicationProperties: [], body: new Uint8Array([0xff, 0xfe, 0x00]) }), /not UTF-8 text/);
   });
 });
