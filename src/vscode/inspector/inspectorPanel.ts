@@ -128,7 +128,7 @@ export class InspectorPanel implements vscode.Disposable {
     try {
       verdict = await this.host.routesVerdict(fromWire(this.state.message), this.state);
     } catch (e) {
-      verdict = { kind: 'none', reason: `Routes could not be worked out: ${e instanceof Error ? e.message : String(e)}` };
+      verdict = { kind: 'none', reason: `Routes could not be worked out: ${errorText(e)}` };
     }
     if (this.disposed) return;
     this.lastRoutes = verdict;
