@@ -121,16 +121,20 @@ export class InspectorPanel implements vscode.Disposable {
 
   /** The last Routes section sent (the integration suite reads it). */
   lastRoutes: RoutesVerdict | undefined;
+  private routesSeq = 0;
 
   /** Works out and sends the Routes section for the current message (also when the routes file changes). */
   async postRoutes(): Promise<void> {
+    // Reading the routes file takes a moment: a verdict for an older message (or an older file)
+    // that arrives after a newer one must not replace it.
+    const seq = ++this.routesSeq;
     let verdict: RoutesVerdict;
     try {
       verdict = await this.host.routesVerdict(fromWire(this.state.message), this.state);
     } catch (e) {
       verdict = { kind: 'none', reason: `Routes could not be worked out: ${errorText(e)}` };
     }
-    if (this.disposed) return;
+    if (this.disposed || seq !== this.routesSeq) return;
     this.lastRoutes = verdict;
     await this.post({ type: 'routes', verdict });
   }
