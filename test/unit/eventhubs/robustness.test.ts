@@ -219,9 +219,14 @@ void describe('Event Hubs endpoint: bad input, flow control, owner levels', () =
       }
       // Bounded by AMQP session flow (the client's incoming window, 2,048 in rhea) plus rhea's
       // outgoing buffer, not by the million credits granted; the 4 MB socket check is the backstop.
-      assert.ok(paused <= 2 * 2048 + 512, `paused after ${paused} of ${total} events`);
+      const bound = 2 * 2048 + 512;
+      assert.ok(paused <= bound, `paused after ${paused} of ${total} events`);
+      // Still bounded a while later. Not "exactly where it paused": on a loaded machine a quiet
+      // quarter second can be a stall of the hub's own log reads, after which a few more frames
+      // fit in the window (seen once: 1,536 then 2,048), which is flow control working.
       await settle(300);
-      assert.equal(slowHub.endpoint.stats().eventsDelivered, paused, 'nothing more while the client does not read');
+      const later = slowHub.endpoint.stats().eventsDelivered;
+      assert.ok(later <= bound, `still bounded while the client does not read: ${later} of ${total} events`);
       socket.resume();
       await waitFor(() => rx.messages.length >= total, 20_000, 'every event once the client reads again');
       const seqs = rx.messages.map((m) => (m.message_annotations as Record<string, number>)['x-opt-sequence-number']);
