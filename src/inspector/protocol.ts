@@ -35,6 +35,11 @@ export interface InspectorState {
   edited: boolean;
   /** The message as first opened, kept once edited so "Revert edits" still works after a reload. */
   original?: WireMessage;
+  /**
+   * Shown as it is, with no editing or sending: a message IoT Hub holds in a C2D queue (editing it
+   * would change nothing in the queue). The host refuses `send` for such a panel.
+   */
+  readOnly?: boolean;
 }
 
 export interface SendCapabilities {
@@ -98,7 +103,8 @@ export function isWireMessage(x: unknown): x is WireMessage {
 export function isInspectorState(x: unknown): x is InspectorState {
   return isRecord(x) && x['version'] === 1 && isWireMessage(x['message']) && isRecord(x['source'])
     && (x['direction'] === 'd2c' || x['direction'] === 'c2d')
-    && (x['original'] === undefined || isWireMessage(x['original']));
+    && (x['original'] === undefined || isWireMessage(x['original']))
+    && (x['readOnly'] === undefined || typeof x['readOnly'] === 'boolean');
 }
 
 /** The host trusts nothing that arrives from the webview without checking its shape. */

@@ -25,8 +25,10 @@ export interface PropertyRowModel {
   /** Problems about the whole name / value (no character range), e.g. a duplicate name. */
   nameProblems: Problem[];
   valueProblems: Problem[];
-  /** Hub-stamped properties are shown read-only: a sender cannot set them. */
+  /** False for hub-stamped properties (a sender cannot set them) and for every row of a read-only message. */
   editable: boolean;
+  /** A property IoT Hub stamps (enqueued time, sequence number, delivery count...), not one a sender sets. */
+  stamped: boolean;
   worst?: Severity;
 }
 
@@ -65,6 +67,8 @@ export interface InspectorViewModel {
   counts: Record<Severity, number>;
   size: SizeBarModel;
   body: BodyModel;
+  /** Nothing is editable (ViewModelOptions.readOnly). */
+  readOnly: boolean;
 }
 
 export interface ViewModelOptions {
@@ -75,6 +79,8 @@ export interface ViewModelOptions {
    * expected there and a past expiry is history, not a mistake.
    */
   fromHub?: boolean;
+  /** A message shown as it is (a queued C2D message): no row is editable. */
+  readOnly?: boolean;
   /** Reuse the previous body model when only properties changed (keeps edits cheap on big bodies). */
   previousBody?: { bytes: Uint8Array; contentType: string | undefined; contentEncoding: string | undefined; model: BodyModel };
 }
@@ -85,6 +91,7 @@ export function buildViewModel(msg: IotMessage, options: ViewModelOptions): Insp
   const result = runValidation(msg, options.direction, options.now, options.fromHub ?? false);
   const problems = result.problems;
   const sys = msg.systemProperties;
+  const readOnly = options.readOnly ?? false;
 
   const systemNames = new Set<SystemPropertyName>(SENDER_SYSTEM_PROPERTIES);
   for (const key of Object.keys(sys) as SystemPropertyName[]) if (sys[key] !== undefined) systemNames.add(key);
@@ -97,7 +104,8 @@ export function buildViewModel(msg: IotMessage, options: ViewModelOptions): Insp
       name: SYSTEM_PROPERTY_WIRE_NAMES[property], nameSegments: segmentText(SYSTEM_PROPERTY_WIRE_NAMES[property], []),
       value, valueSegments: segmentText(value ?? '', mine),
       nameProblems: [], valueProblems: mine.filter((p) => p.range === undefined),
-      editable: SENDER_SYSTEM_PROPERTIES.includes(property),
+      editable: !readOnly && SENDER_SYSTEM_PROPERTIES.includes(property),
+      stamped: !SENDER_SYSTEM_PROPERTIES.includes(property),
     });
   });
 
@@ -109,7 +117,8 @@ export function buildViewModel(msg: IotMessage, options: ViewModelOptions): Insp
       name: prop.name, nameSegments: segmentText(prop.name, onName),
       value: prop.value, valueSegments: segmentText(prop.value, onValue),
       nameProblems: onName.filter((p) => p.range === undefined), valueProblems: onValue.filter((p) => p.range === undefined),
-      editable: true,
+      editable: !readOnly,
+      stamped: false,
     });
   });
 
@@ -132,6 +141,7 @@ export function buildViewModel(msg: IotMessage, options: ViewModelOptions): Insp
     systemRows, applicationRows, messageProblems, problems, counts,
     size: buildSizeBar(result.size, options.direction),
     body,
+    readOnly,
   };
 }
 

@@ -56,7 +56,8 @@ export class InspectorApp {
   private readonly systemTable: PropertyTable;
   private readonly applicationTable: PropertyTable;
   private readonly bodyView: BodyView;
-  private readonly deviceField: EditableField;
+  private deviceField: EditableField;
+  private readonly addPropertyHost: HTMLElement;
   private directionHost = h('span', { class: 'direction' });
   /** Unset sender properties are listed only on request (they would bury the ones that are set). */
   private showUnset = false;
@@ -78,10 +79,7 @@ export class InspectorApp {
       onViewChange: (view) => { if (this.loaded) { this.loaded.state.bodyView = view; this.persist(); } },
       onTextInput: (text) => this.edit((m) => edits.setBodyText(m, text)),
     });
-    this.deviceField = new EditableField({
-      label: 'device id', editable: true, emptyText: '(none)', testId: 'deviceId',
-      onLiveChange: (v) => this.edit((m) => edits.setDeviceId(m, v)),
-    });
+    this.deviceField = this.makeDeviceField(true);
     const addProperty = button({
       label: 'Add property', ariaLabel: 'Add application property', testId: 'add-property',
       onClick: () => {
@@ -90,6 +88,7 @@ export class InspectorApp {
         this.applicationTable.field(`application:${n - 1}:name`)?.startEditing();
       },
     });
+    this.addPropertyHost = h('div', { class: 'table-actions' }, addProperty);
     root.replaceChildren(
       h('header', {}, this.title, this.routing, this.actions, this.status),
       this.problemsHost,
@@ -97,11 +96,18 @@ export class InspectorApp {
       this.routesHost,
       h('section', { id: 'system', 'aria-labelledby': 'system-heading' }, h('h2', { id: 'system-heading' }, 'System properties'), this.systemTable.element, this.unsetToggle),
       h('section', { id: 'application', 'aria-labelledby': 'application-heading' },
-        h('h2', { id: 'application-heading' }, 'Application properties'), this.applicationTable.element, h('div', { class: 'table-actions' }, addProperty)),
+        h('h2', { id: 'application-heading' }, 'Application properties'), this.applicationTable.element, this.addPropertyHost),
       h('section', { id: 'body', 'aria-labelledby': 'body-heading' }, h('h2', { id: 'body-heading' }, 'Body'), this.bodyView.element),
     );
     root.setAttribute('aria-busy', 'true');
     this.status.textContent = 'Waiting for the message\u2026';
+  }
+
+  private makeDeviceField(editable: boolean): EditableField {
+    return new EditableField({
+      label: 'device id', editable, emptyText: '(none)', testId: 'deviceId',
+      onLiveChange: (v) => this.edit((m) => edits.setDeviceId(m, v)),
+    });
   }
 
   /** Entry point for everything the host posts. Unknown shapes are ignored, not trusted. */
@@ -129,9 +135,13 @@ export class InspectorApp {
     const originalWire = state.original ?? state.message;
     const original = state.original ? fromWire(state.original) : message;
     performance.measure('inspector:fromWire', 'inspector:load');
-    this.bodyView.reset();
+    const readOnly = state.readOnly === true;
+    this.bodyView.reset(readOnly);
     this.lastBody = undefined;
     this.shownSystemKeys.clear();
+    this.deviceField = this.makeDeviceField(!readOnly);
+    this.addPropertyHost.hidden = readOnly;
+    document.body.classList.toggle('read-only', readOnly);
     this.loaded = { state: { ...state }, message, original, originalWire, vm: undefined, send, sendReason };
     this.renderRouting(state.direction, state.source);
     this.renderActions();
@@ -174,6 +184,7 @@ export class InspectorApp {
       direction: l.state.direction,
       now: new Date(),
       fromHub: l.state.source.kind === 'c2dQueue' || l.state.source.kind === 'd2cMonitor',
+      readOnly: l.state.readOnly === true,
       ...(this.lastBody ? { previousBody: this.lastBody } : {}),
     });
     l.vm = vm;
@@ -188,7 +199,8 @@ export class InspectorApp {
     for (const r of vm.systemRows) if (r.value !== undefined || r.worst !== undefined) this.shownSystemKeys.add(r.key);
     const shown = vm.systemRows.filter((r) => this.showUnset || this.shownSystemKeys.has(r.key));
     this.systemTable.update(shown);
-    this.renderUnsetToggle(vm.systemRows.length - shown.length);
+    if (vm.readOnly) this.unsetToggle.replaceChildren();
+    else this.renderUnsetToggle(vm.systemRows.length - shown.length);
     this.applicationTable.update(vm.applicationRows);
     performance.mark('inspector:body');
     this.bodyView.update(vm.body, l.message.body, l.state.bodyView);
@@ -225,7 +237,10 @@ export class InspectorApp {
   }
 
   private renderRouting(direction: Direction, source: MessageSource): void {
-    this.directionHost = h('span', { class: 'direction' }, dropdown<Direction>({
+    const readOnly = this.loaded?.state.readOnly === true;
+    this.directionHost = readOnly
+      ? h('span', { class: 'direction', 'data-testid': 'direction' }, direction === 'd2c' ? 'D2C (device to cloud)' : 'C2D (cloud to device)')
+      : h('span', { class: 'direction' }, dropdown<Direction>({
       ariaLabel: 'Direction (sets the size limit and character rules)', value: direction, testId: 'direction',
       choices: [{ value: 'd2c', label: 'D2C (device to cloud)' }, { value: 'c2d', label: 'C2D (cloud to device)' }],
       onChange: (d) => this.setDirection(d),
@@ -242,6 +257,14 @@ export class InspectorApp {
   private renderActions(): void {
     const l = this.loaded;
     if (!l) return;
+    if (l.state.readOnly === true) {
+      // Nothing to edit or send: the message is IoT Hub's (queued); a copy can be saved and sent from its file.
+      this.actions.replaceChildren(
+        button({ label: 'Save as message file', testId: 'save-file', onClick: () => { void this.saveAsFile(); } }),
+        h('span', { class: 'send-note', 'data-testid': 'read-only-note' }, 'Read-only: this message is queued on the hub. Save it as a message file to edit or send a copy.'),
+      );
+      return;
+    }
     const reason = l.sendReason ?? 'The send commands are not available in this window.';
     const sendButton = (as: Direction): HTMLElement => {
       const available = as === 'd2c' ? l.send.d2c : l.send.c2d;

@@ -34,6 +34,8 @@ export class BodyView {
   private ownEdit = false;
   /** The user asked to edit a body too big to open in the textarea straight away. */
   private editLarge = false;
+  /** A read-only message (InspectorState.readOnly): the body is shown, never edited. */
+  private readOnly = false;
   private inputTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly handlers: BodyViewHandlers) {
@@ -43,7 +45,8 @@ export class BodyView {
   }
 
   /** A new message: start from its default view again. */
-  reset(): void {
+  reset(readOnly = false): void {
+    this.readOnly = readOnly;
     this.editLarge = false;
     this.model = undefined;
   }
@@ -100,7 +103,7 @@ export class BodyView {
     this.textArea = undefined;
     if (this.view === 'text') {
       const text = model.text.ok ? model.text.text : '';
-      if (text.length > PLAIN_TEXT_LIMIT && !this.editLarge) {
+      if (text.length > PLAIN_TEXT_LIMIT && (!this.editLarge || this.readOnly)) {
         // A big body is shown virtualised first; the editable textarea (which lays out all of it)
         // comes only when asked for.
         const lines = displayLines(text);
@@ -116,13 +119,13 @@ export class BodyView {
           label: 'Edit body', testId: 'edit-body', ariaLabel: `Edit the body text (${formatBytes(model.byteLength)})`,
           onClick: () => { this.editLarge = true; this.drawActive(); this.textArea?.focus(); },
         });
-        host.replaceChildren(h('div', { class: 'body-view' }, h('div', { class: 'body-toolbar' }, edit), list.element));
+        host.replaceChildren(h('div', { class: 'body-view' }, this.readOnly ? '' : h('div', { class: 'body-toolbar' }, edit), list.element));
         list.attached();
         return;
       }
       const area = h('textarea', {
-        class: 'body-text', spellcheck: 'false', 'aria-label': 'Body text (editable)', 'data-testid': 'body-text',
-        ...(model.text.ok ? {} : { readonly: '' }),
+        class: 'body-text', spellcheck: 'false', 'aria-label': `Body text (${model.text.ok && !this.readOnly ? 'editable' : 'read-only'})`, 'data-testid': 'body-text',
+        ...(model.text.ok && !this.readOnly ? {} : { readonly: '' }),
       });
       area.value = text;
       area.addEventListener('input', () => {

@@ -39,7 +39,8 @@ export class PropertyTable {
   }
 
   update(models: readonly PropertyRowModel[]): void {
-    const sameKeys = models.length === this.rows.size && models.every((m) => this.rows.has(m.key));
+    // Rows are rebuilt when the keys change or a row's editability does (a read-only message loaded into the panel).
+    const sameKeys = models.length === this.rows.size && models.every((m) => this.rows.has(m.key) && this.current.get(m.key)?.editable === m.editable);
     if (!sameKeys) this.rebuild(models);
     for (const m of models) {
       this.current.set(m.key, m);
@@ -67,7 +68,7 @@ export class PropertyTable {
       const rowLabel = m.section === 'system' ? m.name : `application property ${m.index !== undefined ? m.index + 1 : ''}`;
       const current = (): PropertyRowModel => this.current.get(m.key) ?? m;
       const name = m.section === 'application'
-        ? new EditableField({ label: `name of ${rowLabel}`, editable: true, emptyText: '(empty)', testId: `${m.key}:name`, onLiveChange: (v) => this.handlers.onName(current(), v) })
+        ? new EditableField({ label: `name of ${rowLabel}`, editable: m.editable, emptyText: '(empty)', testId: `${m.key}:name`, onLiveChange: (v) => this.handlers.onName(current(), v) })
         : undefined;
       const value = new EditableField({
         label: `value of ${rowLabel}`, editable: m.editable, emptyText: '(not set)', testId: `${m.key}:value`,
@@ -75,10 +76,10 @@ export class PropertyTable {
       });
       const status = h('span', { class: 'row-status', 'aria-hidden': 'true' });
       const nameCell = name ? h('td', { class: 'name' }, name.element) : h('th', { scope: 'row', class: 'name' }, h('code', {}, m.name),
-        m.editable ? null : h('span', { class: 'stamped', title: 'Set by the hub; a sender cannot set it' }, ' (hub)'));
+        m.stamped ? h('span', { class: 'stamped', title: 'Stamped by IoT Hub; a sender cannot set it' }, ' (hub)') : null);
       const tr = h('tr', { 'data-key': m.key }, nameCell, h('td', { class: 'value' }, value.element), h('td', { class: 'status-col' }, status));
       const onRemove = this.handlers.onRemove;
-      if (m.section === 'application' && onRemove) {
+      if (m.section === 'application' && onRemove && m.editable) {
         tr.append(h('td', { class: 'row-actions' }, button({ label: 'Remove', ariaLabel: `Remove ${rowLabel}`, testId: `${m.key}:remove`, onClick: () => onRemove(current()) })));
       }
       this.body.append(tr);

@@ -84,7 +84,7 @@ export class InspectorPanel implements vscode.Disposable {
 
   private updateTitle(): void {
     const id = this.state.message.systemProperties.messageId;
-    this.panel.title = `Inspect ${id ? id : 'message'}${this.state.edited ? ' (edited)' : ''}`;
+    this.panel.title = `Inspect ${id ? id : 'message'}${this.state.readOnly === true ? ' (read-only)' : this.state.edited ? ' (edited)' : ''}`;
   }
 
   /** Everything the webview posts arrives here (public so the integration suite can drive it). */
@@ -98,7 +98,8 @@ export class InspectorPanel implements vscode.Disposable {
         await this.postLoad();
         return;
       case 'stateChanged':
-        this.state = raw.state;
+        // A read-only panel stays read-only whatever the page says.
+        this.state = this.state.readOnly === true ? { ...raw.state, readOnly: true, edited: false } : raw.state;
         this.updateTitle();
         await this.postRoutes();
         return;
@@ -142,6 +143,7 @@ export class InspectorPanel implements vscode.Disposable {
   private async answer(req: RequestMessage): Promise<void> {
     try {
       let result: InspectorRequests[typeof req.method]['result'];
+      if (req.method === 'send' && this.state.readOnly === true) throw new Error('This message is shown read-only (it is queued on the hub); save it as a message file to send a copy.');
       if (req.method === 'send') result = await this.send(req.params.as, fromWire(req.params.message));
       else result = await this.saveAsFile(fromWire(req.params.message));
       await this.post({ type: 'response', id: req.id, ok: true, result });

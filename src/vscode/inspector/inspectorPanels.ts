@@ -31,9 +31,11 @@ export class InspectorPanels implements vscode.Disposable, InspectorPanelHost {
   }
 
   /** The API the tree, the monitor and the commands call. */
-  show(message: IotMessage, source: MessageSource): InspectorPanel {
+  /** Opens (or reuses) a panel; `readOnly` shows the message without editing or sending (a queued C2D message). */
+  show(message: IotMessage, source: MessageSource, options: { readOnly?: boolean } = {}): InspectorPanel {
     const state: InspectorState = {
       version: 1, message: toWire(message), source, direction: message.direction ?? defaultDirection(source), edited: false,
+      ...(options.readOnly === true ? { readOnly: true } : {}),
     };
     const key = panelKey(state);
     const existing = key === undefined ? undefined : [...this.panels].find((p) => panelKey(p.currentState) === key);

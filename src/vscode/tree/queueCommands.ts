@@ -45,7 +45,7 @@ export function registerQueueCommands(runtime: ExtensionRuntime, tree: HubsTree)
       void vscode.window.showInformationMessage('IoT Hub: select a queued message under a device\'s C2D queue in the Hubs view.');
       return undefined;
     }
-    return runtime.inspector.show(queuedToIotMessage(arg.message), sourceOf(arg));
+    return runtime.inspector.show(queuedToIotMessage(arg.message), sourceOf(arg), { readOnly: true });
   }));
 
   runtime.own(vscode.commands.registerCommand(SAVE_QUEUED_MESSAGE_COMMAND, async (arg?: unknown) => {

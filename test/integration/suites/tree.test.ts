@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LocalHubClient } from '../../../src/hub/client/localHubClient';
+import type { InspectorPanel } from '../../../src/vscode/inspector/inspectorPanel';
 import type { C2dMessageNode } from '../../../src/vscode/tree/c2dMessageNode';
 import type { DeviceNode } from '../../../src/vscode/tree/deviceNode';
 import type { FeedbackRecordNode } from '../../../src/vscode/tree/feedbackRecordNode';
@@ -123,9 +124,14 @@ suite('tree', () => {
     assert.ok(locked, 'one message is locked');
     assert.match(String(provider.getTreeItem(locked).description), /^locked until .+ \u00b7 delivered 1\/10/);
     const runtime = await activateExtension();
-    const panel = await vscode.commands.executeCommand<{ currentState: { source: { kind: string; deviceId: string } } }>('iotHubMessaging.queue.openMessage', locked);
+    const panel = await vscode.commands.executeCommand<InspectorPanel>('iotHubMessaging.queue.openMessage', locked);
     assert.equal(panel.currentState.source.kind, 'c2dQueue');
-    assert.equal(panel.currentState.source.deviceId, a);
+    assert.equal(panel.currentState.source.kind === 'c2dQueue' && panel.currentState.source.deviceId, a);
+    // Read-only: the webview is told so (it shows no editing or sending actions), and the host refuses a send.
+    assert.equal(panel.currentState.readOnly, true);
+    assert.match(panel.panel.title, /\(read-only\)$/);
+    await panel.handleWebviewMessage({ type: 'request', id: 41, method: 'send', params: { as: 'c2d', message: panel.currentState.message } });
+    assert.equal((await client.peekQueue(a)).length, 2, 'a send from a read-only panel sends nothing');
     for (const p of runtime.inspector.openPanels) p.dispose();
     await client.abandonC2d(a, received.lockToken);
   });

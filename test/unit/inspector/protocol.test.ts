@@ -25,6 +25,10 @@ void test('guards accept the real messages and reject malformed ones', () => {
   assert.ok(!isWebviewToHost({ type: 'request', id: '1', method: 'send', params: { message: state.message } }));
   assert.ok(!isWebviewToHost({ type: 'stateChanged', state: { ...state, version: 2 } }));
   assert.ok(!isWebviewToHost({ type: 'stateChanged', state: { ...state, direction: 'sideways' } }));
+  // Read-only (a queued C2D message) is a boolean flag of the state.
+  assert.ok(isInspectorState({ ...state, readOnly: true }));
+  assert.ok(isHostToWebview({ type: 'load', state: { ...state, readOnly: true }, send: { d2c: true, c2d: true } }));
+  assert.ok(!isInspectorState({ ...state, readOnly: 'yes' }));
   assert.ok(!isWebviewToHost(null));
   assert.ok(isHostToWebview({ type: 'load', state, send: { d2c: true, c2d: false } }));
   assert.ok(isHostToWebview({ type: 'response', id: 3, ok: false, error: 'x' }));

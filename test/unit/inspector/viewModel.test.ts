@@ -130,3 +130,28 @@ void test('formatBytes groups digits without Intl', () => {
   assert.equal(groupDigits(1234567), '1,234,567');
   assert.equal(groupDigits(999), '999');
 });
+
+void test('read-only (a queued C2D message): no row is editable, IoT Hub stamps are marked as stamps and not flagged', () => {
+  const queued = createMessage({
+    direction: 'c2d', deviceId: 'dev-1',
+    systemProperties: {
+      messageId: 'm1', ack: 'full', expiryTimeUtc: '2026-11-22T09:00:00.000Z',
+      sequenceNumber: '7', enqueuedTimeUtc: '2026-11-22T08:00:00.000Z', deliveryCount: '1',
+    },
+    applicationProperties: [{ name: 'unit', value: 'C' }],
+  });
+  const vm = buildViewModel(queued, { direction: 'c2d', now: NOW, fromHub: true, readOnly: true });
+  assert.equal(vm.readOnly, true);
+  assert.deepEqual([...vm.systemRows, ...vm.applicationRows].filter((r) => r.editable).map((r) => r.key), []);
+  const stamped = vm.systemRows.filter((r) => r.stamped).map((r) => r.name).sort();
+  assert.deepEqual(stamped, ['delivery-count', 'iothub-enqueuedtime', 'sequence-number']);
+  assert.equal(vm.systemRows.find((r) => r.name === 'message-id')?.stamped, false);
+  assert.equal(vm.applicationRows[0]?.stamped, false);
+  // The stamps and the (past) expiry of a queued message are what the hub did, not mistakes.
+  assert.deepEqual(vm.problems, []);
+  // The same message opened for editing: sender properties editable again, stamps still stamps.
+  const editable = buildViewModel(queued, { direction: 'c2d', now: NOW, fromHub: true });
+  assert.equal(editable.readOnly, false);
+  assert.equal(editable.systemRows.find((r) => r.name === 'message-id')?.editable, true);
+  assert.equal(editable.systemRows.find((r) => r.name === 'sequence-number')?.editable, false);
+});

@@ -217,3 +217,27 @@ void test('routes: the Routes section draws the host\'s verdict (endpoints, each
   assert.deepEqual(s.errors, []);
   assert.deepEqual(await s.cspViolations(), []);
 });
+
+void test('read-only: a queued C2D message shows no editing or sending actions, and its IoT Hub stamps as stamps', async () => {
+  const queued = createMessage({
+    direction: 'c2d', deviceId: 'thermostat-1',
+    systemProperties: { messageId: 'queued-1', ack: 'full', sequenceNumber: '7', enqueuedTimeUtc: '2026-11-22T08:00:00.000Z', deliveryCount: '1' },
+    applicationProperties: [{ name: 'unit', value: 'C' }],
+    body: new TextEncoder().encode('{"setPoint":21}'),
+  });
+  await s.post(loadMessage(queued, { kind: 'c2dQueue', deviceId: 'thermostat-1', state: 'enqueued' }, { readOnly: true }));
+  const p = s.page;
+  await p.locator('[data-testid="read-only-note"]').waitFor();
+  for (const id of ['send-d2c', 'send-c2d', 'revert', 'add-property', 'toggle-unset']) {
+    assert.equal(await p.locator(`[data-testid="${id}"]`).first().isVisible(), false, `${id} is not shown`);
+  }
+  assert.equal(await p.locator('[data-testid="save-file"]').count(), 1);
+  assert.equal(await p.locator('.edit-button').count(), 0, 'no Edit button on any field');
+  assert.equal(await p.locator('[data-testid$=":remove"]').count(), 0);
+  assert.equal(await p.locator('textarea:not([readonly])').count(), 0, 'no editable body');
+  const stamped = await p.locator('tr:has(.stamped)').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')).sort());
+  assert.deepEqual(stamped, ['delivery-count', 'iothub-enqueuedtime', 'sequence-number']);
+  assert.equal(await p.locator('tr.flagged').count(), 0, 'nothing flagged');
+  assert.deepEqual(s.errors, []);
+  assert.deepEqual(await s.cspViolations(), []);
+});
