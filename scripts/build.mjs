@@ -102,6 +102,10 @@ for (const e of builds) {
     target: e.platform === 'node' ? 'node20' : 'es2022',
     sourcemap: production ? false : 'linked',
     minify: production && !isTest,
+    // Node bundles keep class and function names: azure-iothub checks them (Client.send refuses a
+    // Message whose constructor.name is not 'Message', a retry policy is NoRetry only by name, AMQP
+    // errors are translated by their constructor's name); the bundler renames colliding classes.
+    keepNames: e.platform === 'node',
     external: ['vscode', ...(isTest ? ['playwright-core'] : [])],
     // jsonc-parser's "main" is a UMD build whose dynamic require('./impl/...') esbuild cannot follow.
     alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },

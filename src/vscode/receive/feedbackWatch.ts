@@ -27,7 +27,8 @@ interface Expected { hub: HubConnection; deviceId: string; ack: string; at: numb
 
 export class FeedbackWatch implements vscode.Disposable {
   private readonly expected = new Map<string, Expected>();
-  private readonly hubSubs = new Map<string, Disposable>();
+  /** The hub object each subscription is on: an Azure hub re-added under the same id is a new object. */
+  private readonly hubSubs = new Map<string, { hub: HubConnection; sub: Disposable }>();
   private readonly listSub: vscode.Disposable;
   /** Every notification shown (tests read it). */
   readonly shown: Array<{ messageId: string; deviceId: string; statusCode: FeedbackRecordView['statusCode']; text: string }> = [];
@@ -42,11 +43,22 @@ export class FeedbackWatch implements vscode.Disposable {
   }
 
   private watchHubs(): void {
-    for (const hub of this.hubs.all()) {
+    const current = new Map(this.hubs.all().map((h) => [h.id, h] as const));
+    // A removed hub, or one replaced under the same id (an Azure hub restored or given a new
+    // telemetry endpoint), loses its subscription; the new object gets one below.
+    for (const [id, w] of this.hubSubs) {
+      if (current.get(id) === w.hub) continue;
+      w.sub.dispose();
+      this.hubSubs.delete(id);
+    }
+    for (const hub of current.values()) {
       if (this.hubSubs.has(hub.id)) continue;
-      this.hubSubs.set(hub.id, hub.onDidChange((c) => {
-        if (c.kind === 'feedback') for (const r of c.records) this.onRecord(hub, r);
-      }));
+      this.hubSubs.set(hub.id, {
+        hub,
+        sub: hub.onDidChange((c) => {
+          if (c.kind === 'feedback') for (const r of c.records) this.onRecord(hub, r);
+        }),
+      });
     }
   }
 
@@ -72,7 +84,7 @@ export class FeedbackWatch implements vscode.Disposable {
 
   dispose(): void {
     this.listSub.dispose();
-    for (const s of this.hubSubs.values()) s.dispose();
+    for (const w of this.hubSubs.values()) w.sub.dispose();
     this.hubSubs.clear();
     this.expected.clear();
   }
