@@ -4,9 +4,10 @@
 // WebSockets), and restoring added hubs on activation. Each hub joins `runtime.hubs` as an
 // AzureHubConnection (src/hubs/azure), so the tree and every hub command treat it like the local one.
 import * as vscode from 'vscode';
-import { ConnectionStringError, parseConnectionString, parseHubConnectionString } from '../../core/auth/connectionString';
+import { ConnectionStringError, parseHubConnectionString } from '../../core/auth/connectionString';
 import { AzureHubConnection, azureHubId } from '../../hubs/azure/azureHubConnection';
 import type { LocalTrust } from '../../hubs/azure/sdkClients';
+import { eventHubsConnectionStringProblem } from '../../hubs/azure/telemetryEndpoint';
 import { HubRequestError, type HubConnection } from '../../hubs/hubConnection';
 import { isHubNodeArg } from '../hubs/pickers';
 import type { ExtensionRuntime } from '../runtime';
@@ -14,6 +15,21 @@ import { AzureHubStore, type AzureHubSecrets, type StoredAzureHub } from './azur
 import { errorText } from '../../core/errorText';
 
 const HUB_COUNT_CONTEXT = 'iotHubMessaging.azure.hubCount';
+
+/**
+ * A Set Telemetry Endpoint choice given as the command's second argument (tests, keybindings,
+ * other extensions) instead of asked: the same choices as the quick pick, checked the same way.
+ */
+export interface TelemetryEndpointChoice {
+  /** `resolve`: through IoT Hub's redirect; `given`: `eventHubsConnectionString`; `websockets`: toggle WebSockets. */
+  pick: 'resolve' | 'given' | 'websockets';
+  eventHubsConnectionString?: string;
+}
+
+function isTelemetryEndpointChoice(x: unknown): x is TelemetryEndpointChoice {
+  const pick = (x as { pick?: unknown } | undefined)?.pick;
+  return typeof x === 'object' && x !== null && (pick === 'resolve' || pick === 'given' || pick === 'websockets');
+}
 
 /** Why a pasted text is not an IoT Hub connection string, or undefined when it is one. */
 export function connectionStringProblem(text: string): string | undefined {
@@ -44,7 +60,7 @@ export class AzureHubs implements vscode.Disposable {
     };
     reg('iotHubMessaging.azure.addHub', (arg?: unknown) => this.addHub(typeof arg === 'string' ? arg : undefined));
     reg('iotHubMessaging.azure.removeHub', (arg?: unknown) => this.removeHub(arg));
-    reg('iotHubMessaging.azure.setTelemetryEndpoint', (arg?: unknown) => this.setTelemetryEndpoint(arg));
+    reg('iotHubMessaging.azure.setTelemetryEndpoint', (arg?: unknown, choice?: unknown) => this.setTelemetryEndpoint(arg, isTelemetryEndpointChoice(choice) ? choice : undefined));
     this.disposables.push(runtime.hubs.onDidChange(() => this.updateContext()));
     this.updateContext();
   }
@@ -186,65 +202,66 @@ export class AzureHubs implements vscode.Disposable {
    * through IoT Hub's redirect (default), or the Event Hubs-compatible connection string from the
    * portal; over AMQP (5671) or AMQP over WebSocket (443).
    */
-  async setTelemetryEndpoint(arg?: unknown): Promise<void> {
+  async setTelemetryEndpoint(arg?: unknown, given?: TelemetryEndpointChoice): Promise<HubConnection | undefined> {
     const hub = await this.pickAzureHub(arg, 'Set Telemetry Endpoint');
-    if (hub === undefined) return;
+    if (hub === undefined) return undefined;
     const stored = this.store.list().find((h) => h.hostName.toLowerCase() === hub.hostName.toLowerCase()) ?? { hostName: hub.hostName };
     const secrets = await this.store.secretsOf(hub.hostName);
     if (secrets === undefined) {
       void vscode.window.showErrorMessage(`IoT Hub: the connection string of ${hub.hostName} is no longer stored; remove the hub and add it again.`);
-      return;
+      return undefined;
     }
-    type Pick = vscode.QuickPickItem & { id: 'resolve' | 'given' | 'websockets' };
-    const items: Pick[] = [
-      { id: 'resolve', label: 'Resolve from the IoT Hub connection string', description: secrets.eventHubsConnectionString === undefined ? '(current)' : '', detail: 'Asks IoT Hub where its built-in endpoint is, as Azure\'s samples do.' },
-      { id: 'given', label: 'Enter the Event Hubs-compatible connection string...', description: secrets.eventHubsConnectionString !== undefined ? '(current)' : '', detail: 'Azure portal > your IoT Hub > Built-in endpoints.' },
-      { id: 'websockets', label: stored.webSockets === true ? 'Read over AMQP (port 5671)' : 'Read over WebSockets (port 443)', detail: stored.webSockets === true ? 'Now: AMQP over WebSocket on 443.' : 'For networks that block port 5671.' },
-    ];
-    const pick = await vscode.window.showQuickPick(items, { title: `Telemetry endpoint of ${hub.hostName}` });
-    if (pick === undefined) return;
+    type Pick = vscode.QuickPickItem & { id: TelemetryEndpointChoice['pick'] };
+    let choice: TelemetryEndpointChoice['pick'] | undefined = given?.pick;
+    if (choice === undefined) {
+      const items: Pick[] = [
+        { id: 'resolve', label: 'Resolve from the IoT Hub connection string', description: secrets.eventHubsConnectionString === undefined ? '(current)' : '', detail: 'Asks IoT Hub where its built-in endpoint is, as Azure\'s samples do.' },
+        { id: 'given', label: 'Enter the Event Hubs-compatible connection string...', description: secrets.eventHubsConnectionString !== undefined ? '(current)' : '', detail: 'Azure portal > your IoT Hub > Built-in endpoints.' },
+        { id: 'websockets', label: stored.webSockets === true ? 'Read over AMQP (port 5671)' : 'Read over WebSockets (port 443)', detail: stored.webSockets === true ? 'Now: AMQP over WebSocket on 443.' : 'For networks that block port 5671.' },
+      ];
+      choice = (await vscode.window.showQuickPick(items, { title: `Telemetry endpoint of ${hub.hostName}` }))?.id;
+      if (choice === undefined) return undefined;
+    }
     const next: AzureHubSecrets = { connectionString: secrets.connectionString };
     let nextStored: StoredAzureHub = stored;
-    if (pick.id === 'given') {
-      const value = await vscode.window.showInputBox({
-        title: `Event Hubs-compatible connection string of ${hub.hostName}`,
-        prompt: 'Endpoint=sb://...;SharedAccessKeyName=...;SharedAccessKey=...;EntityPath=... (kept in secret storage)',
-        password: true, ignoreFocusOut: true,
-        validateInput: (v) => eventHubsConnectionStringProblem(v),
-      });
-      if (value === undefined) return;
+    if (choice === 'given') {
+      let value = given?.eventHubsConnectionString;
+      if (value === undefined) {
+        value = await vscode.window.showInputBox({
+          title: `Event Hubs-compatible connection string of ${hub.hostName}`,
+          prompt: 'Endpoint=sb://...;SharedAccessKeyName=...;SharedAccessKey=...;EntityPath=... (kept in secret storage)',
+          password: true, ignoreFocusOut: true,
+          validateInput: (v) => eventHubsConnectionStringProblem(v),
+        });
+        if (value === undefined) return undefined;
+      }
+      const problem = eventHubsConnectionStringProblem(value);
+      if (problem !== undefined) {
+        void vscode.window.showErrorMessage(`IoT Hub: the telemetry endpoint of ${hub.hostName} was not changed. ${problem}`);
+        return undefined;
+      }
       next.eventHubsConnectionString = value.trim();
-    } else if (pick.id === 'websockets') {
+    } else if (choice === 'websockets') {
       if (secrets.eventHubsConnectionString !== undefined) next.eventHubsConnectionString = secrets.eventHubsConnectionString;
       nextStored = { ...stored, webSockets: stored.webSockets !== true };
     }
-    await this.replace(hub, nextStored, next);
+    const replaced = await this.replace(hub, nextStored, next);
+    this.runtime.log.info(`Azure IoT Hub ${hub.hostName}: telemetry ${next.eventHubsConnectionString !== undefined ? 'from the Event Hubs-compatible connection string given' : 'resolved through IoT Hub\'s redirect'}, over ${nextStored.webSockets === true ? 'AMQP over WebSocket (443)' : 'AMQP (5671)'}`);
+    return replaced;
   }
 
   /** Swaps the hub for one built with new choices (listeners see a removal and an addition). */
-  private async replace(old: AzureHubConnection, stored: StoredAzureHub, secrets: AzureHubSecrets): Promise<void> {
+  private async replace(old: AzureHubConnection, stored: StoredAzureHub, secrets: AzureHubSecrets): Promise<AzureHubConnection> {
     const hub = this.connection(stored, secrets);
     await this.store.save(stored, secrets);
     this.runtime.hubs.remove(old.id);
     this.runtime.hubs.add(hub);
     hub.open().catch((e: unknown) => this.runtime.log.warn(`Azure IoT Hub ${hub.hostName}: ${errorText(e)}`));
+    return hub;
   }
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
-  }
-}
-
-function eventHubsConnectionStringProblem(text: string): string | undefined {
-  try {
-    const f = parseConnectionString(text.trim());
-    for (const k of ['Endpoint', 'SharedAccessKeyName', 'SharedAccessKey', 'EntityPath']) {
-      if (f[k] === undefined || f[k] === '') return `The Event Hubs-compatible connection string needs ${k} (Azure portal > Built-in endpoints).`;
-    }
-    if (!/^sb:\/\//i.test(f['Endpoint'] ?? '')) return 'Endpoint must start with sb://.';
-    return undefined;
-  } catch (e) {
-    return errorText(e);
   }
 }
 

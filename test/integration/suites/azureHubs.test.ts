@@ -2,13 +2,21 @@
 // Azure implementation reaches it through the test-only LocalTrust: its CA and ports). Add IoT Hub
 // by connection string (kept in SecretStorage only), bad input refused with nothing stored, the hub
 // listed in runtime.hubs and served through HubConnection like the local one, restored from
-// storage, Remove IoT Hub.
+// storage; C2D sent from the Send command through the Azure hub received by the device with its
+// feedback told; Set Telemetry Endpoint (bad input refused with nothing changed; the given
+// Event Hubs-compatible string kept in SecretStorage and read by the monitor; WebSockets; back to
+// the redirect); Remove IoT Hub.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { parseHubConnectionString } from '../../../src/core/auth/connectionString';
+import { createMessage } from '../../../src/core/message/model';
 import type { HubConnection } from '../../../src/hubs/hubConnection';
 import type { ConnectionInfoJson } from '../../../src/hub/localHub';
+import type { TelemetryEndpointChoice } from '../../../src/vscode/azure/azureHubCommands';
+import type { MonitorPanel } from '../../../src/vscode/monitor/monitorPanel';
+import type { ReceiveOutcome } from '../../../src/vscode/receive/receiveC2dCommand';
+import type { SendOutcome } from '../../../src/vscode/send/sendCommands';
 import { activateExtension, after, before, suite, test, waitFor } from '../framework';
 import { hubClient, runningHubInfo } from '../localHubHelpers';
 
@@ -19,6 +27,17 @@ function azureStyle(info: ConnectionInfoJson, key?: string): string {
 }
 
 const ID = 'azure:localhost';
+
+const setTelemetryEndpoint = (hub: HubConnection, choice: TelemetryEndpointChoice): Thenable<HubConnection | undefined> =>
+  vscode.commands.executeCommand<HubConnection | undefined>('iotHubMessaging.azure.setTelemetryEndpoint', { hub }, choice);
+
+/** Waits for a hub (a replaced one connects in the background) to run; a failure says why. */
+async function running(hub: HubConnection): Promise<void> {
+  await waitFor(() => {
+    if (hub.status.state === 'failed') throw new Error(hub.status.message);
+    return hub.status.state === 'running' || undefined;
+  }, { timeout: 20_000, message: `${hub.label} to connect` });
+}
 
 suite('Azure IoT Hubs', () => {
   let info: ConnectionInfoJson;
@@ -106,6 +125,145 @@ suite('Azure IoT Hubs', () => {
     const hub = runtime.hubs.get(ID);
     assert.ok(hub);
     await waitFor(() => (hub.status.state === 'running' ? true : hub.status.state === 'failed' ? (() => { throw new Error(hub.status.state === 'failed' ? hub.status.message : ''); })() : undefined), { timeout: 20_000, message: 'the restored hub to connect' });
+  }, { timeout: 60_000 });
+
+  test('Send C2D through the Azure hub (service AMQP): the device receives it and the sender is told its feedback', async () => {
+    const runtime = await activateExtension();
+    const hub = runtime.hubs.get(ID)!;
+    await running(hub);
+    const device = `azure-c2d-${Date.now()}`;
+    await hub.createDevice(device);
+    try {
+      const message = createMessage({
+        deviceId: device,
+        systemProperties: { messageId: `az-${device}`, correlationId: 'az-corr', userId: 'az-backend', ack: 'full', contentType: 'application/json', creationTimeUtc: '2026-12-07T10:00:00.000Z' },
+        applicationProperties: [{ name: 'kind', value: 'azure' }],
+        body: '{"cmd":"blink"}',
+      });
+      // Two hubs run (local and Azure): the Send command asks which; answer with the Azure one.
+      const original = vscode.window.showQuickPick;
+      let asked = 0;
+      (vscode.window as { showQuickPick: unknown }).showQuickPick = async (items: Array<{ hub?: HubConnection }> | Thenable<Array<{ hub?: HubConnection }>>) => {
+        asked++;
+        return (await items).find((i) => i.hub?.id === ID);
+      };
+      let out: SendOutcome;
+      try {
+        out = await vscode.commands.executeCommand<SendOutcome>('iotHubMessaging.sendC2d', message);
+      } finally {
+        (vscode.window as { showQuickPick: typeof original }).showQuickPick = original;
+      }
+      assert.equal(asked, 1, 'the hub was asked for once');
+      assert.equal(out.status, 'sent', JSON.stringify(out));
+      if (out.status !== 'sent') return;
+      assert.deepEqual(out.sent.notCarried, []);
+      await waitFor(async () => ((await hub.getDevice(device))?.cloudToDeviceMessageCount === 1) || undefined, { timeout: 10_000, message: 'the queue depth to show the message' });
+      const received = await vscode.commands.executeCommand<ReceiveOutcome>('iotHubMessaging.device.receiveC2d', { hub, deviceId: device, settle: 'complete' });
+      assert.equal(received.status, 'settled', JSON.stringify(received));
+      if (received.status !== 'settled') return;
+      const sp = received.message.systemProperties;
+      assert.equal(sp.messageId, `az-${device}`);
+      assert.equal(sp.correlationId, 'az-corr');
+      assert.equal(sp.userId, 'az-backend');
+      assert.equal(sp.ack, 'full');
+      assert.equal(sp.contentType, 'application/json');
+      assert.equal(sp.creationTimeUtc, '2026-12-07T10:00:00.000Z');
+      assert.equal(sp.to, `/devices/${device}/messages/devicebound`);
+      assert.deepEqual(received.message.applicationProperties, [{ name: 'kind', value: 'azure' }]);
+      assert.equal(new TextDecoder().decode(received.message.body), '{"cmd":"blink"}');
+      // Feedback comes through the Azure implementation's feedback receiver (AMQP), in the hub's next batch.
+      const shown = await waitFor(() => runtime.feedback.shown.find((f) => f.messageId === `az-${device}`), { timeout: 40_000, message: 'the Success feedback through the Azure hub' });
+      assert.equal(shown.statusCode, 'Success');
+      assert.equal(shown.deviceId, device);
+    } finally {
+      await hub.deleteDevice(device).catch(() => undefined);
+    }
+  }, { timeout: 90_000 });
+
+  test('Set Telemetry Endpoint refuses a bad Event Hubs-compatible connection string and changes nothing', async () => {
+    const runtime = await activateExtension();
+    const hub = runtime.hubs.get(ID)!;
+    const secretsBefore = await runtime.azureHubs.store.secretsOf('localhost');
+    const listBefore = runtime.azureHubs.store.list();
+    const key = Buffer.alloc(32, 4).toString('base64');
+    for (const bad of [
+      azureStyle(info), // the IoT Hub connection string pasted by mistake
+      `Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=service;SharedAccessKey=${key}`, // no EntityPath
+      `Endpoint=https://ns.servicebus.windows.net/;SharedAccessKeyName=service;SharedAccessKey=${key};EntityPath=hub`,
+      'not a connection string',
+    ]) {
+      assert.equal(await setTelemetryEndpoint(hub, { pick: 'given', eventHubsConnectionString: bad }), undefined, bad.slice(0, 30));
+    }
+    assert.equal(runtime.hubs.get(ID), hub, 'the hub was not replaced');
+    assert.deepEqual(await runtime.azureHubs.store.secretsOf('localhost'), secretsBefore);
+    assert.deepEqual(runtime.azureHubs.store.list(), listBefore);
+    assert.equal(secretsBefore?.eventHubsConnectionString, undefined);
+  }, { timeout: 30_000 });
+
+  test('Set Telemetry Endpoint with the Event Hubs-compatible string: kept in SecretStorage only, and the monitor reads the Azure hub\'s telemetry through it', async () => {
+    const runtime = await activateExtension();
+    const old = runtime.hubs.get(ID)!;
+    const given = info.amqp?.eventHubsConnectionString;
+    assert.ok(given, 'the local hub runs its Event Hubs-compatible endpoint');
+    const hub = await setTelemetryEndpoint(old, { pick: 'given', eventHubsConnectionString: given });
+    assert.ok(hub);
+    assert.equal(runtime.hubs.get(ID), hub);
+    assert.notEqual(hub, old, 'the hub was rebuilt with the new endpoint');
+    assert.equal((await runtime.azureHubs.store.secretsOf('localhost'))?.eventHubsConnectionString, given);
+    const secretKey = /SharedAccessKey=([^;]+)/.exec(given)![1]!;
+    assert.ok(!JSON.stringify(runtime.context.globalState.keys().map((k) => runtime.context.globalState.get(k))).includes(secretKey), 'no key in globalState');
+    assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('iotHubMessaging')).includes(secretKey), 'no key in settings');
+    assert.equal((await hub.eventHubsEndpoint()).connectionString, given);
+    await running(hub);
+
+    const device = `azure-tel-${Date.now()}`;
+    await hub.createDevice(device);
+    let panel: MonitorPanel | undefined;
+    try {
+      panel = await vscode.commands.executeCommand<MonitorPanel | undefined>('iotHubMessaging.monitor.start', { hub, deviceId: device, consumerGroup: '$Default' });
+      assert.ok(panel);
+      const p = panel;
+      await waitFor(() => {
+        if (p.monitor.state.state === 'stopped') throw new Error(p.monitor.state.reason ?? 'the monitor stopped');
+        return p.monitor.state.state === 'running' || undefined;
+      }, { timeout: 30_000, message: 'the monitor on the Azure hub to run' });
+      await hub.sender.sendD2c(device, { direction: 'd2c', systemProperties: { messageId: 'tel-1' }, applicationProperties: [], body: new TextEncoder().encode('{"t":1}') });
+      await waitFor(() => p.monitor.received >= 1 || undefined, { timeout: 20_000, message: 'the monitor to read the message' });
+      const got = p.monitor.ring.toArray();
+      assert.deepEqual(got.map((m) => [m.deviceId, m.systemProperties.messageId]), [[device, 'tel-1']]);
+    } finally {
+      if (panel) {
+        await vscode.commands.executeCommand('iotHubMessaging.monitor.stop', { hub, deviceId: device });
+        panel.dispose();
+      }
+      await hub.deleteDevice(device).catch(() => undefined);
+    }
+  }, { timeout: 90_000 });
+
+  test('Set Telemetry Endpoint: WebSockets on (a non-secret choice in globalState) and off, then back to IoT Hub\'s redirect', async () => {
+    const runtime = await activateExtension();
+    const given = (await runtime.azureHubs.store.secretsOf('localhost'))?.eventHubsConnectionString;
+    assert.ok(given);
+    const ws = await setTelemetryEndpoint(runtime.hubs.get(ID)!, { pick: 'websockets' });
+    assert.ok(ws);
+    assert.deepEqual(runtime.azureHubs.store.list(), [{ hostName: 'localhost', webSockets: true }]);
+    const wsEndpoint = await ws.eventHubsEndpoint();
+    assert.equal(wsEndpoint.webSockets, true);
+    assert.equal(wsEndpoint.connectionString, given, 'the given endpoint is kept');
+    assert.ok(ws.describe().some((l) => /WebSocket/.test(l)));
+    const amqp = await setTelemetryEndpoint(ws, { pick: 'websockets' });
+    assert.ok(amqp);
+    assert.deepEqual(runtime.azureHubs.store.list(), [{ hostName: 'localhost', webSockets: false }]);
+    assert.equal((await amqp.eventHubsEndpoint()).webSockets, false);
+
+    const resolved = await setTelemetryEndpoint(amqp, { pick: 'resolve' });
+    assert.ok(resolved);
+    assert.equal((await runtime.azureHubs.store.secretsOf('localhost'))?.eventHubsConnectionString, undefined, 'the given string is deleted');
+    // Resolved through IoT Hub's redirect on the hub's service AMQP endpoint (the policy's own key).
+    const ep = await resolved.eventHubsEndpoint();
+    assert.notEqual(ep.connectionString, given);
+    assert.match(ep.connectionString, /^Endpoint=sb:\/\/localhost(:\d+)?\/;SharedAccessKeyName=[^;]+;SharedAccessKey=[^;]+;EntityPath=[^;]+$/);
+    await running(resolved);
   }, { timeout: 60_000 });
 
   test('Remove IoT Hub forgets the hub and deletes its secret', async () => {
