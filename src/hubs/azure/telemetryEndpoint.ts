@@ -3,6 +3,7 @@
 // what is wrong and never shows the key. Plain Node (the Set Telemetry Endpoint command uses it as
 // the input box's live check and again on a given value).
 import { parseConnectionString } from '../../core/auth/connectionString';
+import { errorText } from '../../core/errorText';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -14,7 +15,7 @@ export function eventHubsConnectionStringProblem(text: string): string | undefin
   try {
     f = parseConnectionString(trimmed);
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return errorText(e);
   }
   if (f['HostName'] !== undefined) {
     return 'This is an IoT Hub connection string (HostName=...). The Event Hubs-compatible one starts with Endpoint=sb:// (Azure portal > your IoT Hub > Built-in endpoints).';
