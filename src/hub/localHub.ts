@@ -20,6 +20,7 @@ import type { StorageFileWriter } from './routing/storageWriter';
 import { ensureTlsMaterial } from './tls/localCa';
 import { PRODUCT_VERSION } from '../version';
 import { toError } from '../core/errorText';
+import { isLoopbackAddress, remoteAccessWarning } from './bindHost';
 
 /** DATA_DIR/connection.json (named once, in client/connectionFile.ts). */
 export const CONNECTION_FILE_NAME = CONNECTION_FILE;
@@ -120,10 +121,6 @@ export interface LocalHub {
 
 const silentLogger: HubLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
-export function isLoopbackAddress(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127(\.\d{1,3}){3}$/.test(h);
-}
 
 /** `localhost` plus `:port` unless it is the protocol's default (so default setups look like IoT Hub). */
 function hostWithPort(port: number, defaultPort: number): string {
@@ -180,9 +177,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       throw new Error(`Refusing to bind the local hub to ${host}: it is not a loopback address. Pass --allow-remote (allowRemote: true) if you really want other machines to reach it.`);
     }
     // MQTT and HTTPS are TLS; the Event Hubs-compatible endpoint is plain AMQP (as Event Hubs emulators are).
-    const plainAmqp = options.amqpPort === false ? ''
-      : ' Its Event Hubs-compatible AMQP endpoint is plain text (no TLS): the SAS tokens of the back ends that connect to it and every D2C message it delivers cross the network unencrypted.';
-    log.warn(`The local hub is listening on ${host}, reachable from other machines. Its TLS certificate is only valid for localhost; anyone with a key can connect.${plainAmqp} Use this only on a trusted network.`);
+    log.warn(remoteAccessWarning(host, options.amqpPort !== false));
   }
   const dataDir = path.resolve(options.dataDir);
   const stateOptions: Parameters<typeof openHubState>[0] = { dataDir, clock, log };

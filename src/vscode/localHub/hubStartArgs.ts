@@ -4,11 +4,15 @@
 // so the CLI tries them and runs without one it may not bind (taken, or 443 without privilege),
 // with a warning naming the fix; any other value is passed and must bind; null turns it off.
 
+import { isLoopbackAddress } from '../../hub/bindHost';
+
 export const DEFAULT_SERVICE_PORT = 5671;
 export const DEFAULT_HTTPS_PORT = 443;
 
 export interface LocalHubSettings {
   host: string;
+  /** iotHubMessaging.localHub.allowRemoteAccess: without it `host` must be loopback (bindHost.ts checks it before a start). */
+  allowRemoteAccess: boolean;
   mqttPort: number;
   apiPort: number;
   amqpPort: number;
@@ -25,8 +29,11 @@ function standardPortArgs(flag: string, value: number | null, defaultPort: numbe
 }
 
 export function hubStartArgs(dataDir: string, s: LocalHubSettings): string[] {
+  const host = s.host.trim();
   return [
-    'start', '--data-dir', dataDir, '--host', s.host,
+    'start', '--data-dir', dataDir, '--host', host,
+    // Only reached when the settings allow it (hostSettingProblem): the CLI refuses non-loopback without it.
+    ...(isLoopbackAddress(host) ? [] : ['--allow-remote']),
     '--mqtt-port', String(s.mqttPort), '--api-port', String(s.apiPort), '--amqp-port', String(s.amqpPort),
     ...standardPortArgs('--service-port', s.servicePort, DEFAULT_SERVICE_PORT),
     ...standardPortArgs('--https-port', s.httpsPort, DEFAULT_HTTPS_PORT),

@@ -8,7 +8,8 @@ import type { ExtensionRuntime } from '../runtime';
 import { localHubDataDir } from './dataDir';
 import { endpointItems } from './endpointItems';
 import { DEFAULT_HTTPS_PORT, DEFAULT_SERVICE_PORT, portSetting } from './hubStartArgs';
-import { LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './localHubProcess';
+import { HostSettingError, LocalHubProcess, type LocalHubSettings, type LocalHubStatus } from './localHubProcess';
+import { isLoopbackAddress, remoteAccessWarning } from '../../hub/bindHost';
 import { errorText } from '../../core/errorText';
 
 export const LOCAL_HUB_SECRET_KEY = 'iotHubMessaging.localHub.connectionString';
@@ -27,6 +28,7 @@ function readSettings(): LocalHubSettings {
   const c = vscode.workspace.getConfiguration('iotHubMessaging.localHub');
   return {
     host: c.get<string>('host', '127.0.0.1'),
+    allowRemoteAccess: c.get<boolean>('allowRemoteAccess', false) === true,
     mqttPort: c.get<number>('mqttPort', 8883),
     apiPort: c.get<number>('apiPort', 8443),
     amqpPort: c.get<number>('amqpPort', 5672),
@@ -83,6 +85,11 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
     render(status);
     follow(status);
     if (status.state === 'running') void context.secrets.store(LOCAL_HUB_SECRET_KEY, status.info.hubConnectionString);
+    // Remote access was explicitly allowed: say once per start what that exposes (the hub logs it too).
+    if (status.state === 'running' && status.owned) {
+      const host = readSettings().host.trim();
+      if (!isLoopbackAddress(host)) void vscode.window.showWarningMessage(`IoT Hub: ${remoteAccessWarning(host, status.info.amqp !== undefined)}`);
+    }
   }));
 
   const startReporting = async (): Promise<void> => {
@@ -90,6 +97,13 @@ export function registerLocalHub(runtime: ExtensionRuntime): LocalHubProcess {
       await hub.start();
     } catch (e) {
       log.error('Local hub start failed', e);
+      if (e instanceof HostSettingError) {
+        const open = 'Open Settings';
+        void vscode.window.showErrorMessage(`IoT Hub: the local hub did not start. ${e.message}`, open).then((a) => {
+          if (a === open) void vscode.commands.executeCommand('workbench.action.openSettings', 'iotHubMessaging.localHub');
+        });
+        return;
+      }
       void vscode.window.showErrorMessage(`IoT Hub: the local hub did not start. ${errorText(e)}`, 'Show Log').then((a) => { if (a) log.show(); });
     }
   };

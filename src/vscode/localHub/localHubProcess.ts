@@ -8,6 +8,7 @@ import { errorText } from '../../core/errorText';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { hostSettingProblem } from '../../hub/bindHost';
 import { readRunningHub } from '../../hub/client/connectionFile';
 import { LocalHubClient } from '../../hub/client/localHubClient';
 import { LocalHubSender, type MessageSender } from '../../hub/client/messageSender';
@@ -22,6 +23,11 @@ export type LocalHubStatus =
   | { state: 'failed'; message: string };
 
 export type { LocalHubSettings } from './hubStartArgs';
+
+/** The host setting is not one the extension may use (its message names the settings to change). */
+export class HostSettingError extends Error {
+  override readonly name = 'HostSettingError';
+}
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -150,8 +156,14 @@ export class LocalHubProcess implements vscode.Disposable {
       this.set({ state: 'running', info: existing, owned: false });
       return existing;
     }
-    this.set({ state: 'starting' });
     const s = this.settings();
+    // A host the settings do not allow (or the extension could not reach) is a clear error before anything starts.
+    const hostProblem = hostSettingProblem(s.host, s.allowRemoteAccess);
+    if (hostProblem !== undefined) {
+      this.set({ state: 'failed', message: hostProblem });
+      throw new HostSettingError(hostProblem);
+    }
+    this.set({ state: 'starting' });
     const args = hubStartArgs(this.dataDir, s);
     this.log.info(`Starting the local hub: iot-hub-local ${args.join(' ')}`);
     const child = fork(this.cliPath, args, { silent: true, execArgv: [] });

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { DEFAULT_HTTPS_PORT, DEFAULT_SERVICE_PORT, hubStartArgs, portSetting, type LocalHubSettings } from '../../../src/vscode/localHub/hubStartArgs';
 import { runHubCli } from '../hub/testHub';
 
-const base: LocalHubSettings = { host: '127.0.0.1', mqttPort: 8883, apiPort: 8443, amqpPort: 5672, servicePort: 5671, httpsPort: 443 };
+const base: LocalHubSettings = { host: '127.0.0.1', allowRemoteAccess: false, mqttPort: 8883, apiPort: 8443, amqpPort: 5672, servicePort: 5671, httpsPort: 443 };
 const repoRoot = join(import.meta.dirname, '../../..');
 
 void describe('local hub start arguments from the settings', () => {
