@@ -2,16 +2,10 @@
 // callers pass identifiers, and `redact` scrubs anything that looks like a credential.
 import * as vscode from 'vscode';
 import { errorText } from '../core/errorText';
+import { redactSecrets } from '../core/redactSecrets';
 
-const SECRET_PATTERNS: RegExp[] = [
-  /(SharedAccessKey=)[^;"\s]+/gi,
-  /(sig=)[^&;"\s]+/gi,
-  /(SharedAccessSignature\s+)\S+/gi,
-];
-
-export function redact(text: string): string {
-  return SECRET_PATTERNS.reduce((t, re) => t.replace(re, '$1<redacted>'), text);
-}
+/** Scrubs keys, SAS tokens and signatures (src/core/redactSecrets.ts) from a log line. */
+export const redact = redactSecrets;
 
 export class Log implements vscode.Disposable {
   private readonly channel: vscode.LogOutputChannel;

@@ -6,6 +6,9 @@
 import { LocalHubApiError } from '../../hub/client/localHubClient';
 import { MessageSendError } from '../../hub/client/messageSender';
 import { HubRequestError, type HubRequestErrorKind } from '../hubConnection';
+import { redactSecrets } from '../../core/redactSecrets';
+
+export { redactSecrets };
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'ESOCKETTIMEDOUT']);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
@@ -32,14 +35,6 @@ function errnoOf(e: unknown, depth = 0): string | undefined {
 function statusOf(e: unknown): number | undefined {
   const s = (e as { response?: { statusCode?: unknown } } | undefined)?.response?.statusCode;
   return typeof s === 'number' ? s : undefined;
-}
-
-/** Strips anything that looks like a secret from a message the SDK or a server wrote. */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(/SharedAccessSignature\s+[^\s"',;]+(?:&[^\s"',;]+)*/gi, 'SharedAccessSignature <redacted>')
-    .replace(/(SharedAccessKey=)[^;"'\s]+/gi, '$1<redacted>')
-    .replace(/(sig=)[^&\s"';]+/gi, '$1<redacted>');
 }
 
 /**

@@ -7,7 +7,8 @@
 // Event Hubs-compatible string kept in SecretStorage and read by the monitor; WebSockets; back to
 // the redirect); Remove IoT Hub.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { parseHubConnectionString } from '../../../src/core/auth/connectionString';
 import { createMessage } from '../../../src/core/message/model';
@@ -27,6 +28,11 @@ function azureStyle(info: ConnectionInfoJson, key?: string): string {
 }
 
 const ID = 'azure:localhost';
+
+/** Every file under `dir` (the window's extension-host log folder), recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]);
+}
 
 const setTelemetryEndpoint = (hub: HubConnection, choice: TelemetryEndpointChoice): Thenable<HubConnection | undefined> =>
   vscode.commands.executeCommand<HubConnection | undefined>('iotHubMessaging.azure.setTelemetryEndpoint', { hub }, choice);
@@ -91,6 +97,23 @@ suite('Azure IoT Hubs', () => {
     // Adding it twice is refused.
     assert.equal(await vscode.commands.executeCommand('iotHubMessaging.azure.addHub', connectionString), undefined);
   }, { timeout: 60_000 });
+
+  test('no key reaches the log: the extension\'s log file holds neither the right nor the wrong key tried above', async () => {
+    const runtime = await activateExtension();
+    runtime.log.info(`probe ${azureStyle(info)}`); // a careless caller: the one logging path still redacts
+    const exthost = dirname(runtime.context.logUri.fsPath);
+    const key = parseHubConnectionString(azureStyle(info)).sharedAccessKey;
+    const wrong = Buffer.alloc(32, 9).toString('base64');
+    let text = '';
+    await waitFor(() => {
+      const files = filesUnder(exthost).filter((f) => f.includes('IoT Hub Messaging'));
+      text = files.map((f) => readFileSync(f, 'utf8')).join('\n');
+      return text.includes('probe HostName=localhost') || undefined;
+    }, { timeout: 15_000, message: `the extension's log file under ${exthost} (files: ${filesUnder(exthost).join(', ')})` });
+    assert.match(text, /probe HostName=localhost;SharedAccessKeyName=[^;]+;SharedAccessKey=<redacted>/);
+    assert.ok(!text.includes(key), 'the hub key is not in the log');
+    assert.ok(!text.includes(wrong), 'the wrong key tried is not in the log');
+  }, { timeout: 30_000 });
 
   test('the Azure hub serves devices, keys, C2D receive and purge through HubConnection', async () => {
     const runtime = await activateExtension();
