@@ -84,7 +84,9 @@ export function registerQueueCommands(runtime: ExtensionRuntime, tree: HubsTree)
     try {
       const purged = await hub.purgeQueue(deviceId);
       log.info(`purged ${purged} C2D message(s) of ${deviceId} on ${hub.label}`);
-      void vscode.window.showInformationMessage(`IoT Hub: purged ${purged} C2D message${purged === 1 ? '' : 's'} of '${deviceId}'.`);
+      // The user just confirmed a modal and the queue node shows the new depth: a status bar
+      // line is enough. Toasts are kept for the feedback that follows (Purged, where acked).
+      vscode.window.setStatusBarMessage(`$(check) Purged ${purged} C2D message${purged === 1 ? '' : 's'} of '${deviceId}'`, 5000);
       return purged;
     } catch (e) {
       showHubError(log, `The C2D queue of '${deviceId}' was not purged`, e, { hub, deviceId });
