@@ -4,33 +4,10 @@
 // wherever it happens.
 import * as vscode from 'vscode';
 import { errorText } from '../../core/errorText';
-import { HubRequestError, type HubConnection } from '../../hubs/hubConnection';
 import type { Log } from '../log';
+import { actionsFor, type ErrorContext } from './hubErrorActions';
 
-export interface ErrorContext {
-  hub?: HubConnection;
-  deviceId?: string;
-}
-
-/** The actions offered for an error of this kind (title -> command and arguments). */
-export function actionsFor(e: unknown, where: ErrorContext): Array<{ title: string; command: string; args: unknown[] }> {
-  const kind = e instanceof HubRequestError ? e.kind : 'failed';
-  const node = where.hub ? [{ hub: where.hub, ...(where.deviceId !== undefined ? { deviceId: where.deviceId } : {}) }] : [];
-  switch (kind) {
-    case 'device-not-found':
-    case 'changed-meanwhile':
-      return [{ title: 'Refresh', command: 'iotHubMessaging.tree.refresh', args: where.hub ? [{ hub: where.hub }] : [] }];
-    case 'queue-full':
-      return where.deviceId !== undefined ? [{ title: 'Purge Queue', command: 'iotHubMessaging.queue.purge', args: node }] : [];
-    case 'hub-stopped':
-    case 'unreachable':
-      return where.hub === undefined || where.hub.capabilities.lifecycle
-        ? [{ title: kind === 'hub-stopped' ? 'Start Local Hub' : 'Restart Local Hub', command: kind === 'hub-stopped' ? 'iotHubMessaging.localHub.start' : 'iotHubMessaging.localHub.restart', args: [] }]
-        : [];
-    default:
-      return [];
-  }
-}
+export { actionsFor, type ErrorContext };
 
 /** Shows `what failed: why` with its actions and Show Log; not awaited by callers (the command is over). */
 export function showHubError(log: Log, what: string, e: unknown, where: ErrorContext = {}): void {
