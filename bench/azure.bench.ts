@@ -18,22 +18,13 @@ import { parseHubConnectionString } from '../src/core/auth/connectionString';
 import type { HubLogger } from '../src/hub/contracts';
 import { startLocalHub, type LocalHub } from '../src/hub/localHub';
 import { AzureHubConnection } from '../src/hubs/azure/azureHubConnection';
+import { argv, numArg, percentile, quick } from './benchArgs';
 
 const root = join(__dirname, '..');
-const argv = process.argv.slice(2);
-const quick = argv.includes('--quick');
-const numArg = (name: string, dflt: number): number => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-};
 const DEVICES = numArg('--devices', quick ? 1_000 : 10_000);
 const MESSAGES = numArg('--messages', quick ? 200 : 1_000);
 const PAGE = 100;
 const silent: HubLogger = { info() {}, warn() {}, error() {}, debug() {} };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 async function startOnStandardPorts(dataDir: string): Promise<LocalHub> {
   const deadline = Date.now() + 120_000;

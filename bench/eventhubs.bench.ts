@@ -22,14 +22,9 @@ import type { HubLogger } from '../src/hub/contracts';
 import { startEventHubsEndpoint } from '../src/hub/eventhubs/endpoint';
 import { startLocalHub } from '../src/hub/localHub';
 import { openHubState } from '../src/hub/openHubState';
+import { argv, numArg, quick } from './benchArgs';
 
 const root = join(__dirname, '..');
-const argv = process.argv.slice(2);
-const quick = argv.includes('--quick');
-const numArg = (name: string, dflt: number): number => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-};
 const EVENTS = numArg('--events', quick ? 20_000 : 200_000);
 const MESSAGES = numArg('--messages', quick ? 300 : 2_000);
 const PAYLOAD_BYTES = 1024;

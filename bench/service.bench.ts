@@ -22,14 +22,9 @@ import { Mqtt } from 'azure-iot-device-mqtt';
 import { Client, Registry } from 'azure-iothub';
 import type { HubLogger } from '../src/hub/contracts';
 import { startLocalHub } from '../src/hub/localHub';
+import { argv, numArg, percentile, quick } from './benchArgs';
 
 const root = join(__dirname, '..');
-const argv = process.argv.slice(2);
-const quick = argv.includes('--quick');
-const numArg = (name: string, dflt: number): number => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-};
 const MESSAGES = numArg('--messages', quick ? 200 : 1000);
 const DEVICES = numArg('--devices', quick ? 2000 : 10_000);
 const silent: HubLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -49,10 +44,6 @@ class HostPortAgent extends Agent {
     const fixed = m === null ? options : { ...options, host: m[1]!, port: Number(m[2]), servername: m[1]! };
     return (Agent.prototype as unknown as { createConnection(o: unknown, cb?: unknown): Duplex }).createConnection.call(this, fixed, callback);
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 async function main(): Promise<void> {
