@@ -46,6 +46,9 @@ export class ExtensionRuntime implements vscode.Disposable {
   readonly activationMs: number;
   /** Milliseconds from the bundle starting to run to activate() returning (set by extension.ts). */
   loadToActivateMs: number | undefined;
+  /** Of loadToActivateMs: evaluating the bundle's top level, then VS Code's gap until it calls activate(). */
+  bundleEvalMs: number | undefined;
+  hostGapMs: number | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly context: vscode.ExtensionContext) {
