@@ -6,7 +6,6 @@
 // start/stop apply when `capabilities.lifecycle` says so.
 import * as vscode from 'vscode';
 import type { HubConnection, HubStatus } from '../../hubs/hubConnection';
-import type { SentC2dMessages } from '../../hubs/sentC2dMessages';
 import { ConsumerGroupsNode } from './consumerGroupsNode';
 import { DevicesNode } from './devicesNode';
 import { EndpointsNode } from './endpointsNode';
@@ -29,8 +28,7 @@ export class HubNode implements TreeNode {
   readonly routes: RoutesNode | undefined;
   readonly endpoints: EndpointsNode | undefined;
 
-  /** `sent`: the C2D messages sent from this window, shown under each device with their outcome. */
-  constructor(readonly hub: HubConnection, readonly sent?: SentC2dMessages) {
+  constructor(readonly hub: HubConnection) {
     this.id = nodeId(hub);
     this.devices = new DevicesNode(this);
     this.feedback = new FeedbackNode(this);
