@@ -4,9 +4,16 @@
 // D2C messages from a template every N ms with QoS 1 (counted once the hub's PUBACK arrives), and
 // receives C2D messages live with every property, completing them (PUBACK) at once or holding
 // them (no PUBACK until `complete()`: the hub keeps the message locked and delivers it again when
-// the lock ends; MQTT has no reject or abandon, so completing is all a device can do). A refusal (disabled device, wrong key) or a lost connection stops it with the reason; a
-// reconnect resumes its counter where it stopped. No vscode import. mqtt is loaded on the first
-// connect, not when the extension activates (a lazy module, scripts/build.mjs).
+// the lock ends; MQTT has no reject or abandon, so completing is all a device can do). A refusal
+// (disabled device, wrong key) or a lost connection stops it with the reason; a reconnect resumes
+// its counter where it stopped.
+// SAS renewal: IoT Hub drops a connection when its token expires, so, as the device SDKs do, the
+// device reconnects with a fresh token once 80% of the token's life has passed: it publishes
+// nothing more, waits for the hub's PUBACK of every message in flight (none lost, none sent twice),
+// closes, and connects again with the counter going on; nothing is reported to the user. C2D
+// messages held on the old connection are abandoned by the hub when it closes and delivered again.
+// No vscode import. mqtt is loaded on the first connect, not when the extension activates (a lazy
+// module, scripts/build.mjs).
 import type { MqttClient } from 'mqtt';
 import { formatD2cTopic, parseC2dTopic } from '../core/codec/propertyBag';
 import { createSasToken, resourceUriForDevice } from '../core/auth/sas';
@@ -40,12 +47,20 @@ export interface SimulatedDeviceOptions {
   onC2d?: (m: ReceivedC2d) => void;
   /** Unacknowledged publishes allowed in flight (default 100). */
   maxInFlight?: number;
+  /** Life of each SAS token in seconds (default one hour, as the device SDKs); tests pass a few seconds. */
+  tokenSeconds?: number;
+  /** The connection was renewed with a fresh token (C2D messages held on the old one are gone: the hub delivers them again). */
+  onRenewed?: () => void;
 }
 
 export type SimulatedDeviceEnd = { reason: 'done' | 'stopped' } | { reason: 'error'; message: string };
 
 const API_VERSION = '2021-04-12';
 const TOKEN_SECONDS = 3600;
+/** Renew once this share of the token's life has passed (the C SDK renews at 80%, the Node SDK 15 minutes before expiry). */
+const RENEW_AT = 0.8;
+/** Node fires a longer timer at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class SimulatedDevice {
   private client: MqttClient | undefined;
@@ -60,6 +75,13 @@ export class SimulatedDevice {
   private ending = false;
   /** Set by finishSending(): publish nothing more, end once the hub acknowledged what is in flight. */
   private sendingFinished = false;
+  /** Set while the connection is being renewed: publish nothing until the new one is up. */
+  private renewing = false;
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Called when the last message in flight is acknowledged (a renewal waits for it). */
+  private onDrained: (() => void) | undefined;
+  /** Times the connection was renewed with a fresh token. */
+  renewals = 0;
 
   constructor(readonly options: SimulatedDeviceOptions) {
     this.counter = options.startCounter ?? 1;
@@ -73,8 +95,15 @@ export class SimulatedDevice {
 
   /** Connects; resolves when connected and subscribed, rejects with the hub's reason. */
   async connect(): Promise<void> {
+    await this.open();
+  }
+
+  /** Opens a connection with a fresh token, makes it the current one and arms its renewal. */
+  private async open(): Promise<void> {
     const o = this.options;
-    const password = createSasToken({ resourceUri: resourceUriForDevice(o.endpoint.hostName, o.deviceId), key: o.key, expiresAtSeconds: Math.floor(Date.now() / 1000) + TOKEN_SECONDS });
+    const tokenSeconds = o.tokenSeconds ?? TOKEN_SECONDS;
+    const expiresAtSeconds = Math.floor(Date.now() / 1000) + tokenSeconds;
+    const password = createSasToken({ resourceUri: resourceUriForDevice(o.endpoint.hostName, o.deviceId), key: o.key, expiresAtSeconds });
     const { connect } = await import('mqtt');
     const client = connect({
       protocol: 'mqtts',
@@ -99,10 +128,47 @@ export class SimulatedDevice {
       client.once('error', (e) => reject(new Error(connectError(e, o.deviceId))));
       client.once('close', () => reject(new Error(`The hub closed the connection of '${o.deviceId}' before it was accepted.`)));
     });
-    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.messageId));
-    client.on('close', () => this.finish({ reason: 'error', message: `The connection of '${o.deviceId}' was lost.` }));
-    client.on('error', (e) => this.finish({ reason: 'error', message: connectError(e, o.deviceId) }));
+    // Messages are read while the connection lasts, even once a renewal retired it.
+    client.on('message', (topic, payload, packet) => this.onMessage(client, topic, payload, packet.messageId));
+    // Only the current connection ends the device: a renewal closes the old one on purpose.
+    client.on('close', () => { if (this.client === client) this.finish({ reason: 'error', message: `The connection of '${o.deviceId}' was lost.` }); });
+    client.on('error', (e) => { if (this.client === client) this.finish({ reason: 'error', message: connectError(e, o.deviceId) }); });
     await client.subscribeAsync(`devices/${o.deviceId}/messages/devicebound/#`, { qos: 1 });
+    if (this.ending) {
+      // stop() came while connecting.
+      client.end(true);
+      return;
+    }
+    const lifeMs = expiresAtSeconds * 1000 - Date.now();
+    if (this.renewTimer) clearTimeout(this.renewTimer);
+    this.renewTimer = setTimeout(() => void this.renew(), Math.min(Math.max(0, lifeMs * RENEW_AT), MAX_TIMER_MS));
+  }
+
+  /**
+   * A planned reconnect before the token expires: nothing is published meanwhile, every message in
+   * flight is acknowledged on the old connection before it closes, and the counter goes on.
+   */
+  private async renew(): Promise<void> {
+    const old = this.client;
+    if (this.ending || this.renewing || !old) return;
+    this.renewing = true;
+    try {
+      if (this.inFlight > 0) await new Promise<void>((resolve) => { this.onDrained = resolve; });
+      if (this.ending) return;
+      // From here the old connection's close is planned; what it held the hub abandons.
+      this.client = undefined;
+      this.heldAcks.clear();
+      this.toHold.clear();
+      await new Promise<void>((resolve) => { old.end(false, {}, () => resolve()); });
+      if (this.ending) return;
+      await this.open();
+      this.renewals++;
+      this.options.onRenewed?.();
+    } catch (e) {
+      this.finish({ reason: 'error', message: `Renewing the connection of '${this.options.deviceId}' with a fresh SAS token failed: ${errorText(e)}` });
+    } finally {
+      this.renewing = false;
+    }
   }
 
   /** Packet ids of held C2D publishes whose PUBACK is not sent yet, with the function that sends it. */
@@ -124,7 +190,8 @@ export class SimulatedDevice {
     c._sendPacket = (packet, cb, ...rest) => {
       const id = packet.messageId;
       if (packet.cmd === 'puback' && id !== undefined && this.toHold.delete(id)) {
-        this.heldAcks.set(id, () => send({ cmd: 'puback', messageId: id }));
+        // On a connection a renewal retired, no PUBACK: the hub delivers it again on the new one.
+        if (this.client === client) this.heldAcks.set(id, () => send({ cmd: 'puback', messageId: id }));
         cb?.();
         return;
       }
@@ -132,17 +199,22 @@ export class SimulatedDevice {
     };
   }
 
-  private onMessage(topic: string, payload: Buffer, packetId: number | undefined): void {
+  private onMessage(client: MqttClient, topic: string, payload: Buffer, packetId: number | undefined): void {
     let parsed: ReturnType<typeof parseC2dTopic>;
     try {
       parsed = parseC2dTopic(topic);
     } catch {
       return;
     }
+    // Held on a connection a renewal retired: its PUBACK is withheld (see holdPubacks), so the hub
+    // delivers it again on the new connection, and the user sees it there once.
+    if (this.options.holdC2d && packetId !== undefined && this.client !== client) {
+      this.toHold.add(packetId);
+      return;
+    }
     const m: ReceivedC2d = { deviceId: parsed.deviceId, systemProperties: parsed.systemProperties, applicationProperties: parsed.applicationProperties, body: new Uint8Array(payload) };
     if (this.options.holdC2d && packetId !== undefined) {
       this.toHold.add(packetId);
-      const client = this.client;
       m.complete = () => {
         const ack = this.heldAcks.get(packetId);
         if (!ack || this.client !== client || !client?.connected) return false;
@@ -178,7 +250,7 @@ export class SimulatedDevice {
         else this.timer = setTimeout(tick, 10);
         return;
       }
-      if (this.inFlight < (o.maxInFlight ?? 100)) this.publishOne();
+      if (!this.renewing && this.inFlight < (o.maxInFlight ?? 100)) this.publishOne();
       this.timer = setTimeout(tick, o.intervalMs);
     };
     tick();
@@ -200,6 +272,11 @@ export class SimulatedDevice {
     client.publish(topic, Buffer.from(msg.body), { qos: 1 }, (err) => {
       this.inFlight--;
       if (!err) this.sent++;
+      if (this.inFlight === 0 && this.onDrained) {
+        const drained = this.onDrained;
+        this.onDrained = undefined;
+        drained();
+      }
     });
   }
 
@@ -207,6 +284,9 @@ export class SimulatedDevice {
     if (this.ending) return;
     this.ending = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.renewTimer) clearTimeout(this.renewTimer);
+    this.onDrained?.();
+    this.onDrained = undefined;
     this.finished?.(end);
     // The hub abandons what this connection held when it closes: nothing left to complete.
     this.heldAcks.clear();

@@ -62,6 +62,8 @@ export class Simulation {
       endpoint, deviceId: id, key: keys.primaryKey, template: o.template, intervalMs: o.intervalMs, startCounter,
       ...(count !== undefined ? { count } : {}),
       ...(o.holdC2d ? { holdC2d: true } : {}),
+      // A planned reconnect with a fresh SAS token: what the old connection held, the hub delivers again.
+      onRenewed: () => this.dropHeld(id),
       onC2d: (m) => {
         this.received.push(m);
         if (this.received.length > 100) this.received.shift();

@@ -2,7 +2,9 @@
 // `ack: full` are queued from a message file's code lenses; *Receive C2D Message as Device...*
 // opens the first with its properties and lock beside a picker; Abandon puts it back (the next
 // receive shows delivery 2), Complete and Reject settle the two, and the sender is told
-// `delivered (Success)` and `Rejected`; with nothing left, "no message waiting" is said plainly.
+// `delivered (Success)` and `Rejected`; *Show in Hubs View* on that notification shows both
+// messages under the device's "Sent from this window" with their outcome; with nothing left, "no
+// message waiting" is said plainly.
 // Screenshots in test-results/ui/receive-*.png.
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -71,8 +73,21 @@ uiTest('receive: C2D as a device with Abandon, Complete and Reject from the pick
 
   await receive(h, SECOND, 1);
   await choose(h, SECOND, 'Reject');
-  await toast(h, `C2D message '${SECOND}' to '${DEVICE}': Rejected by the device`, 60_000);
+  const rejected = await toast(h, `C2D message '${SECOND}' to '${DEVICE}': Rejected by the device`, 60_000);
   console.log(`    screenshot: ${await h.screenshot('receive-feedback-rejected')}`);
+
+  // The answer beside the message it answers: the device's sent messages, with their outcome.
+  await rejected.getByRole('button', { name: 'Show in Hubs View' }).click();
+  const rows = h.page.locator('.sidebar .monaco-list-row');
+  await rows.filter({ hasText: 'Sent from this window' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+  const secondRow = rows.filter({ hasText: SECOND }).filter({ hasText: /Rejected · \d/ }).first();
+  await secondRow.waitFor({ state: 'visible', timeout: 20_000 });
+  await rows.filter({ hasText: FIRST }).filter({ hasText: /Success · \d/ }).first().waitFor({ state: 'visible', timeout: 20_000 });
+  assert.equal(await secondRow.getAttribute('aria-selected'), 'true', 'the answered message is selected');
+  await h.runCommand('Notifications: Clear All Notifications');
+  // Wide enough to read the outcomes beside long message ids (the icons tell them at any width).
+  for (let i = 0; i < 4; i++) await h.runCommand('Increase Current View Size');
+  console.log(`    screenshot: ${await h.screenshot('receive-sent-outcomes')}`);
 
   // Nothing left: said plainly, as information.
   await runHubCommand(h, 'IoT Hub: Receive C2D Message as Device...');

@@ -1,11 +1,13 @@
 // A device in the tree: its connection state and enabled/disabled status by icon, a description
 // such as `connected · 3 queued`, a Markdown tooltip with every registry field (never a key), and
-// its C2D queue under it. `update` takes the device as the hub now has it (from an event), so a
+// its C2D queue under it, and the C2D messages sent to it from this window with their outcome
+// (once there are any). `update` takes the device as the hub now has it (from an event), so a
 // refresh of this node alone shows the change.
 import * as vscode from 'vscode';
 import { C2D_MAX_QUEUE_DEPTH } from '../../core/message/limits';
 import type { HubDevice } from '../../hubs/hubConnection';
 import { C2dQueueNode } from './c2dQueueNode';
+import { SentC2dNode } from './sentC2dNode';
 import type { DevicesNode } from './devicesNode';
 import { escapeMd } from './hubNode';
 import { contextValue, type TreeNode } from './treeNode';
@@ -13,10 +15,13 @@ import { contextValue, type TreeNode } from './treeNode';
 export class DeviceNode implements TreeNode {
   readonly id: string;
   readonly queue: C2dQueueNode;
+  readonly sent: SentC2dNode | undefined;
 
   constructor(readonly parent: DevicesNode, private current: HubDevice) {
     this.id = `${parent.id}/${encodeURIComponent(current.deviceId)}`;
     this.queue = new C2dQueueNode(this);
+    const sent = parent.parent.sent;
+    this.sent = sent ? new SentC2dNode(this, sent) : undefined;
   }
 
   get hub(): DevicesNode['hub'] {
@@ -55,7 +60,7 @@ export class DeviceNode implements TreeNode {
   }
 
   children(): TreeNode[] {
-    return [this.queue];
+    return this.sent && this.sent.entries.length > 0 ? [this.queue, this.sent] : [this.queue];
   }
 }
 

@@ -6,6 +6,7 @@
 // start/stop apply when `capabilities.lifecycle` says so.
 import * as vscode from 'vscode';
 import type { HubConnection, HubStatus } from '../../hubs/hubConnection';
+import type { SentC2dMessages } from '../../hubs/sentC2dMessages';
 import { ConsumerGroupsNode } from './consumerGroupsNode';
 import { DevicesNode } from './devicesNode';
 import { EndpointsNode } from './endpointsNode';
@@ -28,7 +29,8 @@ export class HubNode implements TreeNode {
   readonly routes: RoutesNode | undefined;
   readonly endpoints: EndpointsNode | undefined;
 
-  constructor(readonly hub: HubConnection) {
+  /** `sent`: the C2D messages sent from this window, shown under each device with their outcome. */
+  constructor(readonly hub: HubConnection, readonly sent?: SentC2dMessages) {
     this.id = nodeId(hub);
     this.devices = new DevicesNode(this);
     this.feedback = new FeedbackNode(this);

@@ -8,10 +8,12 @@ import { isHubNodeArg, pickHub } from '../hubs/pickers';
 import { showHubError } from '../hubs/hubErrors';
 import { localHubAutoStart } from '../localHub/localHubCommands';
 import type { ExtensionRuntime } from '../runtime';
+import { DeviceNode } from './deviceNode';
 import { DevicesNode } from './devicesNode';
 import { HubNode } from './hubNode';
 import { HubsTreeProvider } from './hubsTreeProvider';
 import { LoadMoreNode } from './loadMoreNode';
+import { REVEAL_SENT_C2D_COMMAND } from '../receive/feedbackWatch';
 import type { TreeNode } from './treeNode';
 
 export const HUBS_VIEW_ID = 'iotHubMessaging.hubs';
@@ -26,7 +28,7 @@ export function isTreeNode(x: unknown): x is TreeNode {
 }
 
 export function registerHubsTree(runtime: ExtensionRuntime): HubsTree {
-  const provider = runtime.own(new HubsTreeProvider(runtime.hubs));
+  const provider = runtime.own(new HubsTreeProvider(runtime.hubs, runtime.feedback.sent));
   const view = runtime.own(vscode.window.createTreeView(HUBS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true }));
   const tree: HubsTree = { provider, view };
 
@@ -141,6 +143,18 @@ export function registerHubsTree(runtime: ExtensionRuntime): HubsTree {
       showHubError(runtime.log, `Go to device '${deviceId}' failed`, e, { hub: hubNode.hub, deviceId });
       return undefined;
     }
+  });
+
+  // From a feedback notification: the message it answers, under its device, with its outcome.
+  command(REVEAL_SENT_C2D_COMMAND, async (arg?: unknown) => {
+    if (!isHubNodeArg(arg) || arg.deviceId === undefined) return undefined;
+    const messageId = (arg as { messageId?: unknown }).messageId;
+    const device: TreeNode | undefined = await vscode.commands.executeCommand('iotHubMessaging.tree.goToDevice', { hub: arg.hub, deviceId: arg.deviceId });
+    const sent = device instanceof DeviceNode ? device.sent : undefined;
+    if (!sent || sent.entries.length === 0) return device;
+    const target = sent.children().find((n) => n.entry.messageId === messageId) ?? sent;
+    await view.reveal(target, { select: true, focus: true, expand: true }).then(undefined, () => undefined);
+    return target;
   });
 
   return tree;

@@ -6,6 +6,7 @@
 // events missed) and status changes refresh that hub whole.
 import * as vscode from 'vscode';
 import type { HubChange, HubConnection } from '../../hubs/hubConnection';
+import type { SentC2dMessages } from '../../hubs/sentC2dMessages';
 import type { HubList } from '../hubs/hubList';
 import { HubNode } from './hubNode';
 import type { TreeNode } from './treeNode';
@@ -24,9 +25,15 @@ export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   /** Called with each tree item VS Code asks for (the benchmark times event -> shown with it). */
   onItemResolved: ((node: TreeNode, item: vscode.TreeItem) => void) | undefined;
 
-  constructor(private readonly hubs: HubList) {
+  constructor(private readonly hubs: HubList, private readonly sent?: SentC2dMessages) {
     this.sync();
     this.disposables.push(hubs.onDidChange(() => { this.sync(); this.refresh(); }));
+    // A message sent from this window changed: its device's Sent node (or the device, to add it).
+    if (sent) this.disposables.push(sent.onDidChange((c) => {
+      const device = this.nodes.get(c.hubId)?.node.devices.device(c.deviceId);
+      if (!device?.sent) return;
+      this.refresh(device.sent.entries.length > 1 ? device.sent : device);
+    }));
   }
 
   /** The hub nodes, in the HubList's order. */
@@ -100,7 +107,7 @@ export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     }
     for (const hub of this.hubs.all()) {
       if (this.nodes.has(hub.id)) continue;
-      const node = new HubNode(hub);
+      const node = new HubNode(hub, this.sent);
       const subscriptions = [
         hub.onDidChange((change) => this.onHubChange(node, change)),
         hub.onDidChangeStatus(() => this.resetHub(node)),

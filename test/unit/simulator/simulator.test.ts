@@ -1,10 +1,12 @@
 // The device simulator against a real local hub (in process, ephemeral ports): templates refuse
 // unknown placeholders naming the place; a simulated device's D2C messages reach the hub's Event
 // Hubs endpoint (read by the D2C monitor); a C2D message with properties reaches it; a wrong key
-// stops it with the reason; a reconnect resumes the counter.
+// stops it with the reason; a reconnect resumes the counter; a few-seconds SAS token is renewed
+// before the hub would drop the connection, with nothing lost or sent twice either way.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalHubClient } from '../../../src/hub/client/localHubClient';
 import { LocalHubConnection } from '../../../src/hubs/local/localHubConnection';
 import { D2cMonitor } from '../../../src/monitor/d2cMonitor';
@@ -130,6 +132,46 @@ describe('SimulatedDevice against a real local hub', () => {
     await monitor.stop();
     // A message MQTT refuses too is not sent at all.
     await assert.rejects(sendD2cOverMqtt(conn, 'mqtt-send', createMessage({ direction: 'd2c', deviceId: 'mqtt-send', body: 'x'.repeat(300 * 1024) })), /over MQTT too/);
+  });
+
+  it('renews a few-seconds SAS token before each expiry: past several expiries nothing is lost or sent twice, the counter goes on', async () => {
+    await conn.createDevice('renew-1');
+    const c2d: ReceivedC2d[] = [];
+    let renewedEvents = 0;
+    let ended: unknown;
+    const dev = new SimulatedDevice({
+      endpoint: await conn.deviceMqttEndpoint(), deviceId: 'renew-1', key: (await conn.deviceKeys('renew-1')).primaryKey,
+      template: compileTemplate({ body: '{{counter}}' }), intervalMs: 5, tokenSeconds: 3,
+      onRenewed: () => renewedEvents++, onC2d: (m) => c2d.push(m),
+    });
+    await dev.connect();
+    dev.start();
+    void dev.ended.then((e) => { ended = e; });
+    // C2D messages sent all along, some of them around a renewal: each arrives once.
+    const c2dIds: string[] = [];
+    for (let i = 1; dev.renewals < 4; i++) {
+      assert.equal(ended, undefined, 'the device did not stop');
+      const messageId = `renew-c2d-${i}`;
+      c2dIds.push(messageId);
+      await conn.sender.sendC2d('renew-1', { systemProperties: { messageId }, applicationProperties: [], body: new TextEncoder().encode('x') });
+      await sleep(700);
+      assert.ok(i < 40, 'four renewals within 28 s');
+    }
+    dev.finishSending();
+    assert.deepEqual(await dev.ended, { reason: 'done' });
+    assert.equal(renewedEvents, dev.renewals);
+    const published = dev.nextCounter - 1;
+    assert.ok(published > 100, `sent all along (${published})`);
+    assert.equal(dev.sent, published, 'every message published was acknowledged');
+    const bodies = (await eventually(async () => {
+      const d2c = t.hub.hubState.d2c;
+      const mine = (await d2c.read(d2c.partitionFor('renew-1'), 0, 100_000)).filter((e) => e.deviceId === 'renew-1');
+      return mine.length >= published ? mine : undefined;
+    }, 'every message stored', 10_000)).map((e) => Number(new TextDecoder().decode(e.body)));
+    assert.deepEqual(bodies, Array.from({ length: published }, (_, i) => i + 1), 'the hub stored 1..N once each, in order');
+    assert.equal(t.logs.filter((l) => l.includes('renew-1: SAS token expired')).length, 0, 'the device renewed before the hub had to drop it');
+    await eventually(() => c2d.length >= c2dIds.length || undefined, 'every C2D message', 10_000);
+    assert.deepEqual(c2d.map((m) => m.systemProperties.messageId), c2dIds, 'each C2D message once, in order');
   });
 
   it('a wrong key is refused with the reason; a reconnect resumes the counter', async () => {
