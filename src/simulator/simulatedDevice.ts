@@ -59,6 +59,8 @@ const API_VERSION = '2021-04-12';
 const TOKEN_SECONDS = 3600;
 /** Renew once this share of the token's life has passed (the C SDK renews at 80%, the Node SDK 15 minutes before expiry). */
 const RENEW_AT = 0.8;
+/** The most sending time a device makes up after a stall (see start()). */
+const MAX_CATCH_UP_MS = 1000;
 /** Node fires a longer timer at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -240,18 +242,38 @@ export class SimulatedDevice {
     return n;
   }
 
-  /** Starts sending; `ended` resolves when the count is sent, on stop(), or with the reason it failed. */
+  /**
+   * Starts sending; `ended` resolves when the count is sent, on stop(), or with the reason it failed.
+   * Paced by elapsed time, not by one timer per message: message k is due k intervals after the
+   * start, and each tick sends every message due by then, so a late timer (each is a little late,
+   * more so under load) does not lower the rate. A stall (a renewal, a blocked event loop, the
+   * in-flight limit) is made up for at most MAX_CATCH_UP_MS, so a long one does not end in a burst.
+   */
   start(): void {
+    const o = this.options;
+    const maxInFlight = o.maxInFlight ?? 100;
+    const lastCounter = (o.startCounter ?? 1) - 1 + (o.count ?? Infinity);
+    const begin = performance.now();
+    /** Messages this pacing has let out (the next is due `paced` intervals after `begin`). */
+    let paced = 0;
+    const maxBacklog = Math.max(1, Math.ceil(MAX_CATCH_UP_MS / o.intervalMs));
     const tick = (): void => {
+      this.timer = undefined;
       if (this.ending) return;
-      const o = this.options;
-      if (this.sendingFinished || (o.count !== undefined && this.counter > (o.startCounter ?? 1) - 1 + o.count)) {
+      if (this.sendingFinished || this.counter > lastCounter) {
         if (this.inFlight === 0) this.finish({ reason: 'done' });
         else this.timer = setTimeout(tick, 10);
         return;
       }
-      if (!this.renewing && this.inFlight < (o.maxInFlight ?? 100)) this.publishOne();
-      this.timer = setTimeout(tick, o.intervalMs);
+      const due = Math.floor((performance.now() - begin) / o.intervalMs) + 1;
+      if (due - paced > maxBacklog) paced = due - maxBacklog;
+      while (paced < due && !this.renewing && this.inFlight < maxInFlight && this.counter <= lastCounter && !this.ending) {
+        this.publishOne();
+        paced++;
+      }
+      // Held back (renewing, too many in flight): look again soon rather than at the next due time.
+      const wait = paced < due ? Math.min(o.intervalMs, 5) : begin + paced * o.intervalMs - performance.now();
+      if (!this.ending) this.timer = setTimeout(tick, Math.max(0, wait));
     };
     tick();
   }

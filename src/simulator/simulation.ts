@@ -45,15 +45,23 @@ export class Simulation {
       if (refusal !== undefined) throw new Error(`The hub would refuse the message for '${id}': ${refusal}`);
     }
     const endpoint = await o.hub.deviceMqttEndpoint();
-    const starts = o.deviceIds.map(async (id) => this.startDevice(id, endpoint, 1));
-    const results = await Promise.allSettled(starts);
+    const connects = o.deviceIds.map(async (id) => this.connectDevice(id, endpoint, 1));
+    const results = await Promise.allSettled(connects);
     const firstError = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (firstError && results.every((r) => r.status === 'rejected')) {
       throw toError(firstError.reason);
     }
+    // The fleet starts sending together once every device that could connect has, so its rate is
+    // paced from one moment (see SimulatedDevice.start).
+    for (const r of results) if (r.status === 'fulfilled' && !this.stopped) r.value.start();
   }
 
   private async startDevice(id: string, endpoint: Awaited<ReturnType<HubConnection['deviceMqttEndpoint']>>, startCounter: number): Promise<void> {
+    const dev = await this.connectDevice(id, endpoint, startCounter);
+    if (!this.stopped) dev.start();
+  }
+
+  private async connectDevice(id: string, endpoint: Awaited<ReturnType<HubConnection['deviceMqttEndpoint']>>, startCounter: number): Promise<SimulatedDevice> {
     const o = this.options;
     const keys = await o.hub.deviceKeys(id);
     const alreadySent = (this.sentBefore.get(id) ?? 0);
@@ -91,7 +99,6 @@ export class Simulation {
     }
     this.failed.delete(id);
     this.devices.set(id, dev);
-    dev.start();
     const ended = dev.ended.then((end: SimulatedDeviceEnd) => {
       this.dropHeld(id);
       if (end.reason === 'error' && !this.stopped) {
@@ -100,6 +107,7 @@ export class Simulation {
       }
     });
     this.allEnded = Promise.all([this.allEnded, ended]).then(() => undefined);
+    return dev;
   }
 
   /** Starts the failed devices again; each continues its counter. */

@@ -134,6 +134,29 @@ describe('SimulatedDevice against a real local hub', () => {
     await assert.rejects(sendD2cOverMqtt(conn, 'mqtt-send', createMessage({ direction: 'd2c', deviceId: 'mqtt-send', body: 'x'.repeat(300 * 1024) })), /over MQTT too/);
   });
 
+  it('paces by elapsed time: late timers and a stalled event loop are made up, so the rate is the one asked for', async () => {
+    await conn.createDevice('pace-1');
+    const dev = new SimulatedDevice({
+      endpoint: await conn.deviceMqttEndpoint(), deviceId: 'pace-1', key: (await conn.deviceKeys('pace-1')).primaryKey,
+      template: compileTemplate({ body: '{{counter}}' }), intervalMs: 10,
+    });
+    await dev.connect();
+    const t0 = performance.now();
+    dev.start();
+    await sleep(500);
+    // The event loop stalls for 300 ms (as under a loaded CPU): a timer per message would lose those 30.
+    const until = performance.now() + 300;
+    while (performance.now() < until) { /* stall */ }
+    await sleep(1200);
+    dev.finishSending();
+    const elapsed = performance.now() - t0;
+    assert.deepEqual(await dev.ended, { reason: 'done' });
+    const due = Math.floor(elapsed / 10) + 1;
+    const published = dev.nextCounter - 1;
+    assert.ok(published >= due * 0.95 && published <= due + 1, `${published} published of ${due} due in ${Math.round(elapsed)} ms`);
+    assert.equal(dev.sent, published);
+  });
+
   it('renews a few-seconds SAS token before each expiry: past several expiries nothing is lost or sent twice, the counter goes on', async () => {
     await conn.createDevice('renew-1');
     const c2d: ReceivedC2d[] = [];
