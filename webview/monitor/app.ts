@@ -11,6 +11,7 @@ import { BodyView } from '../inspector/bodyView';
 import { h } from '../inspector/dom';
 import { Chart } from './chart';
 import { Store, type Row } from './store';
+import { timeOfDay } from './timeOfDay';
 
 export interface VsCodeApi {
   postMessage(message: MonitorWebviewToHost): void;
@@ -191,7 +192,7 @@ export class MonitorApp {
     const m = r.m;
     const props = m.applicationProperties.map((p) => `${p.name}=${p.value}`).join(', ');
     const el = h('div', { class: `row${r === this.selected ? ' selected' : ''}`, role: 'row', 'data-seq': String(m.seq), 'data-index': String(index), 'aria-selected': r === this.selected ? 'true' : 'false' },
-      h('span', { role: 'gridcell' }, new Date(m.enqueuedTimeUtc).toLocaleTimeString(undefined, { hour12: false }) + `.${m.enqueuedTimeUtc.slice(20, 23)}`),
+      h('span', { role: 'gridcell' }, timeOfDay(Date.parse(m.enqueuedTimeUtc)) + `.${m.enqueuedTimeUtc.slice(20, 23)}`),
       h('span', { role: 'gridcell', class: 'device' }, m.deviceId),
       h('span', { role: 'gridcell' }, m.systemProperties.messageId ?? ''),
       h('span', { role: 'gridcell', class: 'num' }, String(m.size)),

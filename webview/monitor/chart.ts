@@ -4,6 +4,7 @@
 // come from the theme's chart colours.
 import type { Row } from './store';
 import { h } from '../inspector/dom';
+import { timeOfDay } from './timeOfDay';
 
 const COLOUR_VARS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow', '--vscode-charts-foreground'];
 const FALLBACK = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700', '#cccccc'];
@@ -131,9 +132,9 @@ export class Chart {
     ctx.fillText(formatValue(vMax), left - 4, top + 8);
     ctx.fillText(formatValue(vMin), left - 4, height - bottom);
     ctx.textAlign = 'left';
-    ctx.fillText(new Date(tMin).toLocaleTimeString(), left, height - 6);
+    ctx.fillText(timeOfDay(tMin), left, height - 6);
     ctx.textAlign = 'right';
-    ctx.fillText(new Date(tMax).toLocaleTimeString(), width - right, height - 6);
+    ctx.fillText(timeOfDay(tMax), width - right, height - 6);
     let i = 0;
     for (const [device, pts] of series) {
       const colour = colours[i % colours.length]!;

@@ -168,55 +168,67 @@ function rejectModule(message: IotMessage): void {
 }
 
 /**
- * Request headers of a D2C message. IoT Hub's HTTPS API refuses application properties outside
- * its character set, and some of those characters cannot be written in a header at all, so they
- * are refused here with the same rule and a message naming the character.
- */
-/**
  * Why IoT Hub's HTTPS device API cannot carry this D2C message's properties (a space or a
- * non-ASCII character in an application property, a non-ASCII system property value), or
- * undefined when it can. MQTT carries such properties, so the send command offers it instead.
+ * non-ASCII character in an application property, a non-ASCII system property value), naming
+ * every property it refuses, one line each; undefined when it can. MQTT carries such properties,
+ * so the send command offers it instead.
  */
 export function httpsD2cRefusal(message: IotMessage): string | undefined {
   const sys: SystemProperties = {};
   for (const [key, value] of Object.entries(message.systemProperties) as Array<[SystemPropertyName, string | undefined]>) {
     if (value !== undefined && SENDER_SYSTEM_PROPERTIES.includes(key) && !D2C_NOT_CARRIED.includes(key)) sys[key] = value;
   }
-  try {
-    d2cHeaders(sys, message);
-    return undefined;
-  } catch (e) {
-    if (e instanceof MessageSendError && e.kind === 'invalid-message') return e.message;
-    throw e;
-  }
+  const { problems } = d2cHeaderProblems(sys, message);
+  return problems.length === 0 ? undefined : problems.join('\n');
 }
 
+/**
+ * Request headers of a D2C message. IoT Hub's HTTPS API refuses application properties outside
+ * its character set, and some of those characters cannot be written in a header at all, so they
+ * are refused here with the same rule and a message naming every property and character refused.
+ */
 function d2cHeaders(sys: SystemProperties, message: IotMessage): Record<string, string> {
+  const { headers, problems } = d2cHeaderProblems(sys, message);
+  if (problems.length > 0) throw new MessageSendError(problems.join(' '), 'invalid-message');
+  return headers;
+}
+
+function d2cHeaderProblems(sys: SystemProperties, message: IotMessage): { headers: Record<string, string>; problems: string[] } {
   // The body's own content type travels in iothub-contenttype; this one only frames the request.
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+  const problems: string[] = [];
   for (const [key, name] of D2C_HEADERS) {
     const value = sys[key];
     if (value === undefined) continue;
     const bad = findInvalidRanges(value, (ch) => ch >= ' ' && ch <= '~')[0];
-    if (bad) throw new MessageSendError(`System property ${key} contains ${describeCharacter(bad.text)} at offset ${bad.start}, which cannot travel in an HTTP header (IoT Hub's HTTPS D2C API); use printable ASCII.`, 'invalid-message');
-    headers[name] = value;
+    if (bad) problems.push(`System property ${key} contains ${describeCharacter(bad.text)} at offset ${bad.start}, which cannot travel in an HTTP header (IoT Hub's HTTPS D2C API); use printable ASCII.`);
+    else headers[name] = value;
   }
   const seen = new Set<string>();
+  let charsetRefused = false;
   for (const { name, value } of message.applicationProperties) {
-    if (name === '') throw new MessageSendError('An application property has an empty name.', 'invalid-message');
+    if (name === '') {
+      problems.push('An application property has an empty name.');
+      continue;
+    }
+    const faults: string[] = [];
     for (const [what, text] of [['name', name], ['value', value]] as const) {
       const bad = findInvalidRanges(text, isAllowedPropertyChar)[0];
-      if (bad) {
-        throw new MessageSendError(`Application property '${name}': its ${what} contains ${describeCharacter(bad.text)} at offset ${bad.start}; IoT Hub's HTTPS D2C API allows only ${APP_PROPERTY_ALLOWED.description}.`, 'invalid-message');
-      }
+      if (bad) faults.push(`its ${what} contains ${describeCharacter(bad.text)} at offset ${bad.start}`);
+    }
+    if (faults.length > 0) {
+      charsetRefused = true;
+      problems.push(`Application property '${name}': ${faults.join(', and ')}.`);
+      continue;
     }
     // HTTP header names are case-insensitive, as IoT Hub's property names: two would merge into one.
-    if (seen.has(name.toLowerCase())) throw new MessageSendError(`Application property '${name}' appears twice (IoT Hub compares names ignoring case).`, 'invalid-message');
+    if (seen.has(name.toLowerCase())) problems.push(`Application property '${name}' appears twice (IoT Hub compares names ignoring case).`);
     seen.add(name.toLowerCase());
     // Node writes header names as given, so the property keeps its case on the wire.
     headers[`iothub-app-${name}`] = value;
   }
-  return headers;
+  if (charsetRefused) problems.push(`IoT Hub's HTTPS D2C API allows only ${APP_PROPERTY_ALLOWED.description} in application property names and values.`);
+  return { headers, problems };
 }
 
 /** Turns what the hub or the network said into a MessageSendError a user can act on. */

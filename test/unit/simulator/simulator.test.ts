@@ -118,6 +118,12 @@ describe('SimulatedDevice against a real local hub', () => {
     assert.match(refusal ?? '', /Application property 'room name'/);
     await assert.rejects(conn.sender.sendD2c('mqtt-send', message), /room name/);
     assert.equal(httpsD2cRefusal(createMessage({ direction: 'd2c', deviceId: 'mqtt-send', applicationProperties: [{ name: 'room', value: 'kitchen' }], body: 'x' })), undefined);
+    // Every property HTTPS refuses is named, one line each, not only the first.
+    const several = httpsD2cRefusal(createMessage({ direction: 'd2c', deviceId: 'mqtt-send', systemProperties: { correlationId: 'caf\u00e9' }, applicationProperties: [{ name: 'room name', value: 'Zürich' }, { name: 'ok', value: 'fine' }, { name: 'unit', value: '\u00b0C' }], body: 'x' }));
+    assert.deepEqual(several?.split('\n').map((l) => l.replace(/(:| contains| allows).*$/, '')), [
+      'System property correlationId', "Application property 'room name'", "Application property 'unit'", "IoT Hub's HTTPS D2C API",
+    ]);
+    assert.match(several ?? '', /'room name': its name contains a space .* at offset 4, and its value contains 'ü'/);
     const monitor = new D2cMonitor(conn, { consumerGroup: '$Default', start: { kind: 'now' }, scope: { kind: 'device', deviceId: 'mqtt-send' } });
     const got: MonitoredMessage[] = [];
     monitor.onMessages((b) => got.push(...b));
