@@ -10,6 +10,7 @@ import type { PathSegment } from './ast';
 const enum C { Space = 32, Tab = 9, Lf = 10, Cr = 13, Quote = 34, Backslash = 92, Comma = 44, Colon = 58, LBrace = 123, RBrace = 125, LBracket = 91, RBracket = 93, Minus = 45, Dot = 46, Zero = 48, Nine = 57 }
 
 function skipWs(t: string, i: number): number {
+  if (t.charCodeAt(i) > C.Space) return i; // the common case: no blank at all (device JSON is mostly minified)
   for (;;) {
     const c = t.charCodeAt(i);
     if (c === C.Space || c === C.Lf || c === C.Cr || c === C.Tab) i++;
@@ -20,10 +21,18 @@ function skipWs(t: string, i: number): number {
 const isDigit = (c: number): boolean => c >= C.Zero && c <= C.Nine;
 const isHex = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 
+/** A run of string characters that need no checking: the regex engine skips long strings far faster than a loop. */
+const PLAIN_RUN = /[^"\\\x00-\x1f]*/y;
+
 /** Index after the string starting (at its quote) at `i`, or -1. */
 function scanString(t: string, i: number): number {
   i++;
-  for (;;) {
+  for (let n = 0; ; n++) {
+    if (n === 16) { // a long string: let the regex engine find its end
+      PLAIN_RUN.lastIndex = i;
+      PLAIN_RUN.test(t);
+      i = PLAIN_RUN.lastIndex;
+    }
     const c = t.charCodeAt(i);
     if (c === C.Quote) return i + 1;
     if (c === C.Backslash) {
@@ -107,8 +116,12 @@ function scanValue(t: string, i: number): number {
   }
 }
 
-/** `scanValue` for the root object, recording each key's value start (the last duplicate wins). */
-function scanRootObject(t: string, i: number, keys: Map<string, number>): number {
+/**
+ * `scanValue` for the root object, recording each member as three numbers: its key's start and end
+ * (quotes included) and its value's start. Kept as offsets, not a map of decoded keys: building the
+ * strings cost more than the few lookups a condition makes.
+ */
+function scanRootObject(t: string, i: number, members: number[]): number {
   i = skipWs(t, i + 1);
   if (t.charCodeAt(i) === C.RBrace) return i + 1;
   for (;;) {
@@ -122,7 +135,7 @@ function scanRootObject(t: string, i: number, keys: Map<string, number>): number
     const valueStart = skipWs(t, i + 1);
     i = scanValue(t, valueStart);
     if (i < 0) return -1;
-    keys.set(keyText(t, keyStart, keyEnd), valueStart);
+    members.push(keyStart, keyEnd, valueStart);
     i = skipWs(t, i);
     const d = t.charCodeAt(i);
     if (d === C.Comma) { i = skipWs(t, i + 1); continue; }
@@ -153,19 +166,19 @@ function materialise(t: string, start: number, end: number): unknown {
 export class LazyJson {
   private parsed: { value: unknown } | undefined;
 
-  private constructor(readonly text: string, private readonly start: number, private readonly rootKeys: Map<string, number> | undefined) {}
+  private constructor(readonly text: string, private readonly start: number, private readonly rootMembers: number[] | undefined) {}
 
   /** The document, or undefined when `text` is not valid JSON. */
   static from(text: string): LazyJson | undefined {
     const start = skipWs(text, 0);
     let end: number;
-    let rootKeys: Map<string, number> | undefined;
+    let rootMembers: number[] | undefined;
     try {
       if (text.charCodeAt(start) === C.LBrace) {
         // Validate the root object here, noting where each member's value starts: conditions
         // mostly read top-level properties, which then cost one map lookup instead of a scan.
-        rootKeys = new Map();
-        end = scanRootObject(text, start, rootKeys);
+        rootMembers = [];
+        end = scanRootObject(text, start, rootMembers);
       } else {
         end = scanValue(text, start);
       }
@@ -178,7 +191,7 @@ export class LazyJson {
       return doc;
     }
     if (end < 0 || skipWs(text, end) !== text.length) return undefined;
-    return new LazyJson(text, start, rootKeys);
+    return new LazyJson(text, start, rootMembers);
   }
 
   /** The whole document parsed (once). */
@@ -194,9 +207,9 @@ export class LazyJson {
     let pos = this.start;
     let s = 0;
     const first = path[0];
-    if (this.rootKeys !== undefined && first !== undefined && first.kind === 'name') {
-      const at = this.rootKeys.get(first.name);
-      if (at === undefined) return undefined;
+    if (this.rootMembers !== undefined && first !== undefined && first.kind === 'name') {
+      const at = rootMember(t, this.rootMembers, first.name);
+      if (at < 0) return undefined;
       pos = at;
       s = 1;
     }
@@ -237,6 +250,18 @@ export class LazyJson {
     }
     return materialise(t, pos, scanValue(t, pos));
   }
+}
+
+/** The value start of the root member named `name` (the last duplicate wins, as in JSON.parse), or -1. */
+function rootMember(t: string, members: readonly number[], name: string): number {
+  for (let m = members.length - 3; m >= 0; m -= 3) {
+    const keyStart = members[m] as number;
+    const keyEnd = members[m + 1] as number;
+    if (keyEnd - keyStart - 2 === name.length && t.startsWith(name, keyStart + 1) && !name.includes('\\')) return members[m + 2] as number;
+    // An escaped key is longer in the text than decoded; only such a key needs decoding to compare.
+    if (keyEnd - keyStart - 2 > name.length && t.slice(keyStart + 1, keyEnd - 1).includes('\\') && keyText(t, keyStart, keyEnd) === name) return members[m + 2] as number;
+  }
+  return -1;
 }
 
 /** The same walk over an already parsed value (own properties only). */

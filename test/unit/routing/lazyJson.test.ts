@@ -27,6 +27,13 @@ test('valid exactly when JSON.parse accepts the text', () => {
   const jsonish = fc.array(fc.constantFrom('{', '}', '[', ']', ',', ':', '"a"', '"', '1', '-', '.', 'e', '0', 'true', 'null', ' ', '\\', '"\\u00e9"'), { maxLength: 25 }).map((x) => x.join(''));
   fc.assert(fc.property(jsonish, (t) => (LazyJson.from(t) !== undefined) === validByJsonParse(t)), { numRuns: 5000 });
   fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (t) => (LazyJson.from(t) !== undefined) === validByJsonParse(t)), { numRuns: 2000 });
+  // Long strings, whose tail the scanner hands to a regex: escapes, control characters and the end beyond it.
+  const long = 'a'.repeat(40);
+  for (const t of [`"${long}\\n${long}"`, `"${long}\u0001"`, `"${long}`, `"${long}\\x"`, `"${long}\\"`, `{"${long}":"${long}\\u00e9"}`, `["${long}\t"]`]) {
+    assert.equal(LazyJson.from(t) !== undefined, validByJsonParse(t), JSON.stringify(t));
+  }
+  const longish = fc.array(fc.constantFrom('a', 'b', '\\', '"', '\\n', '\\u0041', '\u0001', '\u00e9', ' '), { minLength: 14, maxLength: 60 }).map((x) => `{"k":"${x.join('')}"}`);
+  fc.assert(fc.property(longish, (t) => (LazyJson.from(t) !== undefined) === validByJsonParse(t)), { numRuns: 3000 });
 });
 
 test('lookup gives what JSON.parse and a walk give, for every path', () => {
@@ -50,6 +57,10 @@ test('duplicate keys resolve to the last, escaped keys match their decoded name'
   assert.equal(doc.lookup([{ kind: 'name', name: 'arr' }, { kind: 'index', index: 1 }, { kind: 'index', index: 1 }]), 30);
   assert.deepEqual(doc.lookup([{ kind: 'name', name: 'b' }]), { c: 2 });
   assert.equal(doc.lookup([{ kind: 'name', name: 'b' }, { kind: 'index', index: 0 }]), undefined);
+  const slash = LazyJson.from('{"a\\\\b": 1, "ab": 2, "a\\u005cb": 3}');
+  assert.ok(slash);
+  assert.equal(slash.lookup([{ kind: 'name', name: 'a\\b' }]), 3); // both keys decode to a\b; the last wins
+  assert.equal(slash.lookup([{ kind: 'name', name: 'ab' }]), 2);
 });
 
 test('a deeply nested body does not overflow the stack', () => {
