@@ -275,6 +275,28 @@ describe('SimulatedDevice holding C2D messages (no PUBACK until completed)', () 
     assert.deepEqual(await dev.ended, { reason: 'stopped' });
     assert.equal(dev.heldCount, 0);
   });
+  it('a message held across a token renewal is delivered again on the new connection and completed there', async () => {
+    await conn.createDevice('hold-renew');
+    const c2d: ReceivedC2d[] = [];
+    const dev = new SimulatedDevice({
+      endpoint: await conn.deviceMqttEndpoint(), deviceId: 'hold-renew', key: (await conn.deviceKeys('hold-renew')).primaryKey,
+      template: compileTemplate({ body: '{{counter}}' }), intervalMs: 50, holdC2d: true, tokenSeconds: 3, onC2d: (m) => c2d.push(m),
+    });
+    await dev.connect();
+    dev.start();
+    await conn.sender.sendC2d('hold-renew', { systemProperties: { messageId: 'held-r', ack: 'full' }, applicationProperties: [], body: new TextEncoder().encode('wait') });
+    const first = await eventually(() => c2d[0], 'the held message', 10_000);
+    await eventually(() => dev.renewals >= 1 || undefined, 'a renewal', 10_000);
+    assert.equal(first.complete?.(), false, 'the old connection is gone: nothing to acknowledge there');
+    // The hub abandoned it when the old connection closed: it comes again, held on the new one.
+    await eventually(() => dev.heldCount > 0 || undefined, 'delivered again on the new connection', 10_000);
+    const latest = c2d[c2d.length - 1]!;
+    assert.equal(latest.systemProperties.messageId, 'held-r');
+    assert.equal(latest.complete?.(), true);
+    await eventually(async () => ((await conn.peekQueue('hold-renew')).every((m) => m.state === 'Completed')) || undefined, 'completed', 10_000);
+    dev.stop();
+    assert.deepEqual(await dev.ended, { reason: 'stopped' });
+  });
 });
 
 describe('simulator templates from a message file', () => {
