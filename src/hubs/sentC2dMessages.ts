@@ -255,7 +255,7 @@ const isSettled = (e: SentC2dEntry): boolean => isSettledState(e.state);
 function historyText(m: QueuedC2dMessage): string {
   switch (m.state) {
     case 'Enqueued': return m.deliveryCount > 0 ? `back in the queue after ${m.deliveryCount} deliver${m.deliveryCount === 1 ? 'y' : 'ies'} (abandoned, or its lock ran out)` : 'queued';
-    case 'Invisible': return `delivered to the device (delivery ${m.deliveryCount} of ${m.maxDeliveryCount}), locked${m.lockedUntil ? ` until ${m.lockedUntil}` : ''}`;
+    case 'Invisible': return `delivered to the device (delivery ${m.deliveryCount} of ${m.maxDeliveryCount}) and locked`;
     case 'Completed': return 'completed by the device';
     case 'DeadLettered': return 'dead-lettered';
   }

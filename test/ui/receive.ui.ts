@@ -88,6 +88,11 @@ uiTest('receive: C2D as a device with Abandon, Complete and Reject from the pick
   // Wide enough to read the outcomes beside long message ids (the icons tell them at any width).
   for (let i = 0; i < 4; i++) await h.runCommand('Increase Current View Size');
   console.log(`    screenshot: ${await h.screenshot('receive-sent-outcomes')}`);
+  // Its tooltip tells the whole story: the feedback and each step with its time.
+  await secondRow.hover();
+  const hover = h.page.locator('.monaco-hover, .custom-hover').filter({ hasText: 'Rejected' }).filter({ hasText: 'delivered to the device' }).first();
+  await hover.waitFor({ state: 'visible', timeout: 15_000 });
+  console.log(`    screenshot: ${await h.screenshot('receive-sent-tooltip')}`);
 
   // Nothing left: said plainly, as information.
   await runHubCommand(h, 'IoT Hub: Receive C2D Message as Device...');

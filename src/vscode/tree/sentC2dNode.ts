@@ -86,11 +86,13 @@ export class SentC2dMessageNode implements TreeNode {
     const e = this.entry;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**C2D message ${escapeMd(e.messageId)}** to ${escapeMd(e.deviceId)}, ack ${escapeMd(e.ack)}\n\n`);
-    if (e.feedback) md.appendMarkdown(`Feedback **${escapeMd(e.feedback.statusCode)}** at ${escapeMd(e.feedback.enqueuedTimeUtc)}: ${escapeMd(e.feedback.description)}\n\n`);
+    if (e.feedback) md.appendMarkdown(`Feedback **${escapeMd(e.feedback.statusCode)}** at ${escapeMd(shortTime(e.feedback.enqueuedTimeUtc))}: ${escapeMd(e.feedback.description)}\n\n`);
     else if (e.ack === 'none') md.appendMarkdown('Sent without an ack mode: the hub sends no feedback for it.\n\n');
     md.appendMarkdown('| | |\n|---|---|\n');
-    for (const h of e.history) md.appendMarkdown(`| ${escapeMd(h.at)} | ${escapeMd(h.text)} |\n`);
-    if (e.expiryTimeUtc) md.appendMarkdown(`\nExpires ${escapeMd(e.expiryTimeUtc)}.`);
+    // In time order: the feedback carries the hub's time, which may be a little before the queue event was seen here.
+    const history = [...e.history].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    for (const h of history) md.appendMarkdown(`| ${escapeMd(shortTime(h.at)).replace(/ /g, '\u00a0')} | ${escapeMd(h.text)} |\n`);
+    if (e.expiryTimeUtc) md.appendMarkdown(`\nExpires ${escapeMd(shortTime(e.expiryTimeUtc))} (${escapeMd(e.expiryTimeUtc)}).`);
     return md;
   }
 
