@@ -1,6 +1,7 @@
 // A D2C monitor: reads a hub's telemetry from its Event Hubs-compatible endpoint with the official
 // @azure/event-hubs client, exactly as a back end does, so the same code reads the local hub and
-// Azure IoT Hub's built-in endpoint (the endpoint comes from HubConnection.eventHubsEndpoint()).
+// Azure IoT Hub's built-in endpoint (the endpoint comes from HubConnection.eventHubsEndpoint()), or
+// a custom Event Hubs-style routing endpoint (`endpoint`, from HubConnection.routing).
 //
 // Invariants:
 // - Only messages whose stamped `iothub-connection-device-id` fits the scope are kept (see
@@ -19,6 +20,7 @@ import { describeScope, scopeMatcher, type MonitorScope } from './monitorFilter'
 import { RingBuffer } from './ringBuffer';
 import { describeStart, type StartChoice } from './startPosition';
 import { errorText } from '../core/errorText';
+import { isBuiltInEndpoint } from './routingWarning';
 
 export const DEFAULT_MONITOR_CAPACITY = 10_000;
 
@@ -30,6 +32,8 @@ export type MonitorState =
   | { state: 'stopped'; reason?: string };
 
 export interface D2cMonitorOptions {
+  /** The routing endpoint to read: a custom Event Hubs-style one, or the built-in `events` (the default). */
+  endpoint?: string;
   consumerGroup: string;
   start: StartChoice;
   scope: MonitorScope;
@@ -111,9 +115,15 @@ export class D2cMonitor implements Disposable {
     return this.ring.dropped;
   }
 
-  /** "device 'x' on Local hub ($Default, from now)". */
+  /** The custom endpoint read, or undefined for the built-in one. */
+  get customEndpoint(): string | undefined {
+    return isBuiltInEndpoint(this.options.endpoint) ? undefined : this.options.endpoint;
+  }
+
+  /** "device 'x' on Local hub ($Default, from now)"; "... on Local hub, endpoint 'eh-alerts' (...)". */
   get description(): string {
-    return `${describeScope(this.options.scope)} on ${this.hub.label} (${this.options.consumerGroup}, ${describeStart(this.options.start)})`;
+    const endpoint = this.customEndpoint === undefined ? '' : `, endpoint '${this.customEndpoint}'`;
+    return `${describeScope(this.options.scope)} on ${this.hub.label}${endpoint} (${this.options.consumerGroup}, ${describeStart(this.options.start)})`;
   }
 
   onMessages(listener: Listener<MonitoredMessage[]>): Disposable {
@@ -197,7 +207,7 @@ export class D2cMonitor implements Disposable {
     let client: EventHubConsumerClient | undefined;
     try {
       const [{ EventHubConsumerClient, earliestEventPosition }, { default: WebSocket }] = await Promise.all([import('@azure/event-hubs'), import('ws')]);
-      const endpoint = await this.hub.eventHubsEndpoint();
+      const endpoint = await this.readEndpoint();
       client = new EventHubConsumerClient(this.options.consumerGroup, endpoint.connectionString, {
         retryOptions: { maxRetries: 6, retryDelayInMs: 300, maxRetryDelayInMs: 5_000, timeoutInMs: 20_000 },
         // AMQP over WebSocket on 443 when the hub's user chose it (networks that block 5671).
@@ -228,7 +238,7 @@ export class D2cMonitor implements Disposable {
       this.setState({ state: 'running' });
     } catch (e) {
       await client?.close().catch(() => undefined);
-      const reason = `Could not read ${this.hub.label}'s telemetry: ${errorText(e)}`;
+      const reason = `Could not read ${this.hub.label}'s telemetry${this.customEndpoint === undefined ? '' : ` on endpoint '${this.customEndpoint}'`}: ${errorText(e)}`;
       const hubState = this.hubState();
       if (hubState !== 'running') {
         this.setState({ state: 'waiting', reason: `${this.hub.label} is ${hubState}` });
@@ -237,6 +247,14 @@ export class D2cMonitor implements Disposable {
         this.statusSub?.dispose();
       }
     }
+  }
+
+  /** Asked at every open: a custom endpoint deleted (or re-pointed) meanwhile is read as it is now. */
+  private readEndpoint(): ReturnType<HubConnection['eventHubsEndpoint']> {
+    const name = this.customEndpoint;
+    if (name === undefined) return this.hub.eventHubsEndpoint();
+    if (this.hub.routing === undefined) throw new Error(`${this.hub.label}'s routing endpoints cannot be read from here (only the built-in endpoint).`);
+    return this.hub.routing.eventHubsEndpoint(name);
   }
 
   private async close(): Promise<void> {

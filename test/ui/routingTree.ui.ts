@@ -1,8 +1,9 @@
 // Routes and endpoints in the Hubs tree as a user meets them: create an Event Hubs-style endpoint
 // and a route with the folders' inline + buttons (answering the questions), turn the fallback
-// route off from its context menu (the tree warns that unmatched messages are dropped), disable the
-// route from its context menu, then put everything back (enable, delete with the confirmation
-// dialog). Screenshots in test-results/ui/routing-tree-*.png.
+// route off from its context menu (the tree warns that unmatched messages are dropped), monitor the
+// custom endpoint and then the built-in one from their inline buttons (the latter warns that the
+// fallback route is off; its Enable Fallback Route turns it back on), disable the route from its
+// context menu, then put everything back (delete with the confirmation dialog). Screenshots in test-results/ui/routing-tree-*.png.
 import * as assert from 'node:assert/strict';
 import type { Locator } from 'playwright-core';
 import { uiTest, type UiHarness } from './harness';
@@ -89,13 +90,29 @@ uiTest('routing tree: create an endpoint and a route, fallback off warns, disabl
   await row(h, 'off: messages no route matched are dropped').waitFor({ state: 'visible', timeout: 15_000 });
   console.log(`    screenshot: ${await h.screenshot('routing-tree-fallback-off')}`);
 
+  // Monitor the custom endpoint from its inline button ($Default is its only group: no question).
+  await inline(endpoint, 'Start Monitoring D2C Messages');
+  await answer(h, undefined, /start from/);
+  await h.page.locator('.tabs-container .tab').filter({ hasText: `D2C: Local hub · ${ENDPOINT}` }).first().waitFor({ state: 'visible', timeout: 20_000 });
+  console.log(`    screenshot: ${await h.screenshot('routing-tree-monitor-endpoint')}`);
+
+  // The built-in endpoint is starved (a route, the fallback off): one warning, with Enable Fallback Route.
+  await inline(row(h, /^events/), 'Start Monitoring D2C Messages');
+  await answer(h, undefined, /consumer group/);
+  await answer(h, undefined, /start from/);
+  const warning = h.page.locator('.notifications-toasts .notification-list-item').filter({ hasText: /fallback route is off/ }).first();
+  await warning.waitFor({ state: 'visible', timeout: 20_000 });
+  assert.match(await warning.innerText(), new RegExp(`${ROUTE} → ${ENDPOINT}`));
+  console.log(`    screenshot: ${await h.screenshot('routing-tree-monitor-fallback-warning')}`);
+  await warning.locator('.monaco-button').filter({ hasText: 'Enable Fallback Route' }).click();
+  await row(h, /Fallback route.*messages no route matched/).waitFor({ state: 'visible', timeout: 15_000 });
+  await h.runCommand('View: Close All Editors');
+
   await contextMenu(h, route, 'Disable Route');
   await row(h, new RegExp(`^${ROUTE}.*disabled ·`)).waitFor({ state: 'visible', timeout: 15_000 });
   console.log(`    screenshot: ${await h.screenshot('routing-tree-route-disabled')}`);
 
-  // Put it back: fallback on (inline Enable), route deleted (confirmed), endpoint deleted.
-  await inline(row(h, /^Fallback route/), 'Enable Route');
-  await row(h, /Fallback route.*messages no route matched/).waitFor({ state: 'visible', timeout: 15_000 });
+  // Put it back (the fallback route is on again, from the warning): route deleted (confirmed), endpoint deleted.
   for (const [r, what] of [[route, 'Delete Route...'], [endpoint, 'Delete Endpoint...']] as const) {
     await contextMenu(h, r, what);
     const dialog = h.page.locator('.monaco-dialog-box');

@@ -65,7 +65,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const streams = new Set<SseStream>();
   addRegistryRoutes(router, hub);
   addServiceRoutes(router, hub);
-  addDeviceRoutes(router, hub);
+  addDeviceRoutes(router, hub, options.routing ?? hub.d2c);
   const stopLocalRoutes = addLocalRoutes(router, { hub, clock, info: options.info, streams });
   if (options.routing !== undefined) addRoutingRoutes(router, options.routing);
 

@@ -7,7 +7,7 @@ import type { ApplicationProperty, SystemProperties } from '../../core/message/m
 import { computeSize } from '../../core/message/size';
 import { validateMessage } from '../../core/message/validation';
 import { SAS_AUTH_METHOD } from '../connectionAuth';
-import type { HubState } from '../contracts';
+import type { D2cAppend, D2cLog, HubState } from '../contracts';
 import { apiError } from './apiErrors';
 import { param, readBody, sendEmpty, stripEtagQuotes, type RouteContext, type Router } from './httpUtil';
 import { requireDevice } from './requestAuth';
@@ -73,7 +73,8 @@ function d2cFromHeaders(headers: IncomingHttpHeaders, rawHeaders: readonly strin
   return { systemProperties: s, applicationProperties: app };
 }
 
-export function addDeviceRoutes(router: Router, hub: HubState): void {
+/** `d2cSink`: where telemetry goes (the hub's message router; the built-in log when none is given). */
+export function addDeviceRoutes(router: Router, hub: HubState, d2cSink: Pick<D2cLog, 'appendThen'> = hub.d2c): void {
   router.add('GET', new RegExp(`^/devices/${DEVICE}/messages/devicebound$`, 'i'), async (ctx: RouteContext) => {
     const deviceId = param(ctx, 0);
     requireDevice(ctx.principal(), deviceId);
@@ -119,7 +120,7 @@ export function addDeviceRoutes(router: Router, hub: HubState): void {
     // Over HTTPS IoT Hub enforces the application property character set (a warning for MQTT).
     const errors = validateMessage(message, { direction: 'd2c' }).problems.filter((p) => p.severity === 'error' || p.rule === 'invalid-character');
     if (errors.length > 0) throw apiError('ArgumentInvalid', 400, errors.map((p) => `${p.code}: ${p.message}`).join(' '));
-    await hub.d2c.append({
+    const input: D2cAppend = {
       deviceId,
       systemProperties: {
         ...props.systemProperties,
@@ -130,7 +131,10 @@ export function addDeviceRoutes(router: Router, hub: HubState): void {
       },
       applicationProperties: props.applicationProperties,
       body,
-    });
+    };
+    // Routed like MQTT telemetry (IoT Hub routes every D2C message whatever its protocol); the 204
+    // goes out once the message is durable on every endpoint it went to.
+    await new Promise<void>((resolve, reject) => d2cSink.appendThen(input, (e) => (e === undefined ? resolve() : reject(e))));
     hub.registry.recordActivity(deviceId);
     sendEmpty(ctx.res, 204);
   });

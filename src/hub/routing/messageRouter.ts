@@ -38,6 +38,8 @@ export interface EndpointStatusJson {
   type: 'builtIn' | 'eventHub' | 'storage';
   /** Event Hubs-style endpoints: the Event Hub name to read. */
   entityPath?: string;
+  /** Custom Event Hubs-style endpoints: the consumer groups a reader may use (`$Default` first). */
+  consumerGroups?: string[];
   /** Storage endpoints: the folder files are written to. */
   directory?: string;
   healthy: boolean;
@@ -380,7 +382,7 @@ export class MessageRouter implements EventHubEntities {
     const out: EndpointStatusJson[] = [{ name: BUILT_IN_ENDPOINT, type: 'builtIn', entityPath: this.o.hubName, healthy: true, messages: count(this.o.builtIn) }];
     for (const e of this.endpoints.values()) {
       if (e.kind === 'eventHub') {
-        out.push({ name: e.name, type: 'eventHub', entityPath: e.entity!.name, healthy: true, messages: count(e.log) });
+        out.push({ name: e.name, type: 'eventHub', entityPath: e.entity!.name, consumerGroups: e.entity!.consumerGroups(), healthy: true, messages: count(e.log) });
       } else {
         const s: StorageEndpointStatus = e.writer!.status();
         const row: EndpointStatusJson = { name: e.name, type: 'storage', directory: e.directory!, healthy: s.healthy, messages: count(e.log), filesWritten: s.filesWritten, backlog: s.backlog };

@@ -1,7 +1,9 @@
 // The D2C monitor commands (*Start Monitoring D2C Messages*, *Stop Monitoring*, *Show Monitors*)
 // and the status bar item that shows running monitors and their rate. A monitor started on a hub
-// node reads all devices, on a device node that device only; from the palette it asks. Monitors
-// stop (close their reader) while their hub is not running and resume where they were after.
+// node reads all devices, on a device node that device only, on an endpoint node all devices on that
+// routing endpoint; from the palette it asks (the endpoint only when the hub has custom ones, see
+// monitorEndpoint.ts). Monitors stop (close their reader) while their hub is not running and resume
+// where they were after.
 import * as vscode from 'vscode';
 import type { HubConnection } from '../../hubs/hubConnection';
 import { D2cMonitor, DEFAULT_MONITOR_CAPACITY } from '../../monitor/d2cMonitor';
@@ -12,7 +14,10 @@ import type { ExtensionRuntime } from '../runtime';
 import { DiffDocuments } from './diffDocuments';
 import { MONITOR_VIEW_TYPE, MonitorPanel } from './monitorPanel';
 import { askConsumerGroup, askScope, askStart } from './monitorSetup';
+import { askEndpoint, askEndpointConsumerGroup, customEndpoint, readRouting, warnIfStarved } from './monitorEndpoint';
 import { errorText } from '../../core/errorText';
+import { EndpointNode } from '../tree/endpointsNode';
+import { isBuiltInEndpoint } from '../../monitor/routingWarning';
 
 export const START_MONITOR_COMMAND = 'iotHubMessaging.monitor.start';
 export const STOP_MONITOR_COMMAND = 'iotHubMessaging.monitor.stop';
@@ -21,6 +26,8 @@ export const SHOW_MONITORS_COMMAND = 'iotHubMessaging.monitor.show';
 /** What tests and other commands may pass to skip the questions. */
 export interface StartMonitorArgs {
   hub: HubConnection;
+  /** A routing endpoint (custom Event Hubs-style, or `events`); the built-in one when left out. */
+  endpoint?: string;
   deviceId?: string;
   pattern?: string;
   consumerGroup?: string;
@@ -98,19 +105,30 @@ export function registerMonitorCommands(runtime: ExtensionRuntime): MonitorRegis
     const given = isStartArgs(arg) ? arg : undefined;
     const hub = given?.hub ?? await pickHub(runtime.hubs, { title, running: true });
     if (!hub) return undefined;
+    const view = await readRouting(hub);
+    const endpoint = arg instanceof EndpointNode ? arg.name
+      : given ? (typeof given.endpoint === 'string' ? given.endpoint : undefined) : await askEndpoint(hub, view);
+    if (!given && endpoint === undefined) return undefined;
+    const custom = customEndpoint(view, endpoint);
+    if (!isBuiltInEndpoint(endpoint) && custom === undefined) {
+      void vscode.window.showErrorMessage(`D2C monitor not started: ${hub.label} has no Event Hubs-style endpoint named '${endpoint ?? ''}' (it may have been deleted meanwhile).`);
+      return undefined;
+    }
     const scope: MonitorScope | undefined = given?.deviceId !== undefined ? { kind: 'device', deviceId: given.deviceId }
       : given?.pattern !== undefined ? { kind: 'pattern', pattern: given.pattern }
       : given ? { kind: 'hub' } : await askScope(hub);
     if (!scope) return undefined;
-    const consumerGroup = given?.consumerGroup ?? await askConsumerGroup(hub);
+    const consumerGroup = given?.consumerGroup ?? (custom ? await askEndpointConsumerGroup(custom) : await askConsumerGroup(hub));
     if (consumerGroup === undefined) return undefined;
     const startAt = given?.start ?? (given?.consumerGroup !== undefined ? { kind: 'now' as const } : await askStart());
     if (!startAt) return undefined;
     const monitor = new D2cMonitor(hub, {
+      ...(custom ? { endpoint: custom.name } : {}),
       consumerGroup, start: startAt, scope, capacity: capacitySetting(),
       onTransientError: (e, partitionId) => runtime.log.warn(`monitor ${describeScope(scope)}: partition ${partitionId}: ${e.message}`),
     });
-    const panel = vscode.window.createWebviewPanel(MONITOR_VIEW_TYPE, `D2C: ${scope.kind === 'hub' ? hub.label : scope.kind === 'device' ? scope.deviceId : scope.pattern}`, vscode.ViewColumn.Active, {
+    const what = scope.kind === 'hub' ? hub.label : scope.kind === 'device' ? scope.deviceId : scope.pattern;
+    const panel = vscode.window.createWebviewPanel(MONITOR_VIEW_TYPE, `D2C: ${what}${custom ? ` · ${custom.name}` : ''}`, vscode.ViewColumn.Active, {
       enableScripts: true,
       // Kept while hidden: the live table and chart go on filling (bounded by the ring).
       retainContextWhenHidden: true,
@@ -119,6 +137,7 @@ export function registerMonitorCommands(runtime: ExtensionRuntime): MonitorRegis
     const monitorPanel = new MonitorPanel(monitor, panel, { extensionUri: runtime.context.extensionUri, log: runtime.log, inspector: runtime.inspector, diffs: registry.diffs });
     registry.add(monitorPanel);
     runtime.log.info(`monitor: started ${monitor.description}`);
+    if (!custom) monitorPanel.routingWarning = warnIfStarved(runtime, hub, view);
     try {
       await monitor.start();
     } catch (e) {

@@ -41,6 +41,8 @@ export class MonitorPanel implements vscode.Disposable {
   readonly onDidDispose = this.onDisposeEmitter.event;
   /** Messages posted to the webview so far, in `init` and `messages` (tests and the benchmark read it). */
   posted = 0;
+  /** What the start command warned about routing starving the built-in endpoint (undefined: nothing). */
+  routingWarning: string | undefined;
 
   constructor(readonly monitor: D2cMonitor, readonly panel: vscode.WebviewPanel, private readonly host: MonitorPanelHost) {
     const sub = monitor.onMessages((batch) => this.onMessages(batch.map((m) => toWireMonitored(m, Date.now()))));

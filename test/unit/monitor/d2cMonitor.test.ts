@@ -162,6 +162,31 @@ describe('D2cMonitor against a real local hub', () => {
     await m.stop();
   });
 
+  it('reads a custom Event Hubs-style endpoint: the messages a route sends there, and not the rest', async () => {
+    await conn.routing.putEndpoint('eh-mon', { type: 'eventHub', entityPath: 'mon-alerts', consumerGroups: ['mon-cg'] });
+    await conn.routing.putRoute('critical', { source: 'DeviceMessages', condition: "level = 'critical'", endpointName: 'eh-mon', isEnabled: true });
+    assert.deepEqual((await conn.routing.read()).endpoints.find((e) => e.name === 'eh-mon')?.consumerGroups, ['$Default', 'mon-cg']);
+    const custom = monitor({ endpoint: 'eh-mon', consumerGroup: 'mon-cg', scope: { kind: 'device', deviceId: 'dev-a' } });
+    const builtIn = monitor({ endpoint: 'events', scope: { kind: 'device', deviceId: 'dev-a' } });
+    assert.match(custom.m.description, /on Local hub, endpoint 'eh-mon' \(mon-cg, from now\)/);
+    assert.doesNotMatch(builtIn.m.description, /endpoint/);
+    await custom.m.start();
+    await builtIn.m.start();
+    await conn.sender.sendD2c('dev-a', d2c('routed', { applicationProperties: [{ name: 'level', value: 'critical' }] }));
+    await conn.sender.sendD2c('dev-a', d2c('fell back', { applicationProperties: [{ name: 'level', value: 'info' }] }));
+    await eventually(() => (custom.got.length >= 1 && builtIn.got.length >= 1) || undefined, 'both monitors').catch((e) => { throw new Error(`${String(e)} custom=${custom.got.length} ${JSON.stringify(custom.m.state)} builtIn=${builtIn.got.length}`); });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(custom.got.map((g) => new TextDecoder().decode(g.body)), ['routed']);
+    assert.deepEqual(builtIn.got.map((g) => new TextDecoder().decode(g.body)), ['fell back']);
+    await custom.m.stop();
+    await builtIn.m.stop();
+
+    const missing = monitor({ endpoint: 'no-such-endpoint' });
+    await assert.rejects(missing.m.start(), /endpoint 'no-such-endpoint'.*no endpoint named 'no-such-endpoint'/);
+    await conn.routing.deleteRoute('critical');
+    await conn.routing.deleteEndpoint('eh-mon');
+  });
+
   it('a hub stopping and restarting under a running monitor loses nothing and repeats nothing', async () => {
     const { m, got } = monitor({ scope: { kind: 'device', deviceId: 'dev-b' } });
     await m.start();
