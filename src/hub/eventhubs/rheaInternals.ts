@@ -78,6 +78,22 @@ export function connectionSocket(connection: Connection): { writableLength?: num
   return (connection as unknown as ConnectionInternals).socket;
 }
 
+/**
+ * Calls `fn` once every frame the connection has produced so far has been written by its socket:
+ * rhea (and the output batching) write pending frames on process.nextTick, so by the next turn they
+ * are in the socket; then this waits until the socket has nothing left in flight. What is sent from
+ * `fn` therefore goes out in a later write than those frames (over TLS, a later record).
+ */
+export function afterOutputWritten(connection: Connection, fn: () => void): void {
+  const check = (): void => {
+    const socket = (connection as unknown as ConnectionInternals).socket as (net.Socket & { writableNeedDrain?: boolean }) | undefined;
+    if (socket === undefined || socket.destroyed || socket.writableLength === 0) fn();
+    else if (socket.writableNeedDrain === true) socket.once('drain', check);
+    else setImmediate(check); // a write the OS has not completed yet: look again next turn
+  };
+  setImmediate(check);
+}
+
 /** The delivery id of what Sender#send returned. */
 export function deliveryId(delivery: unknown): number {
   return (delivery as { id: number }).id;

@@ -13,6 +13,7 @@ import type { HubError, HubState } from '../contracts';
 import { AmqpCondition, EndpointError, toAmqpError } from '../eventhubs/amqpErrors';
 import type { ConnectionNodes, ConnectionView } from '../eventhubs/endpointConnection';
 import { entityPath } from '../eventhubs/entityAddress';
+import { afterOutputWritten } from '../eventhubs/rheaInternals';
 import { c2dFromAmqp } from './c2dFromAmqp';
 import type { FeedbackDispatcher } from './feedbackDispatcher';
 
@@ -24,9 +25,6 @@ export const EVENTS_PATH = 'messages/events';
 export function isServicePath(path: string): boolean {
   return path === 'messages' || path.startsWith('messages/');
 }
-
-/** How long after the attach a redirected events link is detached (see redirect()). */
-const REDIRECT_DETACH_DELAY_MS = 50;
 
 /** Where the events redirect points: the Event Hubs entities this same endpoint serves. */
 export interface RedirectTarget {
@@ -180,11 +178,10 @@ export class ServiceNodes implements ConnectionNodes {
       description: `IoT Hub's events are read from its Event Hubs-compatible endpoint: ${newAddress}`,
       info: { hostname: target.hostname, 'network-host': 'localhost', port: target.port, address: newAddress },
     } as AmqpError;
-    // The detach follows the attach after a pause, as it does from IoT Hub across a network: the
-    // Azure samples' conversion (rhea-promise) awaits createReceiver and only then listens for
-    // receiver_error, so a detach arriving in the same read as the attach would go unheard.
-    const timer = setTimeout(() => settle(() => sender.close(error)), REDIRECT_DETACH_DELAY_MS);
-    timer.unref();
+    // The detach goes out in its own write once the attach has been written: the Azure samples'
+    // conversion (rhea-promise) awaits createReceiver and only then listens for receiver_error, so
+    // a detach decoded in the same read as the attach would go unheard.
+    afterOutputWritten(sender.connection, () => settle(() => sender.close(error)));
   }
 }
 
