@@ -128,6 +128,8 @@ export type HubChange =
   | { kind: 'queue'; deviceId: string; depth: number; message?: QueuedC2dMessage }
   | { kind: 'purged'; deviceId: string; count: number }
   | { kind: 'feedback'; records: FeedbackRecordView[] }
+  /** Routes, endpoints or the fallback route changed (here, from the CLI or another window): read `routing` again. */
+  | { kind: 'routing' }
   /** Changes were missed (hub restarted, stream could not resume): list everything again. */
   | { kind: 'reset'; reason: string };
 
@@ -145,7 +147,7 @@ export interface HubConnection extends Disposable {
 
   readonly status: HubStatus;
   onDidChangeStatus(listener: (status: HubStatus) => void): Disposable;
-  /** Registry, queue and feedback changes as they happen (never by polling). */
+  /** Registry, queue, feedback and routing changes as they happen (never by polling). */
   onDidChange(listener: (change: HubChange) => void): Disposable;
   /** Markdown lines for the hub node's tooltip (endpoints; never a key). */
   describe(): string[];

@@ -46,6 +46,8 @@ export interface ReceivedC2dMessage {
 export type HubEvent =
   | { kind: 'registry'; event: RegistryEventJson }
   | { kind: 'queue'; event: QueueEventJson }
+  /** Routes, endpoints, the fallback route or enrichments changed: read the routing again. */
+  | { kind: 'routing' }
   /** The stream reconnected but the hub could not replay what was missed (it restarted, or too much happened): list again. */
   | { kind: 'reset'; reason: string };
 
@@ -404,11 +406,12 @@ export class LocalHubClient {
 
   // ------------------------------------------------------------ event streams (SSE)
 
-  /** Registry and C2D queue events as they happen (for an evented tree). */
+  /** Registry, C2D queue and routing-changed events as they happen (for an evented tree). */
   subscribe(listener: (event: HubEvent) => void, onError?: (error: Error) => void): Subscription {
     return this.sse('/local/events', (name, data) => {
       if (name === 'registry') listener({ kind: 'registry', event: data as RegistryEventJson });
       else if (name === 'queue') listener({ kind: 'queue', event: data as QueueEventJson });
+      else if (name === 'routing') listener({ kind: 'routing' });
       else if (name === 'reset') listener({ kind: 'reset', reason: String((data as { reason?: unknown }).reason ?? 'events were missed') });
     }, onError);
   }

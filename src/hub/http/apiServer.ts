@@ -66,7 +66,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   addRegistryRoutes(router, hub);
   addServiceRoutes(router, hub);
   addDeviceRoutes(router, hub, options.routing ?? hub.d2c);
-  const stopLocalRoutes = addLocalRoutes(router, { hub, clock, info: options.info, streams });
+  const stopLocalRoutes = addLocalRoutes(router, { hub, clock, info: options.info, streams, ...(options.routing === undefined ? {} : { routing: options.routing }) });
   if (options.routing !== undefined) addRoutingRoutes(router, options.routing);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,6 +1,7 @@
 // The local hub's own management endpoints under `/local/` (not part of IoT Hub's API): send C2D
 // with every property, peek a queue, read and acknowledge feedback, consumer groups, hub info,
-// and two Server-Sent Events streams (registry + queue events for an evented UI, and a D2C tail).
+// and two Server-Sent Events streams (registry, queue and routing-changed events for an evented UI,
+// and a D2C tail).
 import type { ApplicationProperty, SystemProperties } from '../../core/message/model';
 import { SENDER_SYSTEM_PROPERTIES } from '../../core/message/model';
 import type { C2dSendOptions, Clock, D2cStartPosition, HubState } from '../contracts';
@@ -159,6 +160,8 @@ export interface LocalRouteDeps {
   info(): Omit<HubInfoJson, 'deviceCount' | 'partitionCount' | 'partitions' | 'consumerGroups'>;
   /** Open SSE streams, ended when the hub closes. */
   streams: Set<SseStream>;
+  /** Message routing: each applied change (routes, endpoints, fallback, enrichments) is a `routing` event. */
+  routing?: { onChanged(listener: () => void): () => void };
 }
 
 /** Adds the `/local/` routes; the returned function stops their hub subscriptions. */
@@ -242,6 +245,8 @@ export function addLocalRoutes(router: Router, deps: LocalRouteDeps): () => void
   const backlog = new EventBacklog({ clock: deps.clock });
   const offRegistry = hub.registry.events.subscribe((event) => backlog.push('registry', () => registryEventToJson(event)));
   const offQueue = hub.c2d.events.subscribe((event) => backlog.push('queue', () => queueEventToJson(event)));
+  // Says only that routing changed (the client reads it again): a change is rare and read whole.
+  const offRouting = deps.routing?.onChanged(() => backlog.push('routing', () => ({ type: 'routingChanged' })));
 
   router.add('GET', /^\/local\/events$/, (ctx) => {
     requireRight(ctx.principal(), 'RegistryRead', 'ServiceConnect');
@@ -314,6 +319,7 @@ export function addLocalRoutes(router: Router, deps: LocalRouteDeps): () => void
   return () => {
     offRegistry();
     offQueue();
+    offRouting?.();
   };
 }
 

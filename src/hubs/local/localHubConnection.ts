@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { formatDeviceConnectionString } from '../../core/auth/connectionString';
 import { createSasToken, resourceUriForDevice } from '../../core/auth/sas';
 import { C2D_DEFAULT_MAX_DELIVERY_COUNT } from '../../core/message/limits';
-import { LocalHubApiError, type LocalHubClient, type ReceivedC2dMessage, type Subscription } from '../../hub/client/localHubClient';
+import { LocalHubApiError, type HubEvent, type LocalHubClient, type ReceivedC2dMessage, type Subscription } from '../../hub/client/localHubClient';
 import { LocalHubSender, MessageSendError, type MessageSender, type SentMessage } from '../../hub/client/messageSender';
 import type { Device, DeviceStatus, FeedbackBatch, Page } from '../../hub/contracts';
-import type { C2dMessageJson, DeviceEventJson, QueueEventJson, RegistryEventJson } from '../../hub/http/jsonShapes';
+import type { C2dMessageJson, DeviceEventJson } from '../../hub/http/jsonShapes';
 import type { ConnectionInfoJson } from '../../hub/localHub';
 import type { IotMessage } from '../../core/message/model';
 import { compileDeviceFilter } from '../deviceFilter';
@@ -198,9 +198,10 @@ export class LocalHubConnection implements HubConnection {
     return this.options.maxDeliveryCount ?? C2D_DEFAULT_MAX_DELIVERY_COUNT;
   }
 
-  private onHubEvent(e: { kind: 'registry'; event: RegistryEventJson } | { kind: 'queue'; event: QueueEventJson } | { kind: 'reset'; reason: string }): void {
+  private onHubEvent(e: HubEvent): void {
     const fire = (c: HubChange): void => this.changeListeners.fire(c);
     if (e.kind === 'reset') return fire({ kind: 'reset', reason: e.reason });
+    if (e.kind === 'routing') return fire({ kind: 'routing' });
     if (e.kind === 'registry') {
       const r = e.event;
       switch (r.type) {

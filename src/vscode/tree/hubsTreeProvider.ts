@@ -2,7 +2,8 @@
 // events (never polling). An event refreshes only the nodes it concerns (a device, its folder when
 // the list changed, the Feedback folder), and refreshes that arrive together are coalesced into
 // one (the first change after a quiet spell goes out at once; a burst is one redraw per node per
-// 15 ms, not one per event). `reset` (hub restarted,
+// 15 ms, not one per event). A routing change (made here, with the CLI or in another window)
+// redraws the Routes and Endpoints folders. `reset` (hub restarted,
 // events missed) and status changes refresh that hub whole.
 import * as vscode from 'vscode';
 import type { HubChange, HubConnection } from '../../hubs/hubConnection';
@@ -152,6 +153,11 @@ export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
       }
       case 'feedback':
         this.refresh(hubNode.feedback);
+        return;
+      case 'routing':
+        // Only folders VS Code has read: refreshing one never opened races its first read.
+        if (hubNode.routes?.view) this.refresh(hubNode.routes);
+        if (hubNode.endpoints?.loaded) this.refresh(hubNode.endpoints);
         return;
       case 'reset':
         this.resetHub(hubNode);

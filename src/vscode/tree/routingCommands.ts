@@ -1,9 +1,9 @@
 // Routes and endpoints of a hub from the Hubs tree (and the palette): enable and disable a route
 // (the fallback route too), create and delete routes and endpoints. Every change goes through
 // `HubConnection.routing`, which the hub checks whole: a refused change shows the hub's problems
-// and changes nothing. The hub sends no event for routing changes, so the Routes and Endpoints
-// folders are refreshed after each change here (changes made elsewhere, such as with the CLI,
-// show on Refresh).
+// and changes nothing. The hub's routing event redraws the Routes and Endpoints folders for any
+// change (here or elsewhere); the commands also refresh them at once, so the tree does not wait for
+// the event stream after a change made here.
 import * as vscode from 'vscode';
 import { parseCondition } from '../../core/routing/condition';
 import { ROUTE_SOURCES, type RouteSource } from '../../core/routing/routesFile';

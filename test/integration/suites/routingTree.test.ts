@@ -99,6 +99,37 @@ suite('routing tree', () => {
     assert.equal((await client.getRouting()).fallbackRoute.isEnabled, true);
   });
 
+  test('a change made elsewhere (the hub\'s API, as the CLI does) redraws the Routes and Endpoints folders without Refresh', async () => {
+    const runtime = await activateExtension();
+    const routes = hubNode.routes!;
+    const endpoints = hubNode.endpoints!;
+    await routes.children();
+    await endpoints.children();
+    const fired: Array<TreeNode | undefined> = [];
+    const sub = runtime.tree.provider.onDidChangeTreeData((e) => fired.push(...(Array.isArray(e) ? e : [e])));
+    const redrawn = (node: TreeNode): boolean => fired.some((f) => f === undefined || f === node);
+    const other = `${endpoint}-cli`;
+    try {
+      await client.putEndpoint(other, { type: 'eventHub', entityPath: other });
+      await waitFor(() => redrawn(endpoints) || undefined, { timeout: 10_000, message: 'the Endpoints folder redrawn after the hub changed' });
+      assert.ok(await find(endpoints, other), 'the new endpoint is listed');
+      fired.length = 0;
+      await client.putRoute(`${route}-cli`, { source: 'DeviceMessages', condition: 'true', endpointNames: [other], isEnabled: false });
+      await waitFor(() => redrawn(routes) || undefined, { timeout: 10_000, message: 'the Routes folder redrawn after the hub changed' });
+      assert.match(String((await find(routes, `${route}-cli`))?.item.description), new RegExp(`disabled · → ${other}`));
+      fired.length = 0;
+      await client.deleteRoute(`${route}-cli`);
+      await client.deleteEndpoint(other);
+      await waitFor(() => (redrawn(routes) && redrawn(endpoints)) || undefined, { timeout: 10_000, message: 'both folders redrawn after the deletes' });
+      assert.equal(await find(routes, `${route}-cli`), undefined);
+      assert.equal(await find(endpoints, other), undefined);
+    } finally {
+      sub.dispose();
+      await client.deleteRoute(`${route}-cli`).catch(() => undefined);
+      await client.deleteEndpoint(other).catch(() => undefined);
+    }
+  });
+
   test('Delete Endpoint is refused while a route uses it; Delete Route, then Delete Endpoint, remove them', async () => {
     const ep = (await find(hubNode.endpoints, endpoint))?.node as EndpointNode | undefined;
     assert.equal(await vscode.commands.executeCommand('iotHubMessaging.endpoint.delete', ep, { confirm: false }), false);

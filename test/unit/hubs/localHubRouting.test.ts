@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { LocalHubClient } from '../../../src/hub/client/localHubClient';
 import { HubRequestError } from '../../../src/hubs/hubConnection';
 import { LocalHubConnection } from '../../../src/hubs/local/localHubConnection';
-import { startTestHub, type TestHub } from '../hub/testHub';
+import { eventually, startTestHub, type TestHub } from '../hub/testHub';
 
 describe('LocalHubConnection.routing', () => {
   let t: TestHub;
@@ -83,6 +83,22 @@ describe('LocalHubConnection.routing', () => {
     await hub.routing.putEndpoint('archive', { type: 'storage', encoding: 'json', batchFrequencyInSeconds: 60 });
     await assert.rejects(hub.routing.eventHubsEndpoint('archive'), (e) => e instanceof HubRequestError && e.kind === 'unsupported');
     await assert.rejects(hub.routing.eventHubsEndpoint('nope'), (e) => e instanceof HubRequestError && e.kind === 'invalid');
+  });
+
+  it('reports a routing change made by another client as a `routing` change; a refused change sends none', async () => {
+    const changes: string[] = [];
+    const sub = hub.onDidChange((c) => changes.push(c.kind));
+    try {
+      await client.setFallbackRoute(false);
+      await eventually(() => changes.includes('routing') || undefined, 'the routing change');
+      changes.length = 0;
+      await assert.rejects(client.putRoute('bad', { condition: 'level == 1', endpointNames: ['nowhere'] }));
+      await client.setFallbackRoute(true);
+      await eventually(() => changes.includes('routing') || undefined, 'the second routing change');
+      assert.deepEqual(changes, ['routing'], 'one event for the applied change, none for the refused one');
+    } finally {
+      sub.dispose();
+    }
   });
 
   it('refuses to delete an endpoint a route uses; deletes it once the route is gone', async () => {
