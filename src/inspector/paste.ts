@@ -6,6 +6,7 @@
 import type { ApplicationProperty, IotMessage, SystemProperties, SystemPropertyName } from '../core/message/model';
 import { SYSTEM_PROPERTY_WIRE_NAMES } from '../core/message/model';
 import { errorText } from '../core/errorText';
+import { isStrictBase64 } from '../core/base64';
 
 export type PasteResult =
   | { ok: true; message: IotMessage; /** Things kept aside, e.g. unknown system properties. */ notes: string[] }
@@ -92,11 +93,8 @@ export function parsePastedMessage(text: string): PasteResult {
 
   let body: Uint8Array;
   if (typeof ev['bodyBase64'] === 'string') {
-    try {
-      body = Uint8Array.from(atob(ev['bodyBase64']), (c) => c.charCodeAt(0));
-    } catch {
-      return { ok: false, error: '"bodyBase64" is not valid base64.' };
-    }
+    if (!isStrictBase64(ev['bodyBase64'])) return { ok: false, error: '"bodyBase64" is not valid base64.' };
+    body = Uint8Array.from(atob(ev['bodyBase64']), (c) => c.charCodeAt(0));
   } else {
     const raw = 'body' in ev ? ev['body'] : 'payload' in ev ? ev['payload'] : ev['data'];
     body = raw === undefined || raw === null ? new Uint8Array() : new TextEncoder().encode(typeof raw === 'string' ? raw : JSON.stringify(raw));

@@ -2,6 +2,7 @@
 // names are case-sensitive and a value runs to the next `;` (so base64 keys may contain `=`).
 // Unlike it, malformed input is an error rather than silently dropped. Error messages name the
 // fields involved but never echo a value, so a key pasted by mistake never reaches a log.
+import { isBase64Key } from '../base64';
 
 export class ConnectionStringError extends Error {
   override readonly name = 'ConnectionStringError';
@@ -50,10 +51,8 @@ function requireFields(kind: string, fields: Record<string, string>, names: stri
   if (missing.length > 0) throw new ConnectionStringError(missingMessage(kind, missing, fields), missing);
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 function checkKey(kind: string, name: string, value: string): void {
-  if (!BASE64.test(value) || value.length === 0) {
+  if (!isBase64Key(value)) {
     throw new ConnectionStringError(`The ${kind} connection string's ${name} is not valid base64 (the value is not shown).`, [], [name]);
   }
 }

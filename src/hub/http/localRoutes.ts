@@ -14,6 +14,7 @@ import { requireRight } from './requestAuth';
 import { EventBacklog } from './eventBacklog';
 import { SseStream } from './sse';
 import { errorText } from '../../core/errorText';
+import { isStrictBase64 } from '../../core/base64';
 
 const DEVICE = '([^/]+)';
 const TAIL_BATCH = 100;
@@ -57,7 +58,7 @@ function parseSendRequest(raw: unknown): { message: { systemProperties: SystemPr
   let body: Uint8Array = new Uint8Array();
   if (r.bodyBase64 !== undefined && r.body !== undefined) throw apiError('ArgumentInvalid', 400, 'Give either body (text) or bodyBase64, not both.');
   if (r.bodyBase64 !== undefined) {
-    if (typeof r.bodyBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(r.bodyBase64)) throw apiError('ArgumentInvalid', 400, 'bodyBase64 must be a base64 string.');
+    if (typeof r.bodyBase64 !== 'string' || !isStrictBase64(r.bodyBase64)) throw apiError('ArgumentInvalid', 400, 'bodyBase64 must be a base64 string.');
     body = Buffer.from(r.bodyBase64, 'base64');
   } else if (r.body !== undefined) {
     if (typeof r.body !== 'string') throw apiError('ArgumentInvalid', 400, 'body must be a string (use bodyBase64 for bytes).');

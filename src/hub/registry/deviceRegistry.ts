@@ -13,6 +13,7 @@ import { TypedEvents } from '../state/typedEvents';
 import { compileDeviceFilter } from './deviceFilter';
 import { deviceIdProblem } from './deviceId';
 import { errorText } from '../../core/errorText';
+import { isBase64Key } from '../../core/base64';
 
 const EPOCH_ISO = '0001-01-01T00:00:00Z';
 const ACTIVITY_FLUSH_MS = 30_000;
@@ -45,7 +46,7 @@ export function generateKey(): string {
 
 /** A symmetric key must be base64 of 16 to 64 bytes (IoT Hub's rule). */
 export function keyProblem(key: string, which: string): string | undefined {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || key.length % 4 !== 0) return `The ${which} key is not valid base64.`;
+  if (!isBase64Key(key)) return `The ${which} key is not valid base64.`;
   const n = Buffer.from(key, 'base64').length;
   if (n < 16 || n > 64) return `The ${which} key decodes to ${n} bytes; IoT Hub requires 16 to 64 bytes.`;
   return undefined;

@@ -3,9 +3,8 @@
 // what is wrong and never shows the key. Plain Node (the Set Telemetry Endpoint command uses it as
 // the input box's live check and again on a given value).
 import { parseConnectionString } from '../../core/auth/connectionString';
+import { isBase64Key } from '../../core/base64';
 import { errorText } from '../../core/errorText';
-
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** Why `text` is not an Event Hubs-compatible connection string, or undefined when it is one. */
 export function eventHubsConnectionStringProblem(text: string): string | undefined {
@@ -24,6 +23,6 @@ export function eventHubsConnectionStringProblem(text: string): string | undefin
     if (f[k] === undefined || f[k].trim() === '') return `The Event Hubs-compatible connection string needs ${k} (Azure portal > your IoT Hub > Built-in endpoints).`;
   }
   if (!/^sb:\/\/[^/\s]+\/?$/i.test(f['Endpoint']!.trim())) return 'Endpoint must be sb://<namespace host>/ (for example sb://ihsuprodxx.servicebus.windows.net/).';
-  if (!BASE64.test(f['SharedAccessKey']!.trim())) return 'SharedAccessKey is not a base64 key (copy it whole from the portal).';
+  if (!isBase64Key(f['SharedAccessKey']!.trim())) return 'SharedAccessKey is not a base64 key (copy it whole from the portal).';
   return undefined;
 }
