@@ -17,9 +17,9 @@ export interface Segment {
  * problem covering them. Ranges are clamped to the string and never split a surrogate pair.
  */
 export function segmentText(text: string, problems: readonly Problem[]): Segment[] {
+  // A problem about several characters marks each of them (its `places`), not the span between.
   const ranged = problems
-    .filter((p) => p.range !== undefined)
-    .map((p) => ({ p, start: clamp(text, p.range?.start ?? 0, -1), end: clamp(text, p.range?.end ?? 0, 1) }))
+    .flatMap((p) => (p.places ?? (p.range ? [p.range] : [])).map((r) => ({ p, start: clamp(text, r.start, -1), end: clamp(text, r.end, 1) })))
     .filter((r) => r.end > r.start);
   if (ranged.length === 0) return text.length === 0 ? [] : [{ text, start: 0, problems: [] }];
 

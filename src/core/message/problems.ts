@@ -38,8 +38,16 @@ export interface Problem {
   /** A complete sentence a user understands, naming the limit or allowed set involved. */
   message: string;
   target: ProblemTarget;
-  /** Character range inside the target string, when the problem is narrower than the whole value. */
+  /**
+   * Character range inside the target string, when the problem is narrower than the whole value.
+   * For a value with several bad characters it spans the first to the last; `places` has each.
+   */
   range?: { start: number; end: number };
+  /**
+   * Each exact place the problem is about, in order (the bad characters of one value: one problem
+   * per value, so four bad characters read as one problem, each still marked where it stands).
+   */
+  places?: { start: number; end: number }[];
   /** The limit involved, when there is one (bytes, characters, hours). */
   limit?: number;
   actual?: number;

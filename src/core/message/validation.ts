@@ -71,14 +71,9 @@ export function validatePropertyName(name: string, direction?: Direction, index 
     return [problem('empty-property-name', `Application property ${index + 1} has an empty name; IoT Hub needs a non-empty name.`, target)];
   }
   const scope = characterScope(direction, 'names');
-  return findInvalidRanges(name, isAllowedPropertyChar).map((r) =>
-    problem(
-      'invalid-character',
-      `Application property ${quote(name)} contains ${describeCharacter(r.text)} at offset ${r.start}; ` +
-        `IoT Hub allows only ${APP_PROPERTY_ALLOWED.description} in ${scope.where}.`,
-      target,
-      { severity: scope.severity, range: { start: r.start, end: r.end } },
-    ),
+  return characterProblems(
+    'invalid-character', name, isAllowedPropertyChar, `Application property ${quote(name)}`,
+    `IoT Hub allows only ${APP_PROPERTY_ALLOWED.description} in ${scope.where}.`, target, scope.severity,
   );
 }
 
@@ -86,15 +81,36 @@ export function validatePropertyName(name: string, direction?: Direction, index 
 export function validatePropertyValue(value: string, direction?: Direction, name = '', index = 0): Problem[] {
   const target: ProblemTarget = { kind: 'applicationPropertyValue', index, name };
   const scope = characterScope(direction, 'values');
-  return findInvalidRanges(value, isAllowedPropertyChar).map((r) =>
-    problem(
-      'invalid-character',
-      `The value of application property ${quote(name)} contains ${describeCharacter(r.text)} at offset ${r.start}; ` +
-        `IoT Hub allows only ${APP_PROPERTY_ALLOWED.description} in ${scope.where}.`,
-      target,
-      { severity: scope.severity, range: { start: r.start, end: r.end } },
-    ),
+  return characterProblems(
+    'invalid-character', value, isAllowedPropertyChar, `The value of application property ${quote(name)}`,
+    `IoT Hub allows only ${APP_PROPERTY_ALLOWED.description} in ${scope.where}.`, target, scope.severity,
   );
+}
+
+/** The most bad characters a message names one by one; the rest are counted (all are still marked). */
+const CHARACTERS_NAMED = 8;
+
+/**
+ * One problem for every bad character of one string: each named with its offset, the allowed set
+ * said once, `places` holding each character's exact range and `range` spanning them all.
+ */
+function characterProblems(
+  rule: RuleId, text: string, allowed: (ch: string) => boolean, subject: string, allowedText: string,
+  target: ProblemTarget, severity?: Severity,
+): Problem[] {
+  const bad = findInvalidRanges(text, allowed);
+  const first = bad[0];
+  const last = bad[bad.length - 1];
+  if (!first || !last) return [];
+  const named = bad.slice(0, CHARACTERS_NAMED).map((r) => `${describeCharacter(r.text)} at offset ${r.start}`);
+  const more = bad.length > CHARACTERS_NAMED ? ` and ${bad.length - CHARACTERS_NAMED} more` : '';
+  const what = bad.length === 1 ? `contains ${named[0]}` : `contains ${bad.length} characters that are not allowed: ${named.join(', ')}${more}`;
+  const p = problem(rule, `${subject} ${what}; ${allowedText}`, target, {
+    ...(severity !== undefined ? { severity } : {}),
+    range: { start: first.start, end: last.end },
+  });
+  p.places = bad.map((r) => ({ start: r.start, end: r.end }));
+  return [p];
 }
 
 /** Live validation of a message-id (length and characters). */
@@ -109,15 +125,10 @@ export function validateMessageId(messageId: string): Problem[] {
       { limit: MESSAGE_ID_MAX_LENGTH, actual: messageId.length, range: { start: MESSAGE_ID_MAX_LENGTH, end: messageId.length } },
     ));
   }
-  for (const r of findInvalidRanges(messageId, isAllowedMessageIdChar)) {
-    out.push(problem(
-      'message-id-invalid-character',
-      `message-id ${quote(messageId)} contains ${describeCharacter(r.text)} at offset ${r.start}; ` +
-        `IoT Hub allows only ${MESSAGE_ID_ALLOWED.description} in a message-id.`,
-      target,
-      { range: { start: r.start, end: r.end } },
-    ));
-  }
+  out.push(...characterProblems(
+    'message-id-invalid-character', messageId, isAllowedMessageIdChar, `message-id ${quote(messageId)}`,
+    `IoT Hub allows only ${MESSAGE_ID_ALLOWED.description} in a message-id.`, target,
+  ));
   return out;
 }
 

@@ -5,7 +5,7 @@ import { ACK_MODES } from '../../core/message/model';
 import { bodyKind, encodeBase64 } from './body';
 import { problemNode, type AnalysedMessage, type Analysis } from './diagnose';
 import type { FileDiagnostic } from './fileDiagnostic';
-import type { OffsetRange } from './jsonString';
+import { sourceRangeInString, type OffsetRange } from './jsonString';
 
 export interface OffsetEdit {
   start: number;
@@ -86,17 +86,17 @@ function fixesFor(analysis: Analysis, d: FileDiagnostic, newId: () => string): F
       case 'device-id-invalid': {
         if (!p.range || node?.type !== 'string') break;
         if (p.rule === 'device-id-invalid' && p.range.end - p.range.start > 2) break; // too long, not a character
-        const chars = String(node.value).slice(p.range.start, p.range.end);
-        const shown = JSON.stringify(chars);
-        out.push(quickFix(`Percent-encode ${shown} as ${percentEncode(chars)}`, d, [{ start: d.start, end: d.end, newText: percentEncode(chars) }], true));
-        out.push(quickFix(`Remove ${shown}`, d, [{ start: d.start, end: d.end, newText: '' }]));
-        // Several bad characters in one string: one fix for all of them.
-        const siblings = analysis.diagnostics.filter((x) => x.messageIndex === d.messageIndex && x.problem?.rule === p.rule && x.problem.range && problemNode(msg, x.problem) === node);
-        if (siblings.length > 1) {
-          const value = String(node.value);
-          const encodeAll = siblings.map((x) => ({ start: x.start, end: x.end, newText: percentEncode(value.slice(x.problem?.range?.start, x.problem?.range?.end)) }));
-          out.push(quickFix(`Percent-encode all ${siblings.length} invalid characters of this value`, d, encodeAll));
-          out.push(quickFix(`Remove all ${siblings.length} invalid characters of this value`, d, siblings.map((x) => ({ start: x.start, end: x.end, newText: '' }))));
+        const value = String(node.value);
+        // One problem per string: each bad character is one of its places.
+        const places = (p.places ?? [p.range]).map((r) => ({ chars: value.slice(r.start, r.end), at: sourceRangeInString(text, node.offset, node.length, r) }));
+        const only = places.length === 1 ? places[0] : undefined;
+        if (only) {
+          const shown = JSON.stringify(only.chars);
+          out.push(quickFix(`Percent-encode ${shown} as ${percentEncode(only.chars)}`, d, [{ ...only.at, newText: percentEncode(only.chars) }], true));
+          out.push(quickFix(`Remove ${shown}`, d, [{ ...only.at, newText: '' }]));
+        } else {
+          out.push(quickFix(`Percent-encode all ${places.length} invalid characters of this value`, d, places.map((x) => ({ ...x.at, newText: percentEncode(x.chars) })), true));
+          out.push(quickFix(`Remove all ${places.length} invalid characters of this value`, d, places.map((x) => ({ ...x.at, newText: '' }))));
         }
         if (p.rule === 'message-id-invalid-character' && node) {
           out.push(quickFix('Generate a new message id (UUID)', d, [replaceNode(node, JSON.stringify(newId()))]));

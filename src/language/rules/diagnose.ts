@@ -48,7 +48,7 @@ function toFileDiagnostic(text: string, sm: SourceMessage, p: Problem): FileDiag
   const viaTtl = p.target.kind === 'systemProperty' && p.target.property === 'expiryTimeUtc' && ttl !== undefined && !sm.sources.systemProperties.expiryTimeUtc;
   if (viaTtl) message = `ttl ${JSON.stringify(ttl.value)} gives an expiry relative to the send time: ${message}`;
   const range = viaTtl && ttl ? whole(ttl) : problemRange(text, sm, p);
-  return {
+  const d: FileDiagnostic = {
     start: range.start,
     end: range.end,
     severity: p.severity,
@@ -59,6 +59,11 @@ function toFileDiagnostic(text: string, sm: SourceMessage, p: Problem): FileDiag
     messageIndex: sm.index,
     problem: p,
   };
+  const node = problemNode(sm, p);
+  if (p.places && p.places.length > 1 && node?.type === 'string') {
+    d.places = p.places.map((r) => sourceRangeInString(text, node.offset, node.length, r));
+  }
+  return d;
 }
 
 function whole(node: Node): OffsetRange {

@@ -22,6 +22,8 @@ export interface FileDiagnostic {
   messageIndex?: number;
   /** The core problem behind a `rule` diagnostic. */
   problem?: Problem;
+  /** Each exact place of a problem about several characters, in document offsets (`start`..`end` spans them). */
+  places?: { start: number; end: number }[];
 }
 
 /** File rules the schema deliberately leaves out (it only describes structure): always ours to report. */

@@ -83,13 +83,23 @@ export function startServer(connection: Connection): void {
     return analysis;
   };
 
-  const toDiagnostic = (doc: TextDocument, d: FileDiagnostic): Diagnostic => ({
-    range: { start: doc.positionAt(d.start), end: doc.positionAt(d.end) },
-    severity: SEVERITY[d.severity],
-    code: d.code,
-    source: DIAGNOSTIC_SOURCE,
-    message: d.message,
-  });
+  const toDiagnostic = (doc: TextDocument, d: FileDiagnostic): Diagnostic => {
+    const diagnostic: Diagnostic = {
+      range: { start: doc.positionAt(d.start), end: doc.positionAt(d.end) },
+      severity: SEVERITY[d.severity],
+      code: d.code,
+      source: DIAGNOSTIC_SOURCE,
+      message: d.message,
+    };
+    // One problem for several bad characters of a value: the Problems view lists each exact place under it.
+    if (d.places) {
+      diagnostic.relatedInformation = d.places.map((r, i, all) => {
+        const range = { start: doc.positionAt(r.start), end: doc.positionAt(r.end) };
+        return { location: { uri: doc.uri, range }, message: `character ${i + 1} of ${all.length}: ${doc.getText(range)}` };
+      });
+    }
+    return diagnostic;
+  };
 
   const visible = (d: FileDiagnostic): boolean => !schemaHandledByClient || d.origin === 'rule';
 

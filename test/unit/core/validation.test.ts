@@ -99,9 +99,22 @@ test('doc: message-id at most 128 characters', () => {
 test("doc: message-id characters are ASCII alphanumerics plus - : . + % _ # * ? ! ( ) , = @ ; $ '", () => {
   assert.deepEqual(validateMessageId("id-:.+%_#*?!(),=@;$'9"), []);
   const problems = validateMessageId('order 1/2');
-  assert.deepEqual(rules(problems), ['message-id-invalid-character', 'message-id-invalid-character']);
-  assert.deepEqual(problems.map((p) => p.range), [{ start: 5, end: 6 }, { start: 7, end: 8 }]);
-  assert.match(problems[1]?.message ?? '', /contains '\/' \(U\+002F\) at offset 7; IoT Hub allows only ASCII letters, digits and - : \. /);
+  // One problem for the value: each bad character named and placed, the allowed set said once.
+  assert.deepEqual(rules(problems), ['message-id-invalid-character']);
+  assert.deepEqual(problems[0]?.places, [{ start: 5, end: 6 }, { start: 7, end: 8 }]);
+  assert.deepEqual(problems[0]?.range, { start: 5, end: 8 });
+  assert.match(problems[0]?.message ?? '', /contains 2 characters that are not allowed: a space \(U\+0020\) at offset 5, '\/' \(U\+002F\) at offset 7; IoT Hub allows only ASCII letters, digits and - : \. /);
+});
+
+test('one problem per property value, however many bad characters; more than eight are counted', () => {
+  const problems = check({ applicationProperties: [{ name: 'unit', value: '°C é ü' }, { name: 'many', value: '°'.repeat(10) }] }, 'c2d');
+  assert.deepEqual(rules(problems), ['invalid-character', 'invalid-character']);
+  assert.deepEqual(problems[0]?.places?.map((r) => r.start), [0, 2, 3, 4, 5]);
+  assert.equal(problems[0]?.message.split('ASCII letters').length, 2, 'the allowed set is said once');
+  assert.match(problems[1]?.message ?? '', /contains 10 characters that are not allowed: .* and 2 more;/);
+  assert.equal(problems[1]?.places?.length, 10);
+  // A single bad character reads as before.
+  assert.match(check({ applicationProperties: [{ name: 'u', value: 'a/b' }] }, 'c2d')[0]?.message ?? '', /contains '\/' \(U\+002F\) at offset 1; IoT Hub/);
 });
 
 test('doc: names are case-insensitive - every later duplicate is reported, naming the first', () => {

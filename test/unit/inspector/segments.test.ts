@@ -41,3 +41,12 @@ void test('property: segments always concatenate back to the input, and offsets 
     for (const s of segs) { assert.equal(s.start, at); at += s.text.length; }
   }));
 });
+
+void test('one problem about several characters marks each of its places, not the span between', () => {
+  const one: Problem = { ...p(1, 5), places: [{ start: 1, end: 2 }, { start: 4, end: 5 }] };
+  const segs = segmentText('a°bc°d', [one]);
+  assert.deepEqual(segs.map((s) => [s.text, s.start, s.problems.length]), [
+    ['a', 0, 0], ['°', 1, 1], ['bc', 2, 0], ['°', 4, 1], ['d', 5, 0],
+  ]);
+  assert.ok(segs.filter((s) => s.problems.length > 0).every((s) => s.problems[0] === one), 'both marks carry the same one problem');
+});

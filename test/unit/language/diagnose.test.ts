@@ -19,6 +19,11 @@ function underlined(text: string, code: string): string[] {
   return diags(text).filter((d) => d.code === code).map((d) => text.slice(d.start, d.end));
 }
 
+/** Each exact place of each diagnostic with `code` (a problem about several characters has several). */
+function places(text: string, code: string): string[][] {
+  return diags(text).filter((d) => d.code === code).map((d) => (d.places ?? [d]).map((r) => text.slice(r.start, r.end)));
+}
+
 function msg(fields: Record<string, unknown>, raw?: string): string {
   const base = JSON.stringify({ direction: 'c2d', deviceId: 'dev-1', ...fields }, null, 2);
   return raw === undefined ? base : base.replace('"__RAW__"', raw);
@@ -44,9 +49,13 @@ void describe('core rules at exact ranges', () => {
     const text = msg({ applicationProperties: { unit: '__RAW__' } }, '"21\\u00b0C"');
     assert.deepEqual(underlined(text, 'IOT101'), ['\\u00b0']);
   });
-  void it('IOT101 underlines each raw invalid character of a name and is direction-aware', () => {
+  void it('IOT101: one problem per name, each raw invalid character at its place, direction-aware', () => {
     const c2d = msg({ applicationProperties: { 'room name/x': 'a' } });
-    assert.deepEqual(underlined(c2d, 'IOT101'), [' ', '/']);
+    assert.deepEqual(places(c2d, 'IOT101'), [[' ', '/']]);
+    assert.deepEqual(underlined(c2d, 'IOT101'), [' name/']);
+    const [d] = diags(c2d).filter((x) => x.code === 'IOT101');
+    assert.match(d?.message ?? '', /contains 2 characters that are not allowed: a space \(U\+0020\) at offset 4, '\/' \(U\+002F\) at offset 9; IoT Hub allows only/);
+    assert.equal(d?.message.split('ASCII letters').length, 2, 'the allowed set is said once');
     assert.ok(diags(c2d).filter((d) => d.code === 'IOT101').every((d) => d.severity === 'error'));
     const d2c = c2d.replace('"c2d"', '"d2c"');
     assert.ok(diags(d2c).filter((d) => d.code === 'IOT101').every((d) => d.severity === 'warning'));
@@ -58,7 +67,7 @@ void describe('core rules at exact ranges', () => {
   });
   void it('IOT103 underlines an escaped quote as written (\\")', () => {
     const text = msg({ systemProperties: { messageId: 'a"b c' } });
-    assert.deepEqual(underlined(text, 'IOT103'), ['\\"', ' ']);
+    assert.deepEqual(places(text, 'IOT103'), [['\\"', ' ']]);
   });
   void it('IOT104 underlines the later case-insensitive duplicate key', () => {
     const text = msg({ applicationProperties: { Unit: 'a', other: 'b', unit: 'c' } });
