@@ -2,7 +2,6 @@
 // requests, and keeps the latest state the webview reported (for reveal and for reuse).
 import * as vscode from 'vscode';
 import { SENDER_SYSTEM_PROPERTIES, type Direction, type IotMessage } from '../../core/message/model';
-import { validateMessage } from '../../core/message/validation';
 import { inspectorHtml, makeNonce } from '../../inspector/pageHtml';
 import type {
   HostToWebview, InspectorRequests, InspectorState, RequestMessage, RoutesVerdict, SendCapabilities,
@@ -11,6 +10,7 @@ import { isWebviewToHost } from '../../inspector/protocol';
 import { fromWire } from '../../inspector/wire';
 import { setDirection } from '../../inspector/edits';
 import type { Log } from '../log';
+import { askBeforeSendingInvalid } from '../send/askBeforeSend';
 import { describeSent, SEND_C2D_COMMAND, SEND_D2C_COMMAND, type SendOutcome } from '../send/sendCommands';
 import { errorText } from '../../core/errorText';
 
@@ -160,13 +160,7 @@ export class InspectorPanel implements vscode.Disposable {
     // A sender cannot set what the hub stamps (enqueued time, sequence number, connection ids...):
     // a message read back from the hub is resent with only the properties a sender may set.
     const message = setDirection(withSenderPropertiesOnly(edited), as);
-    const errors = validateMessage(message, { direction: as }).problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) {
-      const choice = await vscode.window.showWarningMessage(
-        `The message has ${errors.length} error${errors.length === 1 ? '' : 's'} for ${as.toUpperCase()} (first: ${errors[0]?.code} ${errors[0]?.message}). Send it anyway?`,
-        { modal: true }, 'Send Anyway');
-      if (choice !== 'Send Anyway') return { detail: 'Not sent.' };
-    }
+    if (!(await askBeforeSendingInvalid(message, as, this.host.log, 'the inspector'))) return { detail: 'Not sent.' };
     const outcome = await vscode.commands.executeCommand<SendOutcome | undefined>(command, message);
     // The command has told the user already (notification); the panel's status line says it too.
     if (outcome?.status === 'failed') throw new Error(outcome.error);

@@ -20,6 +20,9 @@ import type { LocalHubProcess } from '../localHub/localHubProcess';
 import type { Log } from '../log';
 import type { ExtensionRuntime } from '../runtime';
 import { errorText } from '../../core/errorText';
+import { askBeforeSendingInvalid } from './askBeforeSend';
+import { sendQuestion } from '../../core/message/sendQuestion';
+import { validateMessage } from '../../core/message/validation';
 
 export const SEND_D2C_COMMAND = 'iotHubMessaging.sendD2c';
 export const SEND_C2D_COMMAND = 'iotHubMessaging.sendC2d';
@@ -105,6 +108,9 @@ class Sending {
       if ('error' in picked) return this.fail(direction, deviceId, 'no-message', picked.error);
       // The command says the direction; the device is the one given or picked.
       const message: IotMessage = { ...picked, direction, deviceId };
+      // A message picked here or sent from a file's code lens is asked about as the inspector's is
+      // (the inspector asks before it hands its message to this command).
+      if ((given === undefined || source !== undefined) && !(await askBeforeSendingInvalid(message, direction, this.log, source))) return { status: 'cancelled' };
       let sent: SentMessage;
       let overMqtt = false;
       const httpsRefusal = direction === 'd2c' ? httpsD2cRefusal(message) : undefined;
@@ -206,10 +212,12 @@ class Sending {
       const fromFile = file.messages.filter((m) => m.direction === undefined || m.direction === direction);
       if (fromFile.length > 0) items.push({ label: vscode.workspace.asRelativePath(uri), kind: vscode.QuickPickItemKind.Separator });
       for (const m of fromFile) {
+        const invalid = problemsNote(m.message, direction);
+        const detail = [m.message.deviceId ? `written for ${m.message.deviceId}` : '', invalid?.detail ?? ''].filter(Boolean).join(' \u00b7 ');
         items.push({
-          label: m.message.systemProperties.messageId || `Message ${m.index + 1}`,
-          description: `${vscode.workspace.asRelativePath(uri)}${file.isArray ? ` #${m.index + 1}` : ''}`,
-          ...(m.message.deviceId ? { detail: `written for ${m.message.deviceId}` } : {}),
+          label: `${invalid ? '$(error) ' : ''}${m.message.systemProperties.messageId || `Message ${m.index + 1}`}`,
+          description: `${vscode.workspace.asRelativePath(uri)}${file.isArray ? ` #${m.index + 1}` : ''}${invalid ? ` \u00b7 ${invalid.count}` : ''}`,
+          ...(detail ? { detail } : {}),
           uri, index: m.index,
         });
       }
@@ -240,13 +248,25 @@ class Sending {
   private async pickMessageOfFile(text: string, direction: Direction): Promise<number | undefined> {
     const file = parseMessageFile(text);
     if (file.messages.length <= 1) return file.messages[0]?.index ?? 0;
-    const pick = await vscode.window.showQuickPick(file.messages.map((m) => ({
-      label: `Message ${m.index + 1}`,
-      description: [m.direction?.toUpperCase(), m.message.deviceId, m.message.systemProperties.messageId].filter(Boolean).join(' \u00b7 '),
-      index: m.index,
-    })), { title: `Send ${direction.toUpperCase()}: which message?` });
+    const pick = await vscode.window.showQuickPick(file.messages.map((m) => {
+      const invalid = problemsNote(m.message, direction);
+      return {
+        label: `${invalid ? '$(error) ' : ''}Message ${m.index + 1}`,
+        description: [m.direction?.toUpperCase(), m.message.deviceId, m.message.systemProperties.messageId, invalid?.count].filter(Boolean).join(' \u00b7 '),
+        ...(invalid ? { detail: invalid.detail } : {}),
+        index: m.index,
+      };
+    }), { title: `Send ${direction.toUpperCase()}: which message?` });
     return pick?.index;
   }
+}
+
+/** How a pick marks a message IoT Hub would refuse: its error count and the first problem, briefly. */
+function problemsNote(message: IotMessage, direction: Direction): { count: string; detail: string } | undefined {
+  const ask = sendQuestion(validateMessage({ ...message, direction }, { direction }).problems, direction);
+  if (!ask) return undefined;
+  const n = ask.logLines.length;
+  return { count: `${n} problem${n === 1 ? '' : 's'}`, detail: ask.detail.split('\n')[0] ?? '' };
 }
 
 /** An open document's text (unsaved edits included), else the file on disk. */
