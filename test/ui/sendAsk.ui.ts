@@ -43,7 +43,7 @@ uiTest('send: an invalid message from the palette or a code lens asks first; the
   await dialog.waitFor({ state: 'visible', timeout: 20_000 });
   const text = (await dialog.innerText()).replace(/\s+/g, ' ');
   assert.match(text, /This C2D message has 1 problem IoT Hub may refuse it for\. Send it anyway\?/);
-  assert.match(text, /IOT101 The value of application property 'unit' contains 4 characters that are not allowed/);
+  assert.match(text, /IOT101 The value of application property 'unit' contains 3 characters that are not allowed/);
   assert.match(text, /The full text is in the log/);
   console.log(`    screenshot: ${await h.screenshot('send-ask-palette')}`);
   await dialog.locator('.monaco-button').filter({ hasText: 'Cancel' }).first().click();
