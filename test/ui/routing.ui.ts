@@ -1,5 +1,6 @@
 // The route tester as a user sees it: a routes file in the workspace, the route code lens above
-// each message of a message file, and Test Routes from that lens explaining a route.
+// each message of a message file, and Test Routes from that lens explaining a route in a rendered
+// Markdown preview.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uiTest } from './harness';
@@ -28,6 +29,21 @@ uiTest('routing: route code lenses on a message file, and Test Routes explaining
   await lens.first().click();
   const quick = h.page.locator('.quick-input-widget');
   await quick.locator('.monaco-list-row').filter({ hasText: 'hot' }).first().click({ timeout: 20_000 });
-  await h.page.locator('.editor-instance .view-lines').filter({ hasText: 'was 21.5' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+  // Rendered in VS Code's Markdown preview (a webview frame), not shown as Markdown source.
+  const deadline = Date.now() + 30_000;
+  let rendered = false;
+  while (!rendered) {
+    for (const f of h.page.frames()) {
+      if (f.isDetached()) continue;
+      const found = await f.evaluate(() => {
+        const body = document.querySelector('.markdown-body');
+        return body !== null && (body.textContent ?? '').includes('was 21.5') && body.querySelector('code') !== null;
+      }).catch(() => false);
+      if (found) rendered = true;
+    }
+    if (!rendered && Date.now() > deadline) throw new Error('no rendered Markdown preview of the route test');
+    if (!rendered) await h.page.waitForTimeout(250);
+  }
+  if (await h.page.locator('.editor-instance .view-lines').filter({ hasText: 'was 21.5' }).count() > 0) throw new Error('the report is shown as Markdown source');
   console.log(`    screenshot: ${await h.screenshot('routing-test-routes')}`);
 }, { timeout: 120_000 });

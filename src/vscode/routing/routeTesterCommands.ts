@@ -1,7 +1,8 @@
 // *IoT Hub: Test Routes*: for a message of a message file (the route code lens passes it; from
 // the palette, the active file's message is picked) and a route (picked from a list that already
-// says which match), shows a report of which part of each condition decided, with the values, in
-// a read-only Markdown document beside the file. Thin: the decision and the words are the core's
+// says which match), shows a report of which part of each condition decided, with the values, as a
+// rendered Markdown preview beside the file (VS Code's own preview of a read-only virtual document:
+// its CSP and link handling, no webview of ours). Thin: the decision and the words are the core's
 // (src/core/routing/report.ts).
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
@@ -114,8 +115,9 @@ async function testRoutes(routes: RoutesSource, docs: ReportDocuments, args: Tes
   const label = `message ${chosen.index + 1} of ${basename(uri.fsPath)}`;
   const report = formatRouteReport(table, message, { messageLabel: label, routesSource: loaded.source, ...(routeName === undefined ? {} : { routeName }) });
   const reportUri = docs.add(`Route test - ${basename(uri.fsPath, '.iotmsg.json')} ${chosen.index + 1}${routeName === undefined ? '' : ` - ${routeName}`}`, report);
+  // The preview reads the document through the content provider; it must exist (and be Markdown) first.
   const reportDoc = await vscode.workspace.openTextDocument(reportUri);
   await vscode.languages.setTextDocumentLanguage(reportDoc, 'markdown');
-  await vscode.window.showTextDocument(reportDoc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: false });
+  await vscode.commands.executeCommand('markdown.showPreviewToSide', reportUri);
   return { status: 'shown', report, title: tested.title, uri: reportUri.toString(), ...(routeName === undefined ? {} : { routeName }) };
 }

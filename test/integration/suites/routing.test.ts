@@ -74,9 +74,13 @@ suite('routing', () => {
     if (outcome.status !== 'shown') return;
     assert.match(outcome.report, /`\$body.temperature > 30` was false; `\$body.temperature` was 21.5/);
     assert.equal(outcome.title, 'routes: none; fallback: yes -> events');
-    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === outcome.uri);
-    assert.ok(shown, 'the report is open beside the file');
-    assert.equal(shown.document.languageId, 'markdown');
+    // Rendered, not source: VS Code's Markdown preview (a webview tab) of the report, beside the file.
+    const preview = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputWebview && /markdown\.preview/.test(t.input.viewType) && t.label.includes('Route test')), { timeout: 15_000, message: 'the report\'s Markdown preview' });
+    assert.ok(preview.isActive, 'the preview is shown');
+    assert.ok(!vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === outcome.uri), 'the Markdown source is not shown as a text editor');
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === outcome.uri);
+    assert.equal(doc?.getText(), outcome.report, 'the preview renders exactly the report');
   }, { timeout: 30_000 });
 
   test('a routes file is validated as you type: a condition error on the characters inside the string', async () => {
