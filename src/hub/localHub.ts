@@ -21,6 +21,7 @@ import { ensureTlsMaterial } from './tls/localCa';
 import { PRODUCT_VERSION } from '../version';
 import { toError } from '../core/errorText';
 import { isLoopbackAddress, remoteAccessWarning } from './bindHost';
+import { writeFileAtomicSync } from './state/atomicWrite';
 
 /** DATA_DIR/connection.json (named once, in client/connectionFile.ts). */
 export const CONNECTION_FILE_NAME = CONNECTION_FILE;
@@ -136,10 +137,7 @@ function ownerPolicy(policies: readonly SharedAccessPolicy[]): SharedAccessPolic
 
 function writeConnectionFile(dataDir: string, info: ConnectionInfoJson): string {
   const file = path.join(dataDir, CONNECTION_FILE_NAME);
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-  fs.chmodSync(tmp, 0o600);
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   return file;
 }
 

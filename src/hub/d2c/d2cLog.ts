@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Clock, ClockTimer, D2cAppend, D2cEvent, D2cLog, D2cStartPosition, HubLogger, PartitionInfo } from '../contracts';
 import { HubStorageError } from '../state/storageError';
+import { writeFileAtomic } from '../state/atomicWrite';
 import { WriteGate } from './writeGate';
 import { PartitionLog } from './partitionLog';
 import type { RecordMeta } from './recordCodec';
@@ -267,16 +268,8 @@ async function resolvePartitionCount(o: D2cLogOptions): Promise<number> {
     text = undefined;
   }
   if (text === undefined) {
-    const tmp = `${metaFile}.tmp`;
     const meta: D2cMeta = { version: 1, partitionCount: o.partitionCount };
-    const h = await fsp.open(tmp, 'w');
-    try {
-      await h.writeFile(JSON.stringify(meta));
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    await fsp.rename(tmp, metaFile);
+    await writeFileAtomic(metaFile, JSON.stringify(meta));
     return o.partitionCount;
   }
   let meta: Partial<D2cMeta>;

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROUTES_FILE_NAME } from '../../core/routing/routesFile';
 import { HubStorageError } from '../state/storageError';
+import { writeFileAtomicSync } from '../state/atomicWrite';
 import { describeProblems, emptyRoutingConfig, validateRoutingConfig, type RoutingConfig } from './routingConfig';
 import { errorText } from '../../core/errorText';
 
@@ -43,24 +44,5 @@ export function loadRoutingConfig(dataDir: string, hubName: string): RoutingConf
 }
 
 export function saveRoutingConfig(dataDir: string, config: RoutingConfig): void {
-  const file = routesFilePath(dataDir);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w', 0o644);
-  try {
-    fs.writeSync(fd, `${JSON.stringify(config, null, 2)}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  try {
-    const dir = fs.openSync(dataDir, 'r');
-    try {
-      fs.fsyncSync(dir);
-    } finally {
-      fs.closeSync(dir);
-    }
-  } catch {
-    // some file systems refuse a directory fsync; the rename is still atomic
-  }
+  writeFileAtomicSync(routesFilePath(dataDir), `${JSON.stringify(config, null, 2)}\n`);
 }

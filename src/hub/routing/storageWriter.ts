@@ -7,6 +7,7 @@
 // disk holds back nothing else: the writer retries with backoff and catches up from the log.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../state/atomicWrite';
 import type { Clock, ClockTimer, D2cEvent, HubLogger } from '../contracts';
 import type { FileD2cLog } from '../d2c/d2cLog';
 import { DEFAULT_FILE_NAME_FORMAT, type StorageEndpointConfig } from './routingConfig';
@@ -18,15 +19,7 @@ export type StorageFileWriter = (file: string, data: Buffer) => Promise<void>;
 
 export async function writeFileDurably(file: string, data: Buffer): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const h = await fsp.open(tmp, 'w');
-  try {
-    await h.writeFile(data);
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  await fsp.rename(tmp, file);
+  await writeFileAtomic(file, data);
 }
 
 export interface StorageWriterOptions {

@@ -9,6 +9,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import forge from 'node-forge';
+import { writeFileAtomicSync } from '../state/atomicWrite';
 import type { HubLogger } from '../contracts';
 
 export const TLS_DIR_NAME = 'tls';
@@ -90,10 +91,7 @@ function writePrivate(file: string, content: string): void {
 }
 
 function writeAtomically(file: string, content: string, mode: number): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, content, { mode });
-  fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, content, { mode });
 }
 
 function createCa(dir: string, hubName: string): { certPem: string; keyPem: string } {
