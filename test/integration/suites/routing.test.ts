@@ -68,6 +68,37 @@ suite('routing', () => {
     }, { timeout: 30_000, message: 'lenses after the fallback was turned back on' });
   }, { timeout: 70_000 });
 
+  test('the lenses follow unsaved edits of the routes file as they are typed', async () => {
+    const routesUri = vscode.Uri.file(join(workspaceDir(), ROUTES_FILE));
+    const lensTitle = async (): Promise<string | undefined> =>
+      routeLenses(await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', messagesUri))[1]?.command?.title;
+    assert.equal(await lensTitle(), 'routes: none; fallback: yes -> events');
+    const doc = await vscode.workspace.openTextDocument(routesUri);
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    // Turn the fallback route off in the editor only: "isEnabled": true of fallbackRoute.
+    const text = doc.getText();
+    const at = text.indexOf('true', text.indexOf('"fallbackRoute"'));
+    assert.ok(at > 0);
+    assert.ok(await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(at), doc.positionAt(at + 4)), 'false')));
+    assert.ok(doc.isDirty, 'the edit is not saved');
+    await waitFor(async () => (await lensTitle()) === 'routes: none; fallback: off, message dropped' || undefined,
+      { timeout: 15_000, message: 'the lens to follow the unsaved edit' });
+    // Test Routes answers for the same text as the lenses.
+    const outcome = await vscode.commands.executeCommand<RouteTestOutcome>('iotHubMessaging.testRoutes', { uri: messagesUri.toString(), messageIndex: 1, routeName: 'hot' });
+    assert.equal(outcome.status === 'shown' ? outcome.title : outcome.status, 'routes: none; fallback: off, message dropped');
+    // Typing the old value back (still unsaved) brings the lens back too.
+    const off = doc.getText().indexOf('false', doc.getText().indexOf('"fallbackRoute"'));
+    const undo = new vscode.WorkspaceEdit();
+    undo.replace(routesUri, new vscode.Range(doc.positionAt(off), doc.positionAt(off + 5)), 'true');
+    assert.ok(await vscode.workspace.applyEdit(undo));
+    assert.equal(doc.getText(), text);
+    assert.ok(doc.isDirty);
+    await waitFor(async () => (await lensTitle()) === 'routes: none; fallback: yes -> events' || undefined,
+      { timeout: 15_000, message: 'the lens back after the edit was undone' });
+    // The text is the saved text again: saving leaves the file as it was for the next tests.
+    assert.ok(await doc.save());
+  }, { timeout: 60_000 });
+
   test('Test Routes explains which part of the condition decided, with the values', async () => {
     const outcome = await vscode.commands.executeCommand<RouteTestOutcome>('iotHubMessaging.testRoutes', { uri: messagesUri.toString(), messageIndex: 1, routeName: 'hot' });
     assert.equal(outcome.status, 'shown', JSON.stringify(outcome));
