@@ -25,9 +25,10 @@ void describe('Event Hubs endpoint: start positions', () => {
       if (devices[p]!.length < 3) devices[p]!.push(id);
     }
     for (const [p, ids] of devices.entries()) for (const id of ids) batchA.push(await hub.append(id, `A ${p} ${id}`));
-    await settle(20);
-    between = Date.now();
-    await settle(20);
+    // A time strictly after batch A's enqueued times and strictly before batch B's (millisecond clock).
+    const lastA = Math.max(...batchA.map((e) => e.enqueuedTime));
+    await waitFor(() => Date.now() > lastA + 1, 1_000, 'the clock to pass batch A');
+    between = lastA + 1;
     for (const [p, ids] of devices.entries()) for (const id of ids) batchB.push(await hub.append(id, `B ${p} ${id}`));
   });
   after(async () => {
@@ -123,10 +124,10 @@ void describe('Event Hubs endpoint: start positions', () => {
 
   void test('latest: nothing old, then exactly what is appended after the receivers attached', async () => {
     const client = hub.client();
-    const attached = (): number => hub.log.lines.filter((l) => l.message.includes('receiver on pos-hub/consumergroups/$default/partitions/') && l.message.includes("@latest")).length;
-    const before = attached();
+    // Earlier tests closed their subscriptions; wait until the endpoint holds only the four new receivers.
+    await waitFor(() => hub.endpoint.stats().receivers === 0, 10_000, 'earlier receivers gone');
     const r = collect((h, o) => client.subscribe(h, o), 4, { startPosition: latestEventPosition });
-    await waitFor(() => attached() - before >= 4, 10_000, 'four latest receivers');
+    await waitFor(() => hub.endpoint.stats().receivers === 4, 10_000, 'four latest receivers');
     const fresh: D2cEvent[] = [];
     for (let p = 0; p < 4; p++) fresh.push(await hub.append(devices[p]![0]!, `C ${p}`));
     const got = await r;
@@ -140,10 +141,9 @@ void describe('Event Hubs endpoint: start positions', () => {
     const client = hub.client();
     // Stands alone: whatever earlier tests appended, partition 1's next sequence numbers are read from the log.
     const next = hub.state.d2c.partitionInfo(1).lastEnqueuedSequenceNumber + 1;
-    const attached = (): number => hub.log.lines.filter((l) => l.message.includes('receiver on pos-hub/consumergroups/$default/partitions/1 ') && l.message.includes('@latest')).length;
-    const before = attached();
+    await waitFor(() => hub.endpoint.stats().receivers === 0, 10_000, 'earlier receivers gone');
     const r = collect((h, o) => client.subscribe('1', h, o), 2, { startPosition: latestEventPosition });
-    await waitFor(() => attached() > before, 10_000, 'a latest receiver on partition 1');
+    await waitFor(() => hub.endpoint.stats().receivers === 1, 10_000, 'a latest receiver on partition 1');
     const wanted = [await hub.append(devices[1]![0]!, 'D 1 a'), await hub.append(devices[3]![0]!, 'D 3 a'), await hub.append(devices[1]![1]!, 'D 1 b'), await hub.append(devices[3]![1]!, 'D 3 b')]
       .filter((e) => e.partition === 1);
     const got = await r;
