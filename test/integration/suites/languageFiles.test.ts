@@ -36,19 +36,21 @@ suite('language: message files', () => {
     await activateExtension();
     const doc = await open('invalid.iotmsg.json');
     assert.equal(doc.languageId, 'json');
-    const diags = await waitFor(() => { const d = ours(doc.uri); return d.length >= 9 && d; }, { timeout: 30_000, message: 'iot-hub-msg diagnostics' });
+    const diags = await waitFor(() => { const d = ours(doc.uri); return d.length >= 6 && d; }, { timeout: 30_000, message: 'iot-hub-msg diagnostics' });
     const shown = diags.map((d) => `${codeOf(d)} ${doc.getText(d.range)}`).sort();
+    // One problem per value: the message-id's four bad characters are one IOT103 spanning them,
+    // each exact place listed under it (related information in the Problems view).
     assert.deepEqual(shown, [
       'IOT101  ',
       'IOT101 \\u00b0',
-      'IOT103  ',
-      'IOT103 /',
-      'IOT103 \\"',
-      'IOT103 \\"',
+      'IOT103  #42/\\"urgent\\"',
       'IOT104 "unit"',
       'IOT110 "Full"',
       'IOT112 "latin-1"',
     ]);
+    const id = diags.find((d) => codeOf(d) === 'IOT103');
+    assert.deepEqual(id?.relatedInformation?.map((r) => doc.getText(r.location.range)), [' ', '/', '\\"', '\\"']);
+    assert.match(id?.message ?? '', /contains 4 characters that are not allowed: a space \(U\+0020\) at offset 5, '\/' \(U\+002F\) at offset 9, '"' \(U\+0022\) at offset 10, '"' \(U\+0022\) at offset 17; IoT Hub allows only/);
     const degree = diags.find((d) => doc.getText(d.range) === '\\u00b0');
     assert.equal(degree?.severity, vscode.DiagnosticSeverity.Error);
     assert.match(degree?.message ?? '', /U\+00B0/);
