@@ -3,7 +3,7 @@
 // CSP the host serves, a stub acquireVsCodeApi. Timed in the page from posting the `load` message
 // until the DOM is built and the next frame has painted (rAF + task). Each run is a fresh browser
 // context (a new page, like a new webview). Writes bench/results/inspector.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createMessage, type IotMessage } from '../src/core/message/model';
@@ -167,7 +167,11 @@ How it stays fast:
 - No \`toLocaleString\` on the hot path (its first call costs ~40 ms of Intl start-up).
 `;
   mkdirSync(join(__dirname, 'results'), { recursive: true });
-  writeFileSync(join(__dirname, 'results', 'inspector.md'), md);
+  // Keep the VS Code open-time section bench:inspector:vscode writes into the same file.
+  const file = join(__dirname, 'results', 'inspector.md');
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const kept = /<!-- bench:inspector:vscode begin -->[\s\S]*<!-- bench:inspector:vscode end -->/.exec(old)?.[0];
+  writeFileSync(file, kept ? `${md.trimEnd()}\n\n${kept}\n` : md);
   console.log('wrote bench/results/inspector.md');
   if (failed) process.exitCode = 1;
 }
