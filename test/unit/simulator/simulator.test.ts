@@ -43,21 +43,29 @@ describe('simulator templates', () => {
   });
 });
 
-describe('SimulatedDevice against a real local hub', () => {
-  let t: TestHub;
-  let client: LocalHubClient;
+/**
+ * The describe block's hub: started before its tests, with a LocalHubConnection attached as the
+ * extension attaches one, and all of it closed after them.
+ */
+function attachedHub(options: Parameters<typeof startTestHub>[0]): { conn: LocalHubConnection; hub(): TestHub } {
+  let t: TestHub | undefined;
+  let client: LocalHubClient | undefined;
   const conn = new LocalHubConnection();
-
   before(async () => {
-    t = await startTestHub({ amqpPort: 0 });
+    t = await startTestHub(options);
     client = LocalHubClient.fromConnectionString(t.hub.connectionInfo.hubConnectionString, { ca: readFileSync(t.hub.connectionInfo.caCertPath, 'utf8') });
     conn.attach(t.hub.connectionInfo, client);
   });
   after(async () => {
     conn.dispose();
-    client.close();
-    await t.close();
+    client?.close();
+    await t?.close();
   });
+  return { conn, hub: () => t! };
+}
+
+describe('SimulatedDevice against a real local hub', () => {
+  const { conn, hub } = attachedHub({ amqpPort: 0 });
 
   it('sends D2C from a template that the monitor reads with its properties; receives C2D with properties', async () => {
     await conn.createDevice('sim-001');
@@ -104,7 +112,7 @@ describe('SimulatedDevice against a real local hub', () => {
     const published = dev.nextCounter - 1;
     assert.equal(dev.sent, published, 'every published message was acknowledged before the end');
     const stored = await eventually(async () => {
-      const d2c = t.hub.hubState.d2c;
+      const d2c = hub().hub.hubState.d2c;
       const mine = (await d2c.read(d2c.partitionFor('sim-003'), 0, 10_000)).filter((e) => e.deviceId === 'sim-003');
       return mine.length >= published ? mine : undefined;
     }, 'every message stored', 10_000);
@@ -193,12 +201,12 @@ describe('SimulatedDevice against a real local hub', () => {
     assert.ok(published > 100, `sent all along (${published})`);
     assert.equal(dev.sent, published, 'every message published was acknowledged');
     const bodies = (await eventually(async () => {
-      const d2c = t.hub.hubState.d2c;
+      const d2c = hub().hub.hubState.d2c;
       const mine = (await d2c.read(d2c.partitionFor('renew-1'), 0, 100_000)).filter((e) => e.deviceId === 'renew-1');
       return mine.length >= published ? mine : undefined;
     }, 'every message stored', 10_000)).map((e) => Number(new TextDecoder().decode(e.body)));
     assert.deepEqual(bodies, Array.from({ length: published }, (_, i) => i + 1), 'the hub stored 1..N once each, in order');
-    assert.equal(t.logs.filter((l) => l.includes('renew-1: SAS token expired')).length, 0, 'the device renewed before the hub had to drop it');
+    assert.equal(hub().logs.filter((l) => l.includes('renew-1: SAS token expired')).length, 0, 'the device renewed before the hub had to drop it');
     await eventually(() => c2d.length >= c2dIds.length || undefined, 'every C2D message', 10_000);
     assert.deepEqual(c2d.map((m) => m.systemProperties.messageId), c2dIds, 'each C2D message once, in order');
   });
@@ -220,7 +228,7 @@ describe('SimulatedDevice against a real local hub', () => {
     second.start();
     await second.ended;
     const bodies = (await eventually(async () => {
-      const d2c = t.hub.hubState.d2c;
+      const d2c = hub().hub.hubState.d2c;
       const events = await d2c.read(d2c.partitionFor('sim-002'), 0, 100);
       const mine = events.filter((e) => e.deviceId === 'sim-002');
       return mine.length >= 5 ? mine : undefined;
@@ -230,21 +238,8 @@ describe('SimulatedDevice against a real local hub', () => {
 });
 
 describe('SimulatedDevice holding C2D messages (no PUBACK until completed)', () => {
-  let t: TestHub;
-  let client: LocalHubClient;
-  const conn = new LocalHubConnection();
-
-  before(async () => {
-    // A short lock, so the hub's redelivery of a held message is seen within the test.
-    t = await startTestHub({ c2dLockTimeoutMs: 1500 });
-    client = LocalHubClient.fromConnectionString(t.hub.connectionInfo.hubConnectionString, { ca: readFileSync(t.hub.connectionInfo.caCertPath, 'utf8') });
-    conn.attach(t.hub.connectionInfo, client);
-  });
-  after(async () => {
-    conn.dispose();
-    client.close();
-    await t.close();
-  });
+  // A short lock, so the hub's redelivery of a held message is seen within the test.
+  const { conn } = attachedHub({ c2dLockTimeoutMs: 1500 });
 
   it('a held message stays locked while D2C goes on being acknowledged, is delivered again after its lock, and complete() removes it', async () => {
     await conn.createDevice('hold-1');
