@@ -24,6 +24,8 @@ interface OpenSample {
   largestPaintMs: number;
   /** Command chosen -> the webview document started loading (VS Code creating the panel and its frames). */
   documentStartMs: number;
+  /** Command chosen -> the page's scripts ran to the end of parsing (DOMContentLoaded done): after it, the page waits for the message. */
+  domReadyMs: number;
 }
 
 /** A JSON telemetry body of about `bytes` bytes once compacted (as a message file sends an object body). */
@@ -58,7 +60,7 @@ async function openOnce(h: UiHarness, name: string, bodyBytes: number, run: numb
   await h.runCommand('IoT Hub: Inspect Message File');
   const frame = await inspectorFrame(h, messageId, 30_000);
   const chosenAt = await h.page.evaluate(() => (window as unknown as { __benchCommandAt?: number }).__benchCommandAt ?? NaN);
-  const paints = await frame.evaluate(() => new Promise<{ fcp: number; lcp: number; start: number }>((resolve) => {
+  const paints = await frame.evaluate(() => new Promise<{ fcp: number; lcp: number; start: number; domReady: number }>((resolve) => {
     const fcp = performance.getEntriesByName('first-contentful-paint')[0];
     let lcp = NaN;
     // LCP entries are buffered; the last one so far is the largest painted.
@@ -66,10 +68,12 @@ async function openOnce(h: UiHarness, name: string, bodyBytes: number, run: numb
       const last = list.getEntries().at(-1) as (PerformanceEntry & { renderTime?: number }) | undefined;
       if (last) lcp = performance.timeOrigin + (last.renderTime || last.startTime);
     }).observe({ type: 'largest-contentful-paint', buffered: true });
-    setTimeout(() => resolve({ fcp: fcp ? performance.timeOrigin + fcp.startTime : NaN, lcp, start: performance.timeOrigin }), 100);
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    const domReady = nav ? performance.timeOrigin + nav.domContentLoadedEventEnd : NaN;
+    setTimeout(() => resolve({ fcp: fcp ? performance.timeOrigin + fcp.startTime : NaN, lcp, start: performance.timeOrigin, domReady }), 100);
   }));
   const round = (x: number): number => Math.round(x * 10) / 10;
-  return { firstPaintMs: round(paints.fcp - chosenAt), largestPaintMs: round(paints.lcp - chosenAt), documentStartMs: round(paints.start - chosenAt) };
+  return { firstPaintMs: round(paints.fcp - chosenAt), largestPaintMs: round(paints.lcp - chosenAt), documentStartMs: round(paints.start - chosenAt), domReadyMs: round(paints.domReady - chosenAt) };
 }
 
 uiTest('inspector open bench: command -> first painted frame of the webview', async (h) => {
