@@ -174,10 +174,12 @@ describe('D2cMonitor against a real local hub', () => {
     await builtIn.m.start();
     await conn.sender.sendD2c('dev-a', d2c('routed', { applicationProperties: [{ name: 'level', value: 'critical' }] }));
     await conn.sender.sendD2c('dev-a', d2c('fell back', { applicationProperties: [{ name: 'level', value: 'info' }] }));
-    await eventually(() => (custom.got.length >= 1 && builtIn.got.length >= 1) || undefined, 'both monitors').catch((e) => { throw new Error(`${String(e)} custom=${custom.got.length} ${JSON.stringify(custom.m.state)} builtIn=${builtIn.got.length}`); });
-    await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(custom.got.map((g) => new TextDecoder().decode(g.body)), ['routed']);
-    assert.deepEqual(builtIn.got.map((g) => new TextDecoder().decode(g.body)), ['fell back']);
+    // A second message down each path marks the end: one sent to the wrong monitor would have come before it.
+    await conn.sender.sendD2c('dev-a', d2c('routed end', { applicationProperties: [{ name: 'level', value: 'critical' }] }));
+    await conn.sender.sendD2c('dev-a', d2c('fell back end', { applicationProperties: [{ name: 'level', value: 'info' }] }));
+    await eventually(() => (custom.got.length >= 2 && builtIn.got.length >= 2) || undefined, 'both monitors').catch((e) => { throw new Error(`${String(e)} custom=${custom.got.length} ${JSON.stringify(custom.m.state)} builtIn=${builtIn.got.length}`); });
+    assert.deepEqual(custom.got.map((g) => new TextDecoder().decode(g.body)), ['routed', 'routed end']);
+    assert.deepEqual(builtIn.got.map((g) => new TextDecoder().decode(g.body)), ['fell back', 'fell back end']);
     await custom.m.stop();
     await builtIn.m.stop();
 
@@ -200,9 +202,10 @@ describe('D2cMonitor against a real local hub', () => {
     // Sent right after the restart, possibly before the monitor reopened: it must still arrive.
     await conn.sender.sendD2c('dev-b', d2c('x2'));
     await conn.sender.sendD2c('dev-b', d2c('x3'));
-    await eventually(() => got.length >= 3 || undefined, 'x2 and x3', 20_000);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(got.map((g) => new TextDecoder().decode(g.body)), ['x1', 'x2', 'x3']);
+    // x4 marks the end: a repeated x1..x3 would have come before it (one device, one partition, in order).
+    await conn.sender.sendD2c('dev-b', d2c('x4'));
+    await eventually(() => got.some((g) => new TextDecoder().decode(g.body) === 'x4') || undefined, 'x2 to x4', 20_000);
+    assert.deepEqual(got.map((g) => new TextDecoder().decode(g.body)), ['x1', 'x2', 'x3', 'x4']);
     assert.equal(m.state.state, 'running');
     await m.stop();
   });
