@@ -74,8 +74,10 @@ void describe('Event Hubs endpoint: checkpoints and reconnects', () => {
         consumerGroups: hub.state.consumerGroups, log: hub.log,
       });
       await waitFor(() => got.length >= existing + 6, 30_000, 'events appended while the endpoint was down');
-      await new Promise((r) => setTimeout(r, 300));
-      assert.deepEqual(got.map((e) => e.sequenceNumber), Array.from({ length: existing + 6 }, (_, i) => i));
+      // One more marks the end: an event delivered twice after the resume would come before it.
+      await hub.append(device, 'after-resume');
+      await waitFor(() => got.some((e) => text(e) === 'after-resume'), 30_000, 'the event appended after the resume');
+      assert.deepEqual(got.map((e) => e.sequenceNumber), Array.from({ length: existing + 7 }, (_, i) => i));
     } finally {
       await sub.close();
       await client.close();
