@@ -64,6 +64,9 @@ const MAX_CATCH_UP_MS = 1000;
 /** Node fires a longer timer at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** The device's C2D subscription (IoT Hub's devicebound topic filter). */
+const c2dTopic = (deviceId: string): string => `devices/${deviceId}/messages/devicebound/#`;
+
 export class SimulatedDevice {
   private client: MqttClient | undefined;
   /** Messages the hub acknowledged (PUBACK). */
@@ -135,7 +138,7 @@ export class SimulatedDevice {
     // Only the current connection ends the device: a renewal closes the old one on purpose.
     client.on('close', () => { if (this.client === client) this.finish({ reason: 'error', message: `The connection of '${o.deviceId}' was lost.` }); });
     client.on('error', (e) => { if (this.client === client) this.finish({ reason: 'error', message: connectError(e, o.deviceId) }); });
-    await client.subscribeAsync(`devices/${o.deviceId}/messages/devicebound/#`, { qos: 1 });
+    await client.subscribeAsync(c2dTopic(o.deviceId), { qos: 1 });
     if (this.ending) {
       // stop() came while connecting.
       client.end(true);
@@ -156,6 +159,12 @@ export class SimulatedDevice {
     this.renewing = true;
     try {
       if (this.inFlight > 0) await new Promise<void>((resolve) => { this.onDrained = resolve; });
+      if (this.ending) return;
+      // Stop C2D deliveries to the old connection before closing it: a message the hub wrote
+      // before the UNSUBACK arrives ahead of it and is acknowledged before the DISCONNECT; without
+      // this, one arriving after the DISCONNECT was shown but never acknowledged, and the hub
+      // rightly delivered it again on the new connection (seen twice by the user).
+      await old.unsubscribeAsync(c2dTopic(this.options.deviceId));
       if (this.ending) return;
       // From here the old connection's close is planned; what it held the hub abandons.
       this.client = undefined;
