@@ -77,9 +77,9 @@ before it is the command and VS Code's webview set-up, the part after it is the 
 is when the page's scripts (the bundle and the toolkit) had run; between it and the first paint the page says
 \`ready\`, the extension reads and validates the message and posts \`load\`, and the page renders it.
 
-Machine: ${f.machine.cpus} CPUs, **shared and loaded** (other engineers' builds and tests ran at the same time): load
-average ${f.machine.loadavgAtStart.join(' / ')} at the start and ${f.machine.loadavgAtEnd.join(' / ')} at the end (1 / 5 / 15 min).
-Figures from a loaded machine overstate the time; a quiet re-run is the one to trust.
+Machine: ${f.machine.cpus} CPUs, shared with other engineers' work; load average ${f.machine.loadavgAtStart.join(' / ')} at the start
+and ${f.machine.loadavgAtEnd.join(' / ')} at the end (1 / 5 / 15 min; the harness itself, code-server and Chromium, adds about 1-2).
+A 1-minute figure well above the core count means other work competed and the times are overstated.
 
 Raw figures:
 
