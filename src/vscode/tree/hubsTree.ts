@@ -135,8 +135,11 @@ export function registerHubsTree(runtime: ExtensionRuntime): HubsTree {
       }
       // The folder must be read before a device can sit in it; then place this one even if beyond the pages read.
       if (!hubNode.devices.isLoaded) await hubNode.devices.children();
+      const listed = hubNode.devices.device(device.deviceId) !== undefined;
       const node = hubNode.devices.pin(device);
-      provider.refresh(hubNode.devices);
+      // A device beyond the pages read is new to VS Code: it can be revealed once VS Code has read the folder again.
+      if (listed) provider.refresh(hubNode.devices);
+      else await provider.refreshAndReread(hubNode.devices);
       await view.reveal(node, { select: true, focus: true, expand: true });
       return node;
     } catch (e) {

@@ -58,7 +58,32 @@ export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   }
 
   getChildren(node?: TreeNode): TreeNode[] | Promise<TreeNode[]> {
-    return node ? node.children() : this.roots();
+    if (node === undefined) return this.roots();
+    const waiting = this.childrenWaiters.get(node);
+    if (waiting) {
+      this.childrenWaiters.delete(node);
+      // After VS Code has taken these children in (its cache), not before.
+      setImmediate(() => { for (const w of waiting) w(); });
+    }
+    return node.children();
+  }
+
+  private readonly childrenWaiters = new Map<TreeNode, Array<() => void>>();
+
+  /**
+   * Refreshes `node` and resolves once VS Code has read its children again (or after `timeoutMs`).
+   * VS Code answers a reveal from the children it cached, and drops that cache only when it handles
+   * the refresh (debounced by 200 ms), so revealing a node just added to a folder must wait for this.
+   */
+  refreshAndReread(node: TreeNode, timeoutMs = 1_000): Promise<void> {
+    const read = new Promise<void>((resolve) => {
+      const list = this.childrenWaiters.get(node) ?? [];
+      list.push(resolve);
+      this.childrenWaiters.set(node, list);
+      setTimeout(resolve, timeoutMs);
+    });
+    this.refresh(node);
+    return read;
   }
 
   getParent(node: TreeNode): TreeNode | undefined {

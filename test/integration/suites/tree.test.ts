@@ -221,6 +221,29 @@ suite('tree', () => {
     assert.equal(hubNode.devices.device(target), node);
   }, { timeout: 60_000 });
 
+  test('Go to Device reveals a device beyond the pages the visible view has already shown', async () => {
+    // The bug this guards: VS Code answers a reveal from the folder's children it cached, so a device
+    // pinned beyond the first page was "Cannot resolve tree item" until the folder was read again.
+    const view = (await activateExtension()).tree.view;
+    await vscode.commands.executeCommand('iotHubMessaging.hubs.focus');
+    hubNode.devices.setFilter(undefined);
+    let shown = false;
+    const previous = provider.onItemResolved;
+    provider.onItemResolved = (node, item) => { previous?.(node, item); if (node.parent === hubNode.devices) shown = true; };
+    try {
+      provider.refresh(hubNode.devices);
+      await view.reveal(hubNode.devices, { expand: true });
+      await waitFor(() => shown || undefined, { message: 'VS Code shows the first page of devices' });
+    } finally {
+      provider.onItemResolved = previous;
+    }
+    const target = `${prefix}page-125`;
+    assert.equal(hubNode.devices.device(target), undefined, 'the device is beyond the page read');
+    const node = await vscode.commands.executeCommand<DeviceNode | undefined>('iotHubMessaging.tree.goToDevice', { hub: hubNode.hub, deviceId: target });
+    assert.ok(node, 'Go to Device returns the node (no "Cannot resolve tree item")');
+    assert.equal(view.selection[0], node, 'and selects it in the view');
+  }, { timeout: 30_000 });
+
   test('a filter that matches nothing says so, and Clear Filter lists every device again', async () => {
     hubNode.devices.setFilter(`${prefix}no-such-*`);
     const [info] = await hubNode.devices.children();
