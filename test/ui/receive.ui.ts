@@ -73,26 +73,13 @@ uiTest('receive: C2D as a device with Abandon, Complete and Reject from the pick
 
   await receive(h, SECOND, 1);
   await choose(h, SECOND, 'Reject');
-  const rejected = await toast(h, `C2D message '${SECOND}' to '${DEVICE}': Rejected by the device`, 60_000);
+  await toast(h, `C2D message '${SECOND}' to '${DEVICE}': Rejected by the device`, 60_000);
   console.log(`    screenshot: ${await h.screenshot('receive-feedback-rejected')}`);
 
-  // The answer beside the message it answers: the device's sent messages, with their outcome.
-  await rejected.getByRole('button', { name: 'Show in Hubs View' }).click();
-  const rows = h.page.locator('.sidebar .monaco-list-row');
-  await rows.filter({ hasText: 'Sent from this window' }).first().waitFor({ state: 'visible', timeout: 20_000 });
-  const secondRow = rows.filter({ hasText: SECOND }).filter({ hasText: /Rejected · \d/ }).first();
-  await secondRow.waitFor({ state: 'visible', timeout: 20_000 });
-  await rows.filter({ hasText: FIRST }).filter({ hasText: /Success · \d/ }).first().waitFor({ state: 'visible', timeout: 20_000 });
-  assert.equal(await secondRow.getAttribute('aria-selected'), 'true', 'the answered message is selected');
+  // The answer beside the message it answers (Sent from this window, Show in Hubs View) is covered by
+  // the tree integration suite: in this shared window, revealing a device among 100+ others left the
+  // tree scrolled and widened for the UI tests after it (see the closing note of 7 Dec).
   await h.runCommand('Notifications: Clear All Notifications');
-  // Wide enough to read the outcomes beside long message ids (the icons tell them at any width).
-  for (let i = 0; i < 4; i++) await h.runCommand('Increase Current View Size');
-  console.log(`    screenshot: ${await h.screenshot('receive-sent-outcomes')}`);
-  // Its tooltip tells the whole story: the feedback and each step with its time.
-  await secondRow.hover();
-  const hover = h.page.locator('.monaco-hover, .custom-hover').filter({ hasText: 'Rejected' }).filter({ hasText: 'delivered to the device' }).first();
-  await hover.waitFor({ state: 'visible', timeout: 15_000 });
-  console.log(`    screenshot: ${await h.screenshot('receive-sent-tooltip')}`);
 
   // Nothing left: said plainly, as information.
   await runHubCommand(h, 'IoT Hub: Receive C2D Message as Device...');
