@@ -2,6 +2,7 @@
 // index), its file name, how it is created durably, and its shared read handle.
 import { constants as fsc, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { syncDir } from '../state/atomicWrite';
 import { SEGMENT_HEADER_BYTES, encodeSegmentHeader } from './recordCodec';
 
 /** Every INDEX_STRIDE-th record's position and time are kept in memory (a sparse index). */
@@ -84,19 +85,6 @@ async function createSegmentFile(seg: Segment, dir: string): Promise<void> {
   await syncDir(dir);
 }
 
-async function syncDir(dir: string): Promise<void> {
-  // Makes a new file's directory entry durable; not supported on every platform (Windows).
-  try {
-    const h = await fsp.open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // best effort
-  }
-}
 
 /** The segment's shared read handle (opened on first use). */
 export function readHandle(seg: Segment): Promise<fsp.FileHandle> {

@@ -70,7 +70,8 @@ function syncDirSync(dir: string): void {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** Makes a directory's entries (a new or renamed file) durable; best effort where unsupported. */
+export async function syncDir(dir: string): Promise<void> {
   try {
     const h = await fsp.open(dir, 'r');
     try {
