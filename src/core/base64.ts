@@ -16,3 +16,34 @@ export function isStrictBase64(text: string): boolean {
 export function isBase64Key(text: string): boolean {
   return text.length > 0 && STRICT_BASE64.test(text);
 }
+
+const ALPHABET = /[A-Za-z0-9+/]/;
+
+/**
+ * Why `text` is not strict base64, in words a user can act on (undefined when it is). Names the
+ * first thing wrong and where (1-based character position in the value): whitespace, a character
+ * outside the alphabet (base64url's `-` and `_` named as such), padding inside the text, a length
+ * that is not whole 4-character groups, or unused bits set before the padding.
+ */
+export function base64Problem(text: string): string | undefined {
+  if (isStrictBase64(text)) return undefined;
+  const firstPad = text.indexOf('=');
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (/\s/.test(c)) return `character ${i + 1} is whitespace or a line break; write the base64 as one unbroken string`;
+    if (c === '-' || c === '_') return `character ${i + 1} is '${c}', the base64url alphabet; standard base64 uses '${c === '-' ? '+' : '/'}' there`;
+    if (c !== '=' && !ALPHABET.test(c)) return `character ${i + 1} ${JSON.stringify(c)} is not a base64 character (A-Z a-z 0-9 + /)`;
+    if (c !== '=' && firstPad !== -1 && i > firstPad) return `'=' at character ${firstPad + 1} is padding, which only ends the text`;
+  }
+  const data = firstPad === -1 ? text.length : firstPad;
+  const padding = text.length - data;
+  if (data === 0) return 'it is only padding; the encoding of no bytes is the empty string';
+  if (data % 4 === 1) return `${data} base64 character${data === 1 ? ' leaves' : 's leave'} one over after whole 4-character groups, which no bytes encode to (a character is missing or extra)`;
+  const wanted = (4 - (data % 4)) % 4;
+  if (padding !== wanted) {
+    return wanted === 0
+      ? `the text is whole 4-character groups without the ${padding === 1 ? "'='" : `${padding} '='`} at the end; remove the padding`
+      : `it ends with ${padding === 0 ? 'no' : padding} '=' but needs ${wanted === 1 ? 'one' : 'two'} (padding makes whole 4-character groups)`;
+  }
+  return `its last character '${text[data - 1] ?? ''}' before the padding has unused bits set, so it decodes to the same bytes as different text; encode the bytes again`;
+}

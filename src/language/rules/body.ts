@@ -1,6 +1,6 @@
 // How a file's `body` becomes the message's bytes. Documented in docs/message-files.md:
 //  - a JSON string: its UTF-8 text;
-//  - `{"base64": "..."}` (that one key only): the decoded bytes;
+//  - `{"base64": "..."}` (that one key only): the decoded bytes (strict base64, core/base64.ts);
 //  - any other JSON value: compact JSON, i.e. the value exactly as written minus the whitespace
 //    outside strings. Numbers and escapes stay as written, so nothing is lost to re-serialising
 //    (JSON.stringify would round 12345678901234567890 and rewrite 1.50 as 1.5).
@@ -93,18 +93,9 @@ export function rememberCompact(node: Node, compact: string): void {
   knownCompact.set(node, compact);
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** Standard base64 with optional padding; whitespace (line wrapping) is ignored. */
-export function isValidBase64(value: string): boolean {
-  const compact = value.replace(/\s+/g, '');
-  if (!BASE64.test(compact)) return false;
-  const unpadded = compact.replace(/=+$/, '');
-  return unpadded.length % 4 !== 1 && (compact.length === unpadded.length || compact.length % 4 === 0);
-}
-
+/** Decodes a `{"base64": ...}` body. Text that is not strict base64 (core/base64.ts) decodes as Buffer reads it; the file rule reports it. */
 export function decodeBase64(value: string): Uint8Array {
-  return new Uint8Array(Buffer.from(value.replace(/\s+/g, ''), 'base64'));
+  return new Uint8Array(Buffer.from(value, 'base64'));
 }
 
 export function encodeBase64(bytes: Uint8Array): string {

@@ -60,7 +60,7 @@ export const FILE_RULES: Readonly<Record<FileRuleId, FileRuleInfo>> = {
   },
   'invalid-base64': {
     code: 'IOT909', severity: 'error', title: 'Invalid base64 body',
-    description: 'A {"base64": ...} body must hold standard base64 (A-Z a-z 0-9 + /, optional = padding).',
+    description: 'A {"base64": ...} body must hold strict base64, as any encoder writes it: A-Z a-z 0-9 + /, whole 4-character groups padded with =, no whitespace. Looser text loses bytes unseen when decoded.',
   },
   'duplicate-key': {
     code: 'IOT910', severity: 'error', title: 'Duplicate key',

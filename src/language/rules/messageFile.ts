@@ -4,7 +4,8 @@
 // reported here; message rules are not: they live in the core (src/core/message).
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { createMessage, SYSTEM_PROPERTY_WIRE_NAMES, type Direction, type IotMessage, type SystemPropertyName } from '../../core/message/model';
-import { base64Member, bodyBytes, bodyKind, isValidBase64, type BodyKind } from './body';
+import { base64Problem } from '../../core/base64';
+import { base64Member, bodyBytes, bodyKind, type BodyKind } from './body';
 import { closestName } from './closestName';
 import { parseValidJsonTree } from './fastTree';
 import { fileDiagnostic, type FileDiagnostic } from './fileDiagnostic';
@@ -197,8 +198,9 @@ function parseMessage(text: string, node: Node, index: number, now: Date, diags:
         sm.bodyKind = bodyKind(value);
         message.body = bodyBytes(text, value);
         const b64 = base64Member(value);
-        if (b64 && !isValidBase64(String(b64.value))) {
-          diags.push(fileDiagnostic('invalid-base64', b64.offset, b64.offset + b64.length, 'The base64 body is not valid base64 (A-Z a-z 0-9 + /, optional = padding).', index));
+        const problem = b64 === undefined ? undefined : base64Problem(String(b64.value));
+        if (b64 && problem !== undefined) {
+          diags.push(fileDiagnostic('invalid-base64', b64.offset, b64.offset + b64.length, `The base64 body is not valid base64: ${problem}. Write it as any encoder does: A-Z a-z 0-9 + /, in whole 4-character groups padded with =, one unbroken string.`, index));
         }
         break;
       }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { isBase64Key, isStrictBase64 } from '../../../src/core/base64';
+import { base64Problem, isBase64Key, isStrictBase64 } from '../../../src/core/base64';
 
 void describe('strict base64', () => {
   void it('accepts whatever Buffer encodes, and what it accepts round-trips unchanged', () => {
@@ -29,5 +29,30 @@ void describe('strict base64', () => {
     assert.equal(isBase64Key(''), false);
     assert.equal(isBase64Key('AA=='), true);
     assert.equal(isBase64Key('AAA'), false);
+  });
+
+  void it('base64Problem names a problem exactly when the strict check refuses the text', () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'AB+/=a9-_ \n*'.split('')), maxLength: 12 }), (text) => {
+      assert.equal(base64Problem(text) === undefined, isStrictBase64(text), text);
+    }), { numRuns: 20_000 });
+  });
+
+  void it('base64Problem says what is wrong and where', () => {
+    const cases: [string, RegExp][] = [
+      ['AAA', /ends with no '=' but needs one/],
+      ['AA', /needs two/],
+      ['AA=', /ends with 1 '=' but needs two/],
+      ['AAAA=', /remove the padding/],
+      ['AA=A', /'=' at character 3 is padding/],
+      ['AAAA\nAAAA', /character 5 is whitespace or a line break/],
+      ['-AAA', /character 1 is '-', the base64url alphabet; standard base64 uses '\+'/],
+      ['AA_A', /character 3 is '_', the base64url alphabet; standard base64 uses '\/'/],
+      ['AA*A', /character 3 "\*" is not a base64 character/],
+      ['AAAAA', /5 base64 characters leave one over/],
+      ['AA/=', /last character '\/' before the padding has unused bits set/],
+      ['==', /only padding/],
+    ];
+    for (const [text, expected] of cases) assert.match(base64Problem(text) ?? '(none)', expected, JSON.stringify(text));
+    assert.equal(base64Problem('SGVsbG8='), undefined);
   });
 });

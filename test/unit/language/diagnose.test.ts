@@ -171,6 +171,12 @@ void describe('file rules', () => {
   void it('IOT909 invalid base64 body', () => {
     assert.deepEqual(underlined(msg({ body: { base64: 'not base64!' } }), 'IOT909'), ['"not base64!"']);
     assert.deepEqual(underlined(msg({ body: { base64: 'AAEC' } }), 'IOT909'), []);
+    // Strict, as the hub and every other base64 check are: looser text decodes to other bytes unseen.
+    for (const loose of ['AAE', 'AAEC\nAAEC', '-_AA', 'AAEC=']) {
+      assert.deepEqual(underlined(msg({ body: { base64: loose } }), 'IOT909'), [JSON.stringify(loose)], loose);
+    }
+    const message = diags(msg({ body: { base64: 'AAE' } })).find((d) => d.code === 'IOT909')?.message ?? '';
+    assert.match(message, /^The base64 body is not valid base64: it ends with no '=' but needs one .*padded with =/);
   });
   void it('IOT910 duplicate keys outside applicationProperties', () => {
     const text = '{"direction":"d2c","body":1,"body":2}';

@@ -39,7 +39,7 @@ void describe('sendableMessage', () => {
       assert.equal(r.ok, false, text);
       return r.ok ? '' : r.error;
     };
-    assert.match(bad('{"direction":"c2d","body":{"base64":"no!"}}'), /^message 1: IOT909 The base64 body is not valid base64 .* Fix the file first\.$/);
+    assert.match(bad('{"direction":"c2d","body":{"base64":"no!"}}'), /^message 1: IOT909 The base64 body is not valid base64: .* Fix the file first\.$/);
     assert.match(bad('{"direction":"c2d","systemProperties":{"ttl":"1 hour"}}'), /IOT907/);
     assert.match(bad('{"direction":"c2d","applicationProperties":{"n":42}}'), /IOT905 .*must be a string/);
     assert.match(bad('{"direction":"c2d","bodyy":1,"deviceId":7}'), /IOT906 .* 1 more problem too\./);
