@@ -173,6 +173,9 @@ export interface DeviceRegistry {
   get(deviceId: string): Device | undefined;
   /** Ordered by deviceId; pageSize defaults to 100, at most 1000. */
   list(request?: DevicePageRequest): Page<Device>;
+  /** Every device, ordered by deviceId (in-process readers; over HTTP, list pages). */
+  all(): Iterable<Device>;
+  readonly count: number;
   update(deviceId: string, patch: DeviceUpdate, ifMatch?: string): Promise<Device>;
   delete(deviceId: string, ifMatch?: string): Promise<void>;
   /** Called by the MQTT front door; emits `connectionStateChanged`. */

@@ -1,5 +1,5 @@
-// A set of listeners for one kind of HubConnection event, shared by the hub implementations: a
-// listener that throws must not stop the others hearing the change.
+// A set of listeners for one kind of HubConnection event, and a hub's status with its listeners,
+// shared by the hub implementations: a listener that throws must not stop the others hearing the change.
 import type { Disposable, HubStatus } from './hubConnection';
 
 export class Listeners<T> {
@@ -19,6 +19,29 @@ export class Listeners<T> {
   }
   clear(): void {
     this.set.clear();
+  }
+}
+
+/** A hub's status and who listens to it: setting a status that says the same as the current one fires nothing. */
+export class HubStatusCell {
+  private value: HubStatus;
+  private readonly listeners = new Listeners<HubStatus>();
+  constructor(initial: HubStatus) {
+    this.value = initial;
+  }
+  get current(): HubStatus {
+    return this.value;
+  }
+  set(status: HubStatus): void {
+    const same = sameHubStatus(status, this.value);
+    this.value = status;
+    if (!same) this.listeners.fire(status);
+  }
+  onDidChange(listener: (status: HubStatus) => void): Disposable {
+    return this.listeners.add(listener);
+  }
+  clear(): void {
+    this.listeners.clear();
   }
 }
 

@@ -13,6 +13,7 @@ import type {
   PurgeResult, QueueEventJson, RegistryEventJson, RouteJson, RoutePutRequest, RouteTestJson, RouteTestRequest, RoutingConfigJson,
 } from '../http/jsonShapes';
 import { API_VERSION } from '../http/jsonShapes';
+import { everyItem, pageRequest } from '../paging';
 import { toError } from '../../core/errorText';
 
 export interface LocalHubClientOptions {
@@ -206,13 +207,8 @@ export class LocalHubClient {
   }
 
   /** Every device, page by page. */
-  async *allDevices(pageSize = 100): AsyncGenerator<Device> {
-    let token: string | undefined;
-    do {
-      const page = await this.listDevices(token === undefined ? { pageSize } : { pageSize, continuationToken: token });
-      yield* page.items;
-      token = page.continuationToken;
-    } while (token !== undefined);
+  allDevices(pageSize = 100): AsyncGenerator<Device> {
+    return everyItem((token) => this.listDevices(pageRequest(pageSize, token)));
   }
 
   async createDevice(input: DeviceCreate): Promise<Device> {

@@ -180,7 +180,7 @@ export function addLocalRoutes(router: Router, deps: LocalRouteDeps): () => void
     const partitions = Array.from({ length: hub.d2c.partitionCount }, (_, i) => hub.d2c.partitionInfo(i));
     const info: HubInfoJson = {
       ...deps.info(),
-      deviceCount: countDevices(hub),
+      deviceCount: hub.registry.count,
       partitionCount: hub.d2c.partitionCount,
       partitions,
       consumerGroups: hub.consumerGroups.list(),
@@ -322,15 +322,4 @@ export function addLocalRoutes(router: Router, deps: LocalRouteDeps): () => void
     offQueue();
     offRouting?.();
   };
-}
-
-function countDevices(hub: HubState): number {
-  let n = 0;
-  let token: string | undefined;
-  do {
-    const page = hub.registry.list(token === undefined ? { pageSize: 1000 } : { pageSize: 1000, continuationToken: token });
-    n += page.items.length;
-    token = page.continuationToken;
-  } while (token !== undefined);
-  return n;
 }

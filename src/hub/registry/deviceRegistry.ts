@@ -166,6 +166,15 @@ export class SqliteDeviceRegistry implements DeviceRegistry {
     return page;
   }
 
+  /** Every device in id order (in-process readers; over HTTP, list() pages). */
+  *all(): Generator<Device> {
+    const ids = this.sortedIds ??= [...this.devices.keys()].sort(compareIds);
+    for (const id of ids) {
+      const rec = this.devices.get(id);
+      if (rec !== undefined) yield this.toDevice(rec);
+    }
+  }
+
   async create(input: DeviceCreate): Promise<Device> {
     const problem = deviceIdProblem(input.deviceId);
     if (problem !== undefined) throw hubError('ArgumentInvalid', problem);

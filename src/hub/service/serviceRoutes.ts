@@ -79,7 +79,7 @@ export function addServiceRoutes(router: Router, hub: HubState): void {
     requireRight(ctx.principal(), 'RegistryRead');
     let total = 0;
     let enabled = 0;
-    for (const d of allDevices(hub)) {
+    for (const d of hub.registry.all()) {
       total++;
       if (d.status === 'enabled') enabled++;
     }
@@ -89,16 +89,7 @@ export function addServiceRoutes(router: Router, hub: HubState): void {
   router.add('GET', /^\/statistics\/service\/?$/i, (ctx) => {
     requireRight(ctx.principal(), 'ServiceConnect', 'RegistryRead');
     let connected = 0;
-    for (const d of allDevices(hub)) if (d.connectionState === 'Connected') connected++;
+    for (const d of hub.registry.all()) if (d.connectionState === 'Connected') connected++;
     sendJson(ctx.res, 200, { connectedDeviceCount: connected });
   });
-}
-
-function* allDevices(hub: HubState): Generator<ReturnType<HubState['registry']['get']> & object> {
-  let token: string | undefined;
-  do {
-    const page = hub.registry.list(token === undefined ? { pageSize: SCAN_PAGE } : { pageSize: SCAN_PAGE, continuationToken: token });
-    yield* page.items;
-    token = page.continuationToken;
-  } while (token !== undefined);
 }

@@ -21,13 +21,14 @@ import { SENDER_SYSTEM_PROPERTIES, type IotMessage, type SystemProperties, type 
 import { LocalHubClient, type ReceivedC2dMessage } from '../../hub/client/localHubClient';
 import { LocalHubSender, type MessageSender, type SentMessage } from '../../hub/client/messageSender';
 import type { DeviceStatus, Page } from '../../hub/contracts';
+import { fillPage, pageOf } from '../../hub/paging';
 import { compileDeviceFilter } from '../deviceFilter';
 import {
   HubRequestError, type C2dSettlement, type DeviceAuthType, type DeviceKeys, type DeviceListRequest, type DeviceMqttEndpoint,
   type Disposable, type EventHubsEndpoint, type FeedbackRecordView, type HubCapabilities, type HubChange, type HubConnection,
   type HubDevice, type HubStatus, type KeyName, type QueuedC2dMessage,
 } from '../hubConnection';
-import { Listeners, sameHubStatus } from '../listeners';
+import { HubStatusCell, Listeners } from '../listeners';
 import { toAzureHubError } from './azureErrors';
 import { resolveEventHubsEndpoint } from './eventHubsRedirect';
 import { errorText } from '../../core/errorText';
@@ -186,8 +187,7 @@ export class AzureHubConnection implements HubConnection {
   private clientOpening: Promise<Client> | undefined;
   private feedbackStarting: Promise<void> | undefined;
   private readonly feedback: FeedbackRecordView[] = [];
-  private current: HubStatus = { state: 'starting' };
-  private readonly statusListeners = new Listeners<HubStatus>();
+  private readonly statusCell = new HubStatusCell({ state: 'starting' });
   private readonly changeListeners = new Listeners<HubChange>();
   private disposed = false;
   readonly sender: MessageSender;
@@ -236,7 +236,7 @@ export class AzureHubConnection implements HubConnection {
   }
 
   get status(): HubStatus {
-    return this.current;
+    return this.statusCell.current;
   }
 
   /** Whether the user chose WebSockets for this hub's D2C reading. */
@@ -245,13 +245,11 @@ export class AzureHubConnection implements HubConnection {
   }
 
   private setStatus(status: HubStatus): void {
-    const same = sameHubStatus(status, this.current);
-    this.current = status;
-    if (!same) this.statusListeners.fire(status);
+    this.statusCell.set(status);
   }
 
   onDidChangeStatus(listener: (status: HubStatus) => void): Disposable {
-    return this.statusListeners.add(listener);
+    return this.statusCell.onDidChange(listener);
   }
 
   onDidChange(listener: (change: HubChange) => void): Disposable {
@@ -285,7 +283,7 @@ export class AzureHubConnection implements HubConnection {
 
   /** A call that worked: the hub is reachable. */
   private ok<T>(value: T): T {
-    if (this.current.state !== 'running') this.setStatus({ state: 'running' });
+    if (this.statusCell.current.state !== 'running') this.setStatus({ state: 'running' });
     return value;
   }
 
@@ -314,11 +312,8 @@ export class AzureHubConnection implements HubConnection {
   private async queryPage(pageSize: number, continuationToken?: string): Promise<Page<HubDevice>> {
     const query = (await this.registry()).createQuery('SELECT * FROM devices', pageSize);
     const { result } = await (continuationToken === undefined ? query.next() : query.next(continuationToken));
-    const items = (result as DeviceOrTwinJson[]).map(azureDeviceToHubDevice);
-    const page: Page<HubDevice> = { items };
     const next = query.continuationToken;
-    if (query.hasMoreResults && typeof next === 'string' && next !== '') page.continuationToken = next;
-    return page;
+    return pageOf((result as DeviceOrTwinJson[]).map(azureDeviceToHubDevice), query.hasMoreResults && typeof next === 'string' ? next : undefined);
   }
 
   listDevices(request: DeviceListRequest = {}): Promise<Page<HubDevice>> {
@@ -328,16 +323,7 @@ export class AzureHubConnection implements HubConnection {
       // IoT Hub's query language has no wildcard match: scan large pages and keep matches until a
       // page's worth is found (a page may hold a few more; the continuation stays IoT Hub's own).
       const filter = compileDeviceFilter(request.filter);
-      const items: HubDevice[] = [];
-      let token = request.continuationToken;
-      do {
-        const page = await this.queryPage(FILTER_SCAN_PAGE, token);
-        for (const d of page.items) if (filter.matches(d.deviceId)) items.push(d);
-        token = page.continuationToken;
-      } while (token !== undefined && items.length < pageSize);
-      const out: Page<HubDevice> = { items };
-      if (token !== undefined) out.continuationToken = token;
-      return out;
+      return fillPage((token) => this.queryPage(FILTER_SCAN_PAGE, token), (d) => (filter.matches(d.deviceId) ? d : undefined), pageSize, request.continuationToken);
     });
   }
 
@@ -692,7 +678,7 @@ export class AzureHubConnection implements HubConnection {
     else void this.clientOpening?.then((c) => c.close()).catch(() => undefined);
     this.rest.close();
     void this.registryOpening?.then((r) => r.dispose(), () => undefined);
-    this.statusListeners.clear();
+    this.statusCell.clear();
     this.changeListeners.clear();
   }
 }

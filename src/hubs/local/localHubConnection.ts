@@ -10,11 +10,12 @@ import { C2D_DEFAULT_MAX_DELIVERY_COUNT } from '../../core/message/limits';
 import { LocalHubApiError, type HubEvent, type LocalHubClient, type ReceivedC2dMessage, type Subscription } from '../../hub/client/localHubClient';
 import { LocalHubSender, MessageSendError, type MessageSender, type SentMessage } from '../../hub/client/messageSender';
 import type { Device, DeviceStatus, FeedbackBatch, Page } from '../../hub/contracts';
+import { fillPage, pageOf, pageRequest } from '../../hub/paging';
 import type { C2dMessageJson, DeviceEventJson } from '../../hub/http/jsonShapes';
 import type { ConnectionInfoJson } from '../../hub/localHub';
 import type { IotMessage } from '../../core/message/model';
 import { compileDeviceFilter } from '../deviceFilter';
-import { Listeners, sameHubStatus } from '../listeners';
+import { HubStatusCell, Listeners } from '../listeners';
 import {
   HubRequestError, type C2dSettlement, type DeviceKeys, type DeviceListRequest, type DeviceMqttEndpoint, type Disposable,
   type EventHubsEndpoint, type FeedbackRecordView, type HubCapabilities, type HubChange, type HubConnection, type HubDevice,
@@ -116,9 +117,8 @@ export class LocalHubConnection implements HubConnection {
   readonly kind = 'local' as const;
   readonly label = 'Local hub';
   readonly capabilities: HubCapabilities = { queuePeek: true, feedbackHistory: true, manageConsumerGroups: true, lifecycle: true };
-  private current: HubStatus = { state: 'stopped' };
+  private readonly statusCell = new HubStatusCell({ state: 'stopped' });
   private running: Running | undefined;
-  private readonly statusListeners = new Listeners<HubStatus>();
   private readonly changeListeners = new Listeners<HubChange>();
   /** Sends that wait for the hub to run (a stopped hub says so instead). */
   readonly sender: MessageSender = {
@@ -140,7 +140,7 @@ export class LocalHubConnection implements HubConnection {
   ) {}
 
   get status(): HubStatus {
-    return this.current;
+    return this.statusCell.current;
   }
 
   get hostName(): string | undefined {
@@ -172,13 +172,11 @@ export class LocalHubConnection implements HubConnection {
   }
 
   private setStatus(status: HubStatus): void {
-    const same = sameHubStatus(status, this.current);
-    this.current = status;
-    if (!same) this.statusListeners.fire(status);
+    this.statusCell.set(status);
   }
 
   onDidChangeStatus(listener: (status: HubStatus) => void): Disposable {
-    return this.statusListeners.add(listener);
+    return this.statusCell.onDidChange(listener);
   }
 
   onDidChange(listener: (change: HubChange) => void): Disposable {
@@ -223,7 +221,8 @@ export class LocalHubConnection implements HubConnection {
   private require(what: string): Running {
     const r = this.running;
     if (r) return r;
-    const why = this.current.state === 'failed' ? `it failed: ${this.current.message}` : `it is ${this.current.state}`;
+    const status = this.statusCell.current;
+    const why = status.state === 'failed' ? `it failed: ${status.message}` : `it is ${status.state}`;
     throw new HubRequestError(`${what}: the local hub is not running (${why}). Start it first.`, 'hub-stopped');
   }
 
@@ -242,21 +241,15 @@ export class LocalHubConnection implements HubConnection {
     const pageSize = request.pageSize ?? DEFAULT_PAGE_SIZE;
     return this.call('List devices', async ({ client }) => {
       if (request.filter === undefined || request.filter.trim() === '') {
-        const page = await client.listDevices(request.continuationToken === undefined ? { pageSize } : { pageSize, continuationToken: request.continuationToken });
-        return withToken({ items: page.items.map(deviceToHubDevice) }, page.continuationToken);
+        const page = await client.listDevices(pageRequest(pageSize, request.continuationToken));
+        return pageOf(page.items.map(deviceToHubDevice), page.continuationToken);
       }
       // The hub filters before paging (one request over the whole registry). The matches are checked
       // here too, and the loop goes on while a page came back short: a hub process from an older
       // build ignores `filter` and pages through every device instead.
       const filter = compileDeviceFilter(request.filter);
-      const items: HubDevice[] = [];
-      let token = request.continuationToken;
-      do {
-        const page = await client.listDevices({ pageSize, filter: filter.text, ...(token === undefined ? {} : { continuationToken: token }) });
-        for (const d of page.items) if (filter.matches(d.deviceId)) items.push(deviceToHubDevice(d));
-        token = page.continuationToken;
-      } while (token !== undefined && items.length < pageSize);
-      return withToken({ items }, token);
+      const keep = (d: Device): HubDevice | undefined => (filter.matches(d.deviceId) ? deviceToHubDevice(d) : undefined);
+      return fillPage((token) => client.listDevices(pageRequest(pageSize, token, filter.text)), keep, pageSize, request.continuationToken);
     });
   }
 
@@ -400,12 +393,7 @@ export class LocalHubConnection implements HubConnection {
   dispose(): void {
     this.running?.events.close();
     this.running = undefined;
-    this.statusListeners.clear();
+    this.statusCell.clear();
     this.changeListeners.clear();
   }
-}
-
-function withToken<T>(page: Page<T>, token: string | undefined): Page<T> {
-  if (token !== undefined) page.continuationToken = token;
-  return page;
 }

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { errorText } from '../../core/errorText';
 import { compileDeviceFilter, type DeviceFilter } from '../../hubs/deviceFilter';
 import type { HubDevice } from '../../hubs/hubConnection';
+import { pageRequest } from '../../hub/paging';
 import { DeviceNode } from './deviceNode';
 import type { HubNode } from './hubNode';
 import { InfoNode } from './infoNode';
@@ -120,11 +121,7 @@ export class DevicesNode implements TreeNode {
   private async readPage(token: string | undefined): Promise<void> {
     const generation = this.generation;
     try {
-      const page = await this.hub.listDevices({
-        pageSize: DEVICE_PAGE_SIZE,
-        ...(token !== undefined ? { continuationToken: token } : {}),
-        ...(this.filterText !== undefined ? { filter: this.filterText } : {}),
-      });
+      const page = await this.hub.listDevices(pageRequest(DEVICE_PAGE_SIZE, token, this.filterText));
       if (generation !== this.generation) return this.load();
       if (token === undefined) {
         this.nodes.clear();

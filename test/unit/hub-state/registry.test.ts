@@ -92,6 +92,9 @@ void describe('device registry', () => {
     assert.equal(expected.length, 28);
     assert.equal(pages, 4);
     assert.throws(() => hub.registry.list({ continuationToken: 'garbage' }), expectHubError('ArgumentInvalid', 400));
+    // all() walks the same devices in the same order, and count agrees.
+    assert.deepEqual([...hub.registry.all()].map((d) => d.deviceId), expected);
+    assert.equal(hub.registry.count, expected.length);
   });
 
   void it('filters before paging: part of an id or * and ? patterns, with continuation over the matches', () => {

@@ -60,16 +60,7 @@ export async function cmdDevice(values: Values, positionals: string[]): Promise<
         const out: Device[] = [];
         for await (const d of c.allDevices(500)) out.push(d);
         return out;
-      }, async (s) => {
-        const out: Device[] = [];
-        let token: string | undefined;
-        do {
-          const page = s.registry.list(token === undefined ? { pageSize: 1000 } : { pageSize: 1000, continuationToken: token });
-          out.push(...page.items);
-          token = page.continuationToken;
-        } while (token !== undefined);
-        return out;
-      });
+      }, async (s) => [...s.registry.all()]);
       if (json) print(JSON.stringify(devices.map(({ authentication: _a, ...rest }) => rest)));
       else if (devices.length === 0) print('(no devices)');
       else for (const d of devices) print(`${d.deviceId}\t${d.status}\t${d.connectionState}\tC2D queue ${d.cloudToDeviceMessageCount}`);
