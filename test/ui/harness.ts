@@ -141,6 +141,20 @@ export class WorkbenchHarness implements UiHarness {
     return input;
   }
 
+  /**
+   * F1, as a user would. A key press goes to whatever holds focus, and a webview that has just
+   * taken it (a monitor opened from the tree) or a toast button that has just gone can swallow
+   * it; the title bar's command center opens the same palette whatever has focus.
+   */
+  private async openPalette(): Promise<void> {
+    const input = this.page.locator(`${QUICK_INPUT} .quick-input-box input`);
+    await this.page.keyboard.press('F1');
+    if (await input.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) return;
+    console.log('    (F1 did not open the palette: opened it from the command center)');
+    await this.page.locator('.titlebar .command-center .action-item').first().click();
+    await input.waitFor({ state: 'visible', timeout: 5_000 });
+  }
+
   private async dismissQuickInput(): Promise<void> {
     if (await this.page.locator(QUICK_INPUT).isVisible()) await this.page.keyboard.press('Escape');
   }
@@ -168,7 +182,7 @@ export class WorkbenchHarness implements UiHarness {
   }
 
   async runCommand(title: string): Promise<void> {
-    const input = await this.quickInput(() => this.page.keyboard.press('F1'), `>${title}`);
+    const input = await this.quickInput(() => this.openPalette(), `>${title}`);
     await this.pickRow(title);
     // Done when the palette closed, or when the command opened its own quick input (new text).
     const deadline = Date.now() + 10_000;

@@ -65,7 +65,7 @@ uiTest('tree: the local hub, a device, its C2D queue and a queued message; purge
   await input.press('Enter');
   await row(h, `filter: ${DEVICE}`).waitFor({ state: 'visible', timeout: 10_000 });
   // (Devices opens by default; with the filter the list is short enough to see the other folders.)
-  await row(h, 'Feedback').waitFor({ state: 'visible' });
+  await row(h, /^Feedback/).waitFor({ state: 'visible' });
   await row(h, 'Consumer groups').waitFor({ state: 'visible' });
   await expand(h, row(h, /^Devices/));
   const device = row(h, new RegExp(`^${DEVICE}`));
@@ -74,7 +74,8 @@ uiTest('tree: the local hub, a device, its C2D queue and a queued message; purge
   await expand(h, device);
   const queue = row(h, 'C2D queue (1/50)');
   await expand(h, queue);
-  const message = row(h, MESSAGE_ID);
+  // (The same id also shows under "Sent from this window": the queue's row is the enqueued one.)
+  const message = h.page.locator('.sidebar .monaco-list-row').filter({ hasText: MESSAGE_ID }).filter({ hasText: /enqueued/ }).first();
   await message.waitFor({ state: 'visible', timeout: 20_000 });
   assert.match((await message.innerText()).replace(/\s+/g, ' '), /enqueued · delivered 0\/10 · expires .* · ack full/);
   console.log(`    screenshot: ${await h.screenshot('tree-queue')}`);
@@ -95,8 +96,9 @@ uiTest('tree: the local hub, a device, its C2D queue and a queued message; purge
   await row(h, 'No queued messages').waitFor({ state: 'visible', timeout: 10_000 });
 
   // The Purged feedback record under Feedback.
-  await expand(h, row(h, 'Feedback'));
-  const record = h.page.locator('.sidebar .monaco-list-row').filter({ hasText: MESSAGE_ID }).filter({ hasText: 'Purged' }).first();
+  // (Anchored: the sent message's row says "purged · waiting for feedback" until the record arrives.)
+  await expand(h, row(h, /^Feedback/));
+  const record = h.page.locator('.sidebar .monaco-list-row').filter({ hasText: MESSAGE_ID }).filter({ hasText: new RegExp(`Purged · ${DEVICE}`) }).first();
   await record.waitFor({ state: 'visible', timeout: 15_000 });
   assert.match((await record.innerText()).replace(/\s+/g, ' '), new RegExp(`Purged · ${DEVICE}`));
   console.log(`    screenshot: ${await h.screenshot('tree-feedback')}`);
