@@ -10,7 +10,7 @@
 // - `onDidChange` reports changes as they happen; `reset` means "list everything again".
 import type { DeviceStatus, Page } from '../hub/contracts';
 import type { ReceivedC2dMessage } from '../hub/client/localHubClient';
-import type { MessageSender } from '../hub/client/messageSender';
+import type { MessageSendError, MessageSender, SendErrorKind } from '../hub/client/messageSender';
 import type { ApplicationProperty, SystemProperties } from '../core/message/model';
 import type { HubRouting } from './hubRouting';
 
@@ -219,4 +219,20 @@ export class HubRequestError extends Error {
   constructor(message: string, readonly kind: HubRequestErrorKind, readonly details: { status?: number; errorCode?: string } = {}) {
     super(message);
   }
+}
+
+const KIND_OF_SEND_ERROR: Record<SendErrorKind, HubRequestErrorKind> = {
+  'device-not-found': 'device-not-found',
+  'queue-full': 'queue-full',
+  'invalid-message': 'invalid',
+  'too-large': 'too-large',
+  unauthorized: 'unauthorized',
+  unsupported: 'unsupported',
+  unreachable: 'unreachable',
+  failed: 'failed',
+};
+
+/** A refused send as a HubRequestError of the matching kind; `message` is the send error's (redacted where the hub is remote). */
+export function hubRequestErrorOfSend(e: MessageSendError, message: string): HubRequestError {
+  return new HubRequestError(message, KIND_OF_SEND_ERROR[e.kind], e.details);
 }

@@ -12,6 +12,7 @@ import { SENDER_SYSTEM_PROPERTIES, type Direction, type IotMessage, type SystemP
 import { computeSize } from '../../core/message/size';
 import { LocalHubApiError, type LocalHubClient } from './localHubClient';
 import { errorText } from '../../core/errorText';
+import { errnoOf, isNoAnswerErrno, isNoNameErrno } from '../../core/networkErrors';
 
 /** What a send did, for the user and the log (never a key or token). */
 export interface SentMessage {
@@ -79,7 +80,6 @@ const D2C_HEADERS: ReadonlyArray<[SystemPropertyName, string]> = [
 ];
 /** Sender properties with no D2C HTTPS header: `ack` is C2D only, `subject` exists on MQTT only. */
 const D2C_NOT_CARRIED: readonly SystemPropertyName[] = ['ack', 'subject'];
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 /** A device token is used once, right away: a short life limits what a leaked one could do. */
 const DEVICE_TOKEN_TTL_SECONDS = 300;
 
@@ -250,8 +250,8 @@ export function toSendError(e: unknown, direction: Direction, deviceId: string, 
     if (e.status === 401 || e.status === 403) return new MessageSendError(`The hub refused the ${direction.toUpperCase()} message: ${e.message}`, 'unauthorized', details);
     return new MessageSendError(`The hub answered ${e.status}${code ? ` ${code}` : ''}: ${e.message}`, 'failed', details);
   }
-  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (errno !== undefined && NETWORK_CODES.has(errno)) {
+  const errno = errnoOf(e);
+  if (isNoAnswerErrno(errno) || isNoNameErrno(errno)) {
     return new MessageSendError(`The hub at ${host} did not answer (${errno}). Is it running?`, 'unreachable');
   }
   return new MessageSendError(errorText(e), 'failed');

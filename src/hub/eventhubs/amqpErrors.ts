@@ -3,6 +3,8 @@
 // already handle (ServiceCommunicationError for not-found, ArgumentError, UnauthorizedError, ...).
 import type { AmqpError } from 'rhea';
 import { errorText } from '../../core/errorText';
+import type { HubError } from '../contracts';
+import type { HubErrorName } from '../state/hubErrors';
 
 export const AmqpCondition = {
   notFound: 'amqp:not-found',
@@ -35,9 +37,24 @@ export class EndpointError extends Error {
   }
 }
 
+/** IoT Hub's AMQP condition for its error codes, so the SDKs raise their own error types (the rest: internal-error). */
+const HUB_ERROR_CONDITIONS: Partial<Record<HubErrorName, AmqpConditionName>> = {
+  DeviceNotFound: AmqpCondition.notFound,
+  DeviceMaximumQueueDepthExceeded: AmqpCondition.resourceLimitExceeded,
+  MessageTooLarge: AmqpCondition.messageSizeExceeded,
+  ArgumentInvalid: AmqpCondition.argumentError,
+  IotHubUnauthorizedAccess: AmqpCondition.unauthorized,
+};
+
 /** Turns anything thrown while serving a link into an AMQP error without leaking internals beyond the message. */
 export function toAmqpError(e: unknown): AmqpError {
   if (e instanceof EndpointError) return e.toAmqpError();
+  // By name, as the hub's other error paths do (apiServer.ts).
+  if (e instanceof Error && e.name === 'HubError') {
+    const code = (e as HubError).errorCode;
+    const condition = Object.hasOwn(HUB_ERROR_CONDITIONS, code) ? HUB_ERROR_CONDITIONS[code as HubErrorName] : undefined;
+    return { condition: condition ?? AmqpCondition.internalError, description: e.message };
+  }
   if (e instanceof RangeError) return { condition: AmqpCondition.argumentOutOfRange, description: e.message };
   return { condition: AmqpCondition.internalError, description: errorText(e) };
 }

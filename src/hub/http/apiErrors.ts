@@ -3,40 +3,31 @@
 // header, so tools written against IoT Hub read them the same way.
 import type { ServerResponse } from 'node:http';
 import { HubError } from '../contracts';
-import { hubErrorNumber } from '../state/hubErrors';
+import { hubErrorNumber, iotHubErrorNumber, iotHubErrorStatus, type HubErrorName } from '../state/hubErrors';
 import type { ApiErrorJson } from './jsonShapes';
 
-const NUMBERS: Record<string, number> = {
-  ArgumentInvalid: 400004,
-  ArgumentNull: 400005,
-  IotHubUnauthorizedAccess: 401002,
-  IotHubUnauthorized: 401001,
-  DeviceNotFound: 404001,
-  NotFound: 404000,
-  MethodNotAllowed: 405000,
-  DeviceAlreadyExists: 409001,
-  PreconditionFailed: 412002,
-  DeviceMessageLockLost: 412002,
-  MessageTooLarge: 413002,
-  DeviceMaximumQueueDepthExceeded: 403004,
-  ServerError: 500001,
-};
-
-/** An API error raised by the front door itself (auth, routing, request parsing). */
-export function apiError(errorCode: string, httpStatus: number, message: string): HubError {
-  return new HubError(errorCode, httpStatus, message);
+/**
+ * An API error raised by the front door itself (auth, routing, request parsing): one of IoT Hub's
+ * codes, whose status comes from the table (hubErrors.ts), or a code of the local hub's own
+ * (`RouteNotFound`) with its status.
+ */
+export function apiError(errorCode: HubErrorName, message: string): HubError;
+export function apiError(errorCode: string, httpStatus: number, message: string): HubError;
+export function apiError(errorCode: string, statusOrMessage: number | string, message?: string): HubError {
+  if (typeof statusOrMessage === 'number') return new HubError(errorCode, statusOrMessage, message ?? '');
+  return new HubError(errorCode, iotHubErrorStatus(errorCode as HubErrorName), statusOrMessage);
 }
 
 export function writeError(res: ServerResponse, error: unknown, trackingId: string): void {
   let status = 500;
   let code = 'ServerError';
   let text = 'The hub failed to handle the request.';
-  let number: number | undefined = NUMBERS['ServerError'];
+  let number = iotHubErrorNumber(code);
   if (error instanceof HubError) {
     status = error.httpStatus;
     code = error.errorCode;
     text = error.message;
-    number = hubErrorNumber(error) ?? NUMBERS[code];
+    number = hubErrorNumber(error);
   }
   const body: ApiErrorJson = {
     Message: `ErrorCode:${code};${text}`,

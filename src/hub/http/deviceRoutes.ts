@@ -78,7 +78,7 @@ export function addDeviceRoutes(router: Router, hub: HubState, d2cSink: Pick<D2c
   router.add('GET', new RegExp(`^/devices/${DEVICE}/messages/devicebound$`, 'i'), async (ctx: RouteContext) => {
     const deviceId = param(ctx, 0);
     requireDevice(ctx.principal(), deviceId);
-    if (hub.registry.get(deviceId) === undefined) throw apiError('DeviceNotFound', 404, `Device "${deviceId}" is not registered in this hub.`);
+    if (hub.registry.get(deviceId) === undefined) throw apiError('DeviceNotFound', `Device "${deviceId}" is not registered in this hub.`);
     const msg = await hub.c2d.receive(deviceId);
     hub.registry.recordActivity(deviceId);
     if (msg === undefined) return sendEmpty(ctx.res, 204);
@@ -109,17 +109,17 @@ export function addDeviceRoutes(router: Router, hub: HubState, d2cSink: Pick<D2c
     const deviceId = param(ctx, 0);
     requireDevice(ctx.principal(), deviceId);
     const device = hub.registry.get(deviceId);
-    if (device === undefined) throw apiError('DeviceNotFound', 404, `Device "${deviceId}" is not registered in this hub.`);
+    if (device === undefined) throw apiError('DeviceNotFound', `Device "${deviceId}" is not registered in this hub.`);
     const body = await readBody(ctx.req, D2C_MAX_MESSAGE_BYTES + 1);
     const props = d2cFromHeaders(ctx.req.headers, ctx.req.rawHeaders);
     const message = { direction: 'd2c' as const, ...props, body };
     const size = computeSize(message, 'd2c');
     if (size.total > D2C_MAX_MESSAGE_BYTES) {
-      throw apiError('MessageTooLarge', 413, `The message is ${size.total} bytes; IoT Hub allows at most ${D2C_MAX_MESSAGE_BYTES} bytes for D2C messages.`);
+      throw apiError('MessageTooLarge', `The message is ${size.total} bytes; IoT Hub allows at most ${D2C_MAX_MESSAGE_BYTES} bytes for D2C messages.`);
     }
     // Over HTTPS IoT Hub enforces the application property character set (a warning for MQTT).
     const errors = validateMessage(message, { direction: 'd2c' }).problems.filter((p) => p.severity === 'error' || p.rule === 'invalid-character');
-    if (errors.length > 0) throw apiError('ArgumentInvalid', 400, errors.map((p) => `${p.code}: ${p.message}`).join(' '));
+    if (errors.length > 0) throw apiError('ArgumentInvalid', errors.map((p) => `${p.code}: ${p.message}`).join(' '));
     const input: D2cAppend = {
       deviceId,
       systemProperties: {

@@ -13,7 +13,7 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   for await (const chunk of req) {
     const b = chunk as Buffer;
     total += b.length;
-    if (total > limit) throw apiError('MessageTooLarge', 413, `The request body is larger than ${limit} bytes.`);
+    if (total > limit) throw apiError('MessageTooLarge', `The request body is larger than ${limit} bytes.`);
     chunks.push(b);
   }
   return Buffer.concat(chunks);
@@ -21,11 +21,11 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const raw = await readBody(req);
-  if (raw.length === 0) throw apiError('ArgumentNull', 400, 'The request needs a JSON body.');
+  if (raw.length === 0) throw apiError('ArgumentNull', 'The request needs a JSON body.');
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch (e) {
-    throw apiError('ArgumentInvalid', 400, `The request body is not valid JSON: ${errorText(e)}`);
+    throw apiError('ArgumentInvalid', `The request body is not valid JSON: ${errorText(e)}`);
   }
 }
 
@@ -74,20 +74,20 @@ export class Router {
         try {
           return decodeURIComponent(p ?? '');
         } catch {
-          throw apiError('ArgumentInvalid', 400, `Malformed percent-encoding in the path segment '${p ?? ''}'.`);
+          throw apiError('ArgumentInvalid', `Malformed percent-encoding in the path segment '${p ?? ''}'.`);
         }
       });
       return { handler: r.handler, params };
     }
-    if (pathMatched) throw apiError('MethodNotAllowed', 405, `${method} is not supported on ${path}.`);
-    throw apiError('NotFound', 404, `No such endpoint: ${method} ${path}.`);
+    if (pathMatched) throw apiError('MethodNotAllowed', `${method} is not supported on ${path}.`);
+    throw apiError('NotFound', `No such endpoint: ${method} ${path}.`);
   }
 }
 
 /** A required param (routes guarantee presence; this keeps strict indexing honest). */
 export function param(ctx: RouteContext, index: number): string {
   const v = ctx.params[index];
-  if (v === undefined) throw apiError('ArgumentInvalid', 400, 'Missing path parameter.');
+  if (v === undefined) throw apiError('ArgumentInvalid', 'Missing path parameter.');
   return v;
 }
 

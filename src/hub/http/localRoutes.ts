@@ -21,13 +21,13 @@ const TAIL_BATCH = 100;
 
 function systemProperties(v: unknown): SystemProperties {
   if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw apiError('ArgumentInvalid', 400, 'systemProperties must be an object.');
+  if (typeof v !== 'object' || Array.isArray(v)) throw apiError('ArgumentInvalid', 'systemProperties must be an object.');
   const out: SystemProperties = {};
   for (const [k, value] of Object.entries(v as Record<string, unknown>)) {
     if (!(SENDER_SYSTEM_PROPERTIES as readonly string[]).includes(k)) {
-      throw apiError('ArgumentInvalid', 400, `systemProperties.${k} is not a system property a sender may set (allowed: ${SENDER_SYSTEM_PROPERTIES.join(', ')}).`);
+      throw apiError('ArgumentInvalid', `systemProperties.${k} is not a system property a sender may set (allowed: ${SENDER_SYSTEM_PROPERTIES.join(', ')}).`);
     }
-    if (typeof value !== 'string') throw apiError('ArgumentInvalid', 400, `systemProperties.${k} must be a string.`);
+    if (typeof value !== 'string') throw apiError('ArgumentInvalid', `systemProperties.${k} must be a string.`);
     out[k as keyof SystemProperties] = value;
   }
   return out;
@@ -38,42 +38,42 @@ function applicationProperties(v: unknown): ApplicationProperty[] {
   if (Array.isArray(v)) {
     return v.map((p, i) => {
       if (typeof p !== 'object' || p === null || typeof (p as ApplicationProperty).name !== 'string' || typeof (p as ApplicationProperty).value !== 'string') {
-        throw apiError('ArgumentInvalid', 400, `applicationProperties[${i}] must be {"name": string, "value": string}.`);
+        throw apiError('ArgumentInvalid', `applicationProperties[${i}] must be {"name": string, "value": string}.`);
       }
       return { name: (p as ApplicationProperty).name, value: (p as ApplicationProperty).value };
     });
   }
   if (typeof v === 'object') {
     return Object.entries(v as Record<string, unknown>).map(([name, value]) => {
-      if (typeof value !== 'string') throw apiError('ArgumentInvalid', 400, `applicationProperties.${name} must be a string.`);
+      if (typeof value !== 'string') throw apiError('ArgumentInvalid', `applicationProperties.${name} must be a string.`);
       return { name, value };
     });
   }
-  throw apiError('ArgumentInvalid', 400, 'applicationProperties must be a list of {name, value} or an object of strings.');
+  throw apiError('ArgumentInvalid', 'applicationProperties must be a list of {name, value} or an object of strings.');
 }
 
 function parseSendRequest(raw: unknown): { message: { systemProperties: SystemProperties; applicationProperties: ApplicationProperty[]; body: Uint8Array }; options: C2dSendOptions } {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw apiError('ArgumentInvalid', 400, 'The C2D send request must be a JSON object.');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw apiError('ArgumentInvalid', 'The C2D send request must be a JSON object.');
   const r = raw as C2dSendRequest & Record<string, unknown>;
   let body: Uint8Array = new Uint8Array();
-  if (r.bodyBase64 !== undefined && r.body !== undefined) throw apiError('ArgumentInvalid', 400, 'Give either body (text) or bodyBase64, not both.');
+  if (r.bodyBase64 !== undefined && r.body !== undefined) throw apiError('ArgumentInvalid', 'Give either body (text) or bodyBase64, not both.');
   if (r.bodyBase64 !== undefined) {
-    if (typeof r.bodyBase64 !== 'string' || !isStrictBase64(r.bodyBase64)) throw apiError('ArgumentInvalid', 400, 'bodyBase64 must be a base64 string.');
+    if (typeof r.bodyBase64 !== 'string' || !isStrictBase64(r.bodyBase64)) throw apiError('ArgumentInvalid', 'bodyBase64 must be a base64 string.');
     body = Buffer.from(r.bodyBase64, 'base64');
   } else if (r.body !== undefined) {
-    if (typeof r.body !== 'string') throw apiError('ArgumentInvalid', 400, 'body must be a string (use bodyBase64 for bytes).');
+    if (typeof r.body !== 'string') throw apiError('ArgumentInvalid', 'body must be a string (use bodyBase64 for bytes).');
     body = Buffer.from(r.body, 'utf8');
   }
   const options: C2dSendOptions = {};
   if (r.ttlMs !== undefined) {
-    if (typeof r.ttlMs !== 'number' || !Number.isFinite(r.ttlMs) || r.ttlMs <= 0) throw apiError('ArgumentInvalid', 400, 'ttlMs must be a positive number of milliseconds.');
+    if (typeof r.ttlMs !== 'number' || !Number.isFinite(r.ttlMs) || r.ttlMs <= 0) throw apiError('ArgumentInvalid', 'ttlMs must be a positive number of milliseconds.');
     options.ttlMs = r.ttlMs;
   }
   return { message: { systemProperties: systemProperties(r.systemProperties), applicationProperties: applicationProperties(r.applicationProperties), body }, options };
 }
 
 function requireDeviceExists(hub: HubState, id: string): void {
-  if (hub.registry.get(id) === undefined) throw apiError('DeviceNotFound', 404, `Device "${id}" is not registered in this hub.`);
+  if (hub.registry.get(id) === undefined) throw apiError('DeviceNotFound', `Device "${id}" is not registered in this hub.`);
 }
 
 function startPosition(ctx: RouteContext): D2cStartPosition {
@@ -82,7 +82,7 @@ function startPosition(ctx: RouteContext): D2cStartPosition {
   if (/^\d+$/.test(from)) return { sequenceNumber: Number(from), inclusive: true };
   const t = Date.parse(from);
   if (!Number.isNaN(t)) return { enqueuedTime: t };
-  throw apiError('ArgumentInvalid', 400, `from must be earliest, latest, a sequence number or an ISO time, not "${from}".`);
+  throw apiError('ArgumentInvalid', `from must be earliest, latest, a sequence number or an ISO time, not "${from}".`);
 }
 
 /**
@@ -101,7 +101,7 @@ function tailResume(ctx: RouteContext, partitions: number[]): Map<number, number
   for (const pair of id.split(',')) {
     const m = /^(\d+)=(\d+)$/.exec(pair);
     if (m === null || !partitions.includes(Number(m[1])) || out.has(Number(m[1]))) {
-      throw apiError('ArgumentInvalid', 400, `Last-Event-ID must be partition=sequenceNumber pairs of this stream's partitions (like 0=13,1=41), not "${id.slice(0, 100)}".`);
+      throw apiError('ArgumentInvalid', `Last-Event-ID must be partition=sequenceNumber pairs of this stream's partitions (like 0=13,1=41), not "${id.slice(0, 100)}".`);
     }
     out.set(Number(m[1]), Number(m[2]));
   }
@@ -213,8 +213,8 @@ export function addLocalRoutes(router: Router, deps: LocalRouteDeps): () => void
     requireRight(ctx.principal(), 'ServiceConnect');
     const after = ctx.query.get('after');
     const max = ctx.query.get('max');
-    if (after !== null && !/^\d+$/.test(after)) throw apiError('ArgumentInvalid', 400, `after must be a batch id, not "${after}".`);
-    if (max !== null && !/^\d+$/.test(max)) throw apiError('ArgumentInvalid', 400, `max must be a whole number, not "${max}".`);
+    if (after !== null && !/^\d+$/.test(after)) throw apiError('ArgumentInvalid', `after must be a batch id, not "${after}".`);
+    if (max !== null && !/^\d+$/.test(max)) throw apiError('ArgumentInvalid', `max must be a whole number, not "${max}".`);
     sendJson(ctx.res, 200, hub.feedback.read(after === null ? undefined : Number(after), max === null ? undefined : Number(max)));
   });
 
@@ -300,7 +300,7 @@ export function addLocalRoutes(router: Router, deps: LocalRouteDeps): () => void
     else {
       const n = Number(p);
       if (!Number.isInteger(n) || n < 0 || n >= hub.d2c.partitionCount) {
-        throw apiError('ArgumentInvalid', 400, `partition must be 0..${hub.d2c.partitionCount - 1} or all, not "${p}".`);
+        throw apiError('ArgumentInvalid', `partition must be 0..${hub.d2c.partitionCount - 1} or all, not "${p}".`);
       }
       partitions = [n];
     }

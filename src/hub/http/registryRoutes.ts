@@ -10,14 +10,14 @@ import { requireRight } from './requestAuth';
 const DEVICE = '([^/]+)';
 
 export function asObject(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw apiError('ArgumentInvalid', 400, `${what} must be a JSON object.`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw apiError('ArgumentInvalid', `${what} must be a JSON object.`);
   return v as Record<string, unknown>;
 }
 
 export function optionalString(o: Record<string, unknown>, key: string, what = key): string | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw apiError('ArgumentInvalid', 400, `${what} must be a string.`);
+  if (typeof v !== 'string') throw apiError('ArgumentInvalid', `${what} must be a string.`);
   return v;
 }
 
@@ -25,7 +25,7 @@ export function status(o: Record<string, unknown>): DeviceStatus | undefined {
   const s = optionalString(o, 'status');
   if (s === undefined) return undefined;
   const lower = s.toLowerCase();
-  if (lower !== 'enabled' && lower !== 'disabled') throw apiError('ArgumentInvalid', 400, `status must be "enabled" or "disabled", not "${s}".`);
+  if (lower !== 'enabled' && lower !== 'disabled') throw apiError('ArgumentInvalid', `status must be "enabled" or "disabled", not "${s}".`);
   return lower;
 }
 
@@ -36,7 +36,7 @@ export function keys(o: Record<string, unknown>): { primaryKey?: string; seconda
   const a = asObject(auth, 'authentication');
   const type = optionalString(a, 'type', 'authentication.type');
   if (type !== undefined && type.toLowerCase() !== 'sas') {
-    throw apiError('ArgumentInvalid', 400, `authentication.type "${type}" is not supported by the local hub (only sas).`);
+    throw apiError('ArgumentInvalid', `authentication.type "${type}" is not supported by the local hub (only sas).`);
   }
   const sk = a['symmetricKey'];
   if (sk === undefined || sk === null) return {};
@@ -74,7 +74,7 @@ function pageSize(ctx: RouteContext): number | undefined {
   const top = ctx.query.get('top') ?? ctx.query.get('pageSize');
   if (top === null) return undefined;
   const n = Number(top);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw apiError('ArgumentInvalid', 400, `top must be a whole number from 1 to 1000, not "${top}".`);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw apiError('ArgumentInvalid', `top must be a whole number from 1 to 1000, not "${top}".`);
   return n;
 }
 
@@ -99,7 +99,7 @@ export function addRegistryRoutes(router: Router, hub: HubState): void {
     requireRight(ctx.principal(), 'RegistryRead');
     const id = param(ctx, 0);
     const d = hub.registry.get(id);
-    if (d === undefined) throw apiError('DeviceNotFound', 404, `Device "${id}" is not registered in this hub.`);
+    if (d === undefined) throw apiError('DeviceNotFound', `Device "${id}" is not registered in this hub.`);
     sendJson(ctx.res, 200, deviceJson(d), { etag: `"${d.etag}"` });
   });
 
@@ -108,7 +108,7 @@ export function addRegistryRoutes(router: Router, hub: HubState): void {
     const id = param(ctx, 0);
     const body = asObject(await readJson(ctx.req), 'The device');
     const bodyId = optionalString(body, 'deviceId');
-    if (bodyId !== undefined && bodyId !== id) throw apiError('ArgumentInvalid', 400, `The body's deviceId "${bodyId}" does not match the URL's "${id}".`);
+    if (bodyId !== undefined && bodyId !== id) throw apiError('ArgumentInvalid', `The body's deviceId "${bodyId}" does not match the URL's "${id}".`);
     const st = status(body);
     const reason = optionalString(body, 'statusReason');
     const k = keys(body);
@@ -116,7 +116,7 @@ export function addRegistryRoutes(router: Router, hub: HubState): void {
     let device: Device;
     if (existing === undefined) {
       const match = ifMatch(ctx);
-      if (match !== undefined) throw apiError('DeviceNotFound', 404, `Device "${id}" is not registered in this hub (If-Match was given, so it was not created).`);
+      if (match !== undefined) throw apiError('DeviceNotFound', `Device "${id}" is not registered in this hub (If-Match was given, so it was not created).`);
       const create: DeviceCreate = { deviceId: id, ...k };
       if (st !== undefined) create.status = st;
       if (reason !== undefined) create.statusReason = reason;
@@ -124,7 +124,7 @@ export function addRegistryRoutes(router: Router, hub: HubState): void {
     } else {
       // IoT Hub: a PUT without If-Match (or an etag in the body) creates, so it conflicts with an existing device.
       if (ctx.req.headers['if-match'] === undefined && optionalString(body, 'etag') === undefined) {
-        throw apiError('DeviceAlreadyExists', 409, `Device "${id}" already exists; send If-Match ("*" or its etag) to update it.`);
+        throw apiError('DeviceAlreadyExists', `Device "${id}" already exists; send If-Match ("*" or its etag) to update it.`);
       }
       const update: DeviceUpdate = { ...k };
       if (st !== undefined) update.status = st;

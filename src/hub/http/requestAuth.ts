@@ -23,7 +23,7 @@ function resourcePath(resourceUri: string): string {
 }
 
 function unauthorized(message: string): Error {
-  return apiError('IotHubUnauthorizedAccess', 401, message);
+  return apiError('IotHubUnauthorizedAccess', message);
 }
 
 /** The caller, from the Authorization header. Throws a 401 HubError with a reason a user can act on. */

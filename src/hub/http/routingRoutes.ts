@@ -19,7 +19,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 async function bodyObject(ctx: RouteContext, what: string): Promise<Record<string, unknown>> {
   const raw = await readJson(ctx.req);
-  if (!isObject(raw)) throw apiError('ArgumentInvalid', 400, `The ${what} must be a JSON object.`);
+  if (!isObject(raw)) throw apiError('ArgumentInvalid', `The ${what} must be a JSON object.`);
   return raw;
 }
 
@@ -28,7 +28,7 @@ async function applying(routing: MessageRouter, change: (config: RoutingConfig) 
   try {
     return await routing.update(change);
   } catch (e) {
-    if (e instanceof RoutingConfigError) throw apiError('ArgumentInvalid', 400, e.message);
+    if (e instanceof RoutingConfigError) throw apiError('ArgumentInvalid', e.message);
     throw e;
   }
 }
@@ -36,17 +36,17 @@ async function applying(routing: MessageRouter, change: (config: RoutingConfig) 
 function sourceOf(v: unknown, fallback: RouteSource): RouteSource {
   if (v === undefined) return fallback;
   const s = ROUTE_SOURCES.find((x) => typeof v === 'string' && x.toLowerCase() === v.toLowerCase());
-  if (s === undefined) throw apiError('ArgumentInvalid', 400, `source must be one of ${ROUTE_SOURCES.join(', ')}, not ${JSON.stringify(v)}.`);
+  if (s === undefined) throw apiError('ArgumentInvalid', `source must be one of ${ROUTE_SOURCES.join(', ')}, not ${JSON.stringify(v)}.`);
   return s;
 }
 
 function testMessage(raw: RouteTestRequest & Record<string, unknown>): { deviceId: string; systemProperties: SystemProperties; applicationProperties: ApplicationProperty[]; body: Uint8Array } {
   const systemProperties: SystemProperties = {};
   if (raw.systemProperties !== undefined) {
-    if (!isObject(raw.systemProperties)) throw apiError('ArgumentInvalid', 400, 'systemProperties must be an object.');
+    if (!isObject(raw.systemProperties)) throw apiError('ArgumentInvalid', 'systemProperties must be an object.');
     for (const [k, v] of Object.entries(raw.systemProperties)) {
       if (!(SENDER_SYSTEM_PROPERTIES as readonly string[]).includes(k) || typeof v !== 'string') {
-        throw apiError('ArgumentInvalid', 400, `systemProperties.${k} is not a string system property a sender may set (${SENDER_SYSTEM_PROPERTIES.join(', ')}).`);
+        throw apiError('ArgumentInvalid', `systemProperties.${k} is not a string system property a sender may set (${SENDER_SYSTEM_PROPERTIES.join(', ')}).`);
       }
       systemProperties[k as keyof SystemProperties] = v;
     }
@@ -55,16 +55,16 @@ function testMessage(raw: RouteTestRequest & Record<string, unknown>): { deviceI
   const props = raw.applicationProperties;
   if (Array.isArray(props)) {
     applicationProperties = props.map((p, i) => {
-      if (!isObject(p) || typeof p['name'] !== 'string' || typeof p['value'] !== 'string') throw apiError('ArgumentInvalid', 400, `applicationProperties[${i}] must be {"name": string, "value": string}.`);
+      if (!isObject(p) || typeof p['name'] !== 'string' || typeof p['value'] !== 'string') throw apiError('ArgumentInvalid', `applicationProperties[${i}] must be {"name": string, "value": string}.`);
       return { name: p['name'], value: p['value'] };
     });
   } else if (isObject(props)) {
     applicationProperties = Object.entries(props).map(([name, value]) => {
-      if (typeof value !== 'string') throw apiError('ArgumentInvalid', 400, `applicationProperties.${name} must be a string.`);
+      if (typeof value !== 'string') throw apiError('ArgumentInvalid', `applicationProperties.${name} must be a string.`);
       return { name, value };
     });
   } else if (props !== undefined) {
-    throw apiError('ArgumentInvalid', 400, 'applicationProperties must be a list of {name, value} or an object of strings.');
+    throw apiError('ArgumentInvalid', 'applicationProperties must be a list of {name, value} or an object of strings.');
   }
   let body: Uint8Array = new Uint8Array();
   if (typeof raw.bodyBase64 === 'string') body = Buffer.from(raw.bodyBase64, 'base64');
@@ -91,7 +91,7 @@ export function addRoutingRoutes(router: Router, routing: MessageRouter): void {
   router.add('PUT', /^\/local\/routing\/fallback$/, async (ctx) => {
     write(ctx);
     const raw = await bodyObject(ctx, 'fallback route');
-    if (typeof raw['isEnabled'] !== 'boolean') throw apiError('ArgumentInvalid', 400, 'The body must be {"isEnabled": true|false}.');
+    if (typeof raw['isEnabled'] !== 'boolean') throw apiError('ArgumentInvalid', 'The body must be {"isEnabled": true|false}.');
     const enabled = raw['isEnabled'];
     const config = await applying(routing, (c) => ({ ...c, fallbackRoute: { isEnabled: enabled } }));
     sendJson(ctx.res, 200, config.fallbackRoute);
@@ -149,8 +149,8 @@ export function addRoutingRoutes(router: Router, routing: MessageRouter): void {
     write(ctx);
     const name = param(ctx, 0);
     const raw = await bodyObject(ctx, 'endpoint') as EndpointPutRequest & Record<string, unknown>;
-    if (raw.type !== 'eventHub' && raw.type !== 'storage') throw apiError('ArgumentInvalid', 400, 'type must be "eventHub" or "storage".');
-    if (name.toLowerCase() === BUILT_IN_ENDPOINT) throw apiError('ArgumentInvalid', 400, `"${BUILT_IN_ENDPOINT}" is the built-in endpoint; it cannot be changed.`);
+    if (raw.type !== 'eventHub' && raw.type !== 'storage') throw apiError('ArgumentInvalid', 'type must be "eventHub" or "storage".');
+    if (name.toLowerCase() === BUILT_IN_ENDPOINT) throw apiError('ArgumentInvalid', `"${BUILT_IN_ENDPOINT}" is the built-in endpoint; it cannot be changed.`);
     const { type, ...settings } = raw;
     const endpoint = { ...settings, name };
     await applying(routing, (c) => {
@@ -173,7 +173,7 @@ export function addRoutingRoutes(router: Router, routing: MessageRouter): void {
       throw apiError('EndpointNotFound', 404, `No custom endpoint named "${name}".`);
     }
     const inUse = endpointInUse(c, name);
-    if (inUse !== undefined) throw apiError('ArgumentInvalid', 400, inUse);
+    if (inUse !== undefined) throw apiError('ArgumentInvalid', inUse);
     await applying(routing, (cur) => ({
       ...cur,
       endpoints: {

@@ -44,11 +44,11 @@ class EntryError extends Error {
 function parseEntry(raw: unknown, index: number): Operation {
   const o = asObject(raw, `Entry ${index} of the bulk request`);
   const id = optionalString(o, 'id', `entry ${index}: id`) ?? optionalString(o, 'deviceId', `entry ${index}: deviceId`);
-  if (id === undefined) throw apiError('ArgumentInvalid', 400, `Entry ${index} of the bulk request has no "id".`);
+  if (id === undefined) throw apiError('ArgumentInvalid', `Entry ${index} of the bulk request has no "id".`);
   const modeText = optionalString(o, 'importMode', `entry ${index}: importMode`) ?? 'createOrUpdate';
   const mode = MODES.find((m) => m.toLowerCase() === modeText.toLowerCase());
   if (mode === undefined) {
-    throw apiError('ArgumentInvalid', 400, `Entry ${index} ("${id}"): importMode "${modeText}" is not one the local hub serves (${MODES.join(', ')}).`);
+    throw apiError('ArgumentInvalid', `Entry ${index} ("${id}"): importMode "${modeText}" is not one the local hub serves (${MODES.join(', ')}).`);
   }
   const op: Operation = { deviceId: id, mode };
   const etag = optionalString(o, 'eTag', `entry ${index}: eTag`) ?? optionalString(o, 'etag', `entry ${index}: etag`);
@@ -117,14 +117,14 @@ function bulkError(op: Operation, e: unknown): BulkError {
 
 /** Runs a bulk request: all entries checked first, then applied in order. */
 export async function runBulk(hub: HubState, body: unknown): Promise<BulkRegistryOperationResult> {
-  if (!Array.isArray(body)) throw apiError('ArgumentInvalid', 400, 'The bulk registry request must be a JSON array of devices, each with "id" and "importMode".');
+  if (!Array.isArray(body)) throw apiError('ArgumentInvalid', 'The bulk registry request must be a JSON array of devices, each with "id" and "importMode".');
   if (body.length === 0 || body.length > MAX_BULK_DEVICES) {
-    throw apiError('ArgumentInvalid', 400, `A bulk registry request holds 1 to ${MAX_BULK_DEVICES} devices, not ${body.length}.`);
+    throw apiError('ArgumentInvalid', `A bulk registry request holds 1 to ${MAX_BULK_DEVICES} devices, not ${body.length}.`);
   }
   const ops = body.map((raw, i) => parseEntry(raw, i));
   const seen = new Set<string>();
   for (const op of ops) {
-    if (seen.has(op.deviceId)) throw apiError('ArgumentInvalid', 400, `Device "${op.deviceId}" appears more than once in the bulk request; each device may be named once.`);
+    if (seen.has(op.deviceId)) throw apiError('ArgumentInvalid', `Device "${op.deviceId}" appears more than once in the bulk request; each device may be named once.`);
     seen.add(op.deviceId);
   }
   const errors: BulkError[] = [];

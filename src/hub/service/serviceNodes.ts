@@ -9,7 +9,7 @@
 //                                      Hub connection string finds its telemetry
 // Every link needs a valid claim (CBS put-token, or SASL PLAIN with a SAS token) with ServiceConnect.
 import type { AmqpError, Delivery, EventContext, Message, Receiver, Sender } from 'rhea';
-import type { HubError, HubState } from '../contracts';
+import type { HubState } from '../contracts';
 import { AmqpCondition, EndpointError, toAmqpError } from '../eventhubs/amqpErrors';
 import type { ConnectionNodes, ConnectionView } from '../eventhubs/endpointConnection';
 import { entityPath } from '../eventhubs/entityAddress';
@@ -38,22 +38,6 @@ export interface ServiceNodesShared {
   feedback: FeedbackDispatcher;
   redirect(): RedirectTarget;
   now(): number;
-}
-
-/** IoT Hub's AMQP condition for each domain error, so the SDK raises its own error type. */
-export function hubErrorToAmqp(e: unknown): AmqpError {
-  if (e instanceof Error && e.name === 'HubError') {
-    const code = (e as HubError).errorCode;
-    const condition = {
-      DeviceNotFound: AmqpCondition.notFound,
-      DeviceMaximumQueueDepthExceeded: AmqpCondition.resourceLimitExceeded,
-      MessageTooLarge: AmqpCondition.messageSizeExceeded,
-      ArgumentInvalid: AmqpCondition.argumentError,
-      IotHubUnauthorizedAccess: AmqpCondition.unauthorized,
-    }[code] ?? AmqpCondition.internalError;
-    return { condition, description: e.message };
-  }
-  return toAmqpError(e);
 }
 
 export class ServiceNodes implements ConnectionNodes {
@@ -137,7 +121,7 @@ export class ServiceNodes implements ConnectionNodes {
     // Accepted only once the message is durable: a back end that saw MessageEnqueued loses nothing.
     this.shared.hub.c2d.send(c2d.deviceId, c2d).then(
       () => settle(() => delivery.accept()),
-      (e: unknown) => settle(() => delivery.reject(hubErrorToAmqp(e))),
+      (e: unknown) => settle(() => delivery.reject(toAmqpError(e))),
     );
   }
 

@@ -25,7 +25,7 @@ function parseToken(raw: string | undefined): QueryToken {
     if (typeof v.skip !== 'number' || (v.t !== undefined && typeof v.t !== 'string')) throw new Error('shape');
     return v;
   } catch {
-    throw apiError('ArgumentInvalid', 400, 'The x-ms-continuation token is not one this hub issued (send back the one the previous page returned).');
+    throw apiError('ArgumentInvalid', 'The x-ms-continuation token is not one this hub issued (send back the one the previous page returned).');
   }
 }
 
@@ -39,17 +39,17 @@ export function addServiceRoutes(router: Router, hub: HubState): void {
     requireRight(ctx.principal(), 'RegistryRead');
     const body = await readJson(ctx.req);
     const sql = typeof body === 'object' && body !== null ? (body as { query?: unknown }).query : undefined;
-    if (typeof sql !== 'string') throw apiError('ArgumentInvalid', 400, 'The query request must be {"query": "SELECT ..."}.');
+    if (typeof sql !== 'string') throw apiError('ArgumentInvalid', 'The query request must be {"query": "SELECT ..."}.');
     let query;
     try {
       query = parseDeviceQuery(sql);
     } catch (e) {
-      if (e instanceof DeviceQueryError) throw apiError('ArgumentInvalid', 400, e.message);
+      if (e instanceof DeviceQueryError) throw apiError('ArgumentInvalid', e.message);
       throw e;
     }
     const maxText = header(ctx.req.headers['x-ms-max-item-count']);
     const max = maxText === undefined ? DEFAULT_PAGE : Number(maxText);
-    if (!Number.isInteger(max) || max < 1 || max > MAX_PAGE) throw apiError('ArgumentInvalid', 400, `x-ms-max-item-count must be a whole number from 1 to ${MAX_PAGE}, not "${maxText}".`);
+    if (!Number.isInteger(max) || max < 1 || max > MAX_PAGE) throw apiError('ArgumentInvalid', `x-ms-max-item-count must be a whole number from 1 to ${MAX_PAGE}, not "${maxText}".`);
     // Resume: the registry page (its own token) and how many of its devices were already looked at.
     let { t, skip } = parseToken(header(ctx.req.headers['x-ms-continuation']));
     const out: Record<string, unknown>[] = [];

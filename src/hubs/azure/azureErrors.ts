@@ -5,13 +5,12 @@
 // Never puts a key, token or connection string into a message.
 import { LocalHubApiError } from '../../hub/client/localHubClient';
 import { MessageSendError } from '../../hub/client/messageSender';
-import { HubRequestError, type HubRequestErrorKind } from '../hubConnection';
+import { HubRequestError, hubRequestErrorOfSend, type HubRequestErrorKind } from '../hubConnection';
+import { isNoAnswerErrno, isNoNameErrno } from '../../core/networkErrors';
 import { redactSecrets } from '../../core/redactSecrets';
 
 export { redactSecrets };
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'ESOCKETTIMEDOUT']);
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
 const TLS_CODES = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 
 /** The IoT Hub error code in an SDK error's response body (`ErrorCode:DeviceNotFound;...`), if any. */
@@ -25,11 +24,11 @@ function iotHubErrorCode(e: { responseBody?: unknown; message?: unknown }): stri
 }
 
 /** The errno-like code of `e` or of the error it wraps (the SDK keeps the transport error in `transportError` / `amqpError`). */
-function errnoOf(e: unknown, depth = 0): string | undefined {
+function wrappedErrno(e: unknown, depth = 0): string | undefined {
   if (e === null || typeof e !== 'object' || depth > 4) return undefined;
   const o = e as { code?: unknown; transportError?: unknown; amqpError?: unknown; cause?: unknown; innerError?: unknown };
   if (typeof o.code === 'string') return o.code;
-  return errnoOf(o.transportError, depth + 1) ?? errnoOf(o.amqpError, depth + 1) ?? errnoOf(o.cause, depth + 1) ?? errnoOf(o.innerError, depth + 1);
+  return wrappedErrno(o.transportError, depth + 1) ?? wrappedErrno(o.amqpError, depth + 1) ?? wrappedErrno(o.cause, depth + 1) ?? wrappedErrno(o.innerError, depth + 1);
 }
 
 function statusOf(e: unknown): number | undefined {
@@ -43,13 +42,7 @@ function statusOf(e: unknown): number | undefined {
  */
 export function toAzureHubError(e: unknown, what: string, host: string): HubRequestError {
   if (e instanceof HubRequestError) return e;
-  if (e instanceof MessageSendError) {
-    const kinds: Record<string, HubRequestErrorKind> = {
-      'device-not-found': 'device-not-found', 'queue-full': 'queue-full', 'invalid-message': 'invalid', 'too-large': 'too-large',
-      unauthorized: 'unauthorized', unsupported: 'unsupported', unreachable: 'unreachable',
-    };
-    return new HubRequestError(redactSecrets(e.message), kinds[e.kind] ?? 'failed', e.details);
-  }
+  if (e instanceof MessageSendError) return hubRequestErrorOfSend(e, redactSecrets(e.message));
   const err = (e ?? {}) as { name?: unknown; message?: unknown; responseBody?: unknown };
   const name = typeof err.name === 'string' ? err.name : '';
   const raw = redactSecrets(typeof err.message === 'string' ? err.message : String(e));
@@ -77,10 +70,10 @@ export function toAzureHubError(e: unknown, what: string, host: string): HubRequ
   if (name === 'ArgumentError' || status === 400) return make(`IoT Hub refused the request: ${raw}`, 'invalid');
   if (name === 'ServiceUnavailableError' || name === 'InternalServerError' || status === 503 || status === 500) return make(`IoT Hub had a problem (${status ?? name}); try again in a moment.`, 'failed');
 
-  const errno = errnoOf(e);
-  if (errno !== undefined && DNS_CODES.has(errno)) return make(`the host name ${host} does not resolve (${errno}). Check the connection string's HostName and this machine's network or proxy.`, 'unreachable');
+  const errno = wrappedErrno(e);
+  if (isNoNameErrno(errno)) return make(`the host name ${host} does not resolve (${errno}). Check the connection string's HostName and this machine's network or proxy.`, 'unreachable');
   if (errno !== undefined && TLS_CODES.has(errno)) return make(`the TLS certificate of ${host} is not trusted here (${errno}). A proxy that inspects TLS needs its CA in the system's trust store.`, 'unreachable');
-  if (errno !== undefined && NETWORK_CODES.has(errno)) return make(`${host} did not answer (${errno}). Check the network; a firewall may block port ${/AMQP|C2D|feedback/i.test(what) ? '5671 (AMQP)' : '443 (HTTPS)'}.`, 'unreachable');
+  if (isNoAnswerErrno(errno)) return make(`${host} did not answer (${errno}). Check the network; a firewall may block port ${/AMQP|C2D|feedback/i.test(what) ? '5671 (AMQP)' : '443 (HTTPS)'}.`, 'unreachable');
   if (name === 'TimeoutError' || /timed? ?out/i.test(raw)) return make(`${host} did not answer in time. Check the network and try again.`, 'unreachable');
   if (name === 'NotConnectedError') return make(`the AMQP connection to ${host} could not be made or was lost (${raw}). Check the network; a firewall may block port 5671 (AMQP).`, 'unreachable');
   if (status !== undefined) return make(`IoT Hub answered ${status}${code !== undefined ? ` ${code}` : ''}: ${raw}`, 'failed');

@@ -17,13 +17,14 @@ import type { IotMessage } from '../../core/message/model';
 import { compileDeviceFilter } from '../deviceFilter';
 import { HubStatusCell, Listeners } from '../listeners';
 import {
-  HubRequestError, type C2dSettlement, type DeviceKeys, type DeviceListRequest, type DeviceMqttEndpoint, type Disposable,
+  HubRequestError, hubRequestErrorOfSend, type C2dSettlement, type DeviceKeys, type DeviceListRequest, type DeviceMqttEndpoint, type Disposable,
   type EventHubsEndpoint, type FeedbackRecordView, type HubCapabilities, type HubChange, type HubConnection, type HubDevice,
   type HubStatus, type KeyName, type QueuedC2dMessage,
 } from '../hubConnection';
 import type { HubRouting } from '../hubRouting';
 import { LocalHubRouting } from './localHubRouting';
 import { errorText } from '../../core/errorText';
+import { errnoOf, isNoAnswerErrno } from '../../core/networkErrors';
 
 export const LOCAL_HUB_ID = 'local';
 
@@ -81,18 +82,10 @@ function feedbackRecords(batches: readonly FeedbackBatch[]): FeedbackRecordView[
   return out;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE']);
-
 /** What the hub or the network said, as an error a user can act on. */
 export function toHubRequestError(e: unknown, what: string): HubRequestError {
   if (e instanceof HubRequestError) return e;
-  if (e instanceof MessageSendError) {
-    const kinds: Record<string, HubRequestError['kind']> = {
-      'device-not-found': 'device-not-found', 'queue-full': 'queue-full', 'invalid-message': 'invalid', 'too-large': 'too-large',
-      unauthorized: 'unauthorized', unsupported: 'unsupported', unreachable: 'unreachable',
-    };
-    return new HubRequestError(e.message, kinds[e.kind] ?? 'failed', e.details);
-  }
+  if (e instanceof MessageSendError) return hubRequestErrorOfSend(e, e.message);
   if (e instanceof LocalHubApiError) {
     const details: HubRequestError['details'] = { status: e.status };
     if (e.errorCode !== undefined) details.errorCode = e.errorCode;
@@ -107,8 +100,8 @@ export function toHubRequestError(e: unknown, what: string): HubRequestError {
     if (e.status === 400) return new HubRequestError(`${what}: ${e.message}`, 'invalid', details);
     return new HubRequestError(`${what}: the hub answered ${e.status}${code ? ` ${code}` : ''}: ${e.message}`, 'failed', details);
   }
-  const errno = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (errno !== undefined && NETWORK_CODES.has(errno)) return new HubRequestError(`${what}: the local hub did not answer (${errno}). Is it running?`, 'unreachable');
+  const errno = errnoOf(e);
+  if (isNoAnswerErrno(errno)) return new HubRequestError(`${what}: the local hub did not answer (${errno}). Is it running?`, 'unreachable');
   return new HubRequestError(`${what}: ${errorText(e)}`, 'failed');
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { message as rheaMessage, type Message } from 'rhea';
 import { c2dFromAmqp } from '../../../src/hub/service/c2dFromAmqp';
-import { hubErrorToAmqp } from '../../../src/hub/service/serviceNodes';
+import { toAmqpError } from '../../../src/hub/eventhubs/amqpErrors';
 import { hubError } from '../../../src/hub/state/hubErrors';
 
 void describe('c2dFromAmqp', () => {
@@ -50,10 +50,10 @@ void describe('c2dFromAmqp', () => {
   });
 
   void it('maps domain errors to the AMQP conditions the SDK translates', () => {
-    assert.equal(hubErrorToAmqp(hubError('DeviceNotFound', 'x')).condition, 'amqp:not-found');
-    assert.equal(hubErrorToAmqp(hubError('DeviceMaximumQueueDepthExceeded', 'x')).condition, 'amqp:resource-limit-exceeded');
-    assert.equal(hubErrorToAmqp(hubError('MessageTooLarge', 'x')).condition, 'amqp:link:message-size-exceeded');
-    assert.equal(hubErrorToAmqp(hubError('ArgumentInvalid', 'x')).condition, 'com.microsoft:argument-error');
-    assert.equal(hubErrorToAmqp(new Error('boom')).condition, 'amqp:internal-error');
+    assert.equal(toAmqpError(hubError('DeviceNotFound', 'x')).condition, 'amqp:not-found');
+    assert.equal(toAmqpError(hubError('DeviceMaximumQueueDepthExceeded', 'x')).condition, 'amqp:resource-limit-exceeded');
+    assert.equal(toAmqpError(hubError('MessageTooLarge', 'x')).condition, 'amqp:link:message-size-exceeded');
+    assert.equal(toAmqpError(hubError('ArgumentInvalid', 'x')).condition, 'com.microsoft:argument-error');
+    assert.equal(toAmqpError(new Error('boom')).condition, 'amqp:internal-error');
   });
 });
