@@ -59,8 +59,12 @@ export type RequestMessage = {
 }[InspectorRequestMethod];
 
 export type WebviewToHost =
-  /** Sent once the webview's script has attached its listener; the host answers with `load`. */
-  | { type: 'ready' }
+  /**
+   * Sent once the webview's script has attached its listener. `shown` is the revision of the
+   * message the page already shows from the load inlined in its HTML (see InspectorLoad); the host
+   * answers with `load` unless that is still its newest.
+   */
+  | { type: 'ready'; shown?: number }
   | RequestMessage
   /** The webview's current state after an edit or a view change (debounced). */
   | { type: 'stateChanged'; state: InspectorState };
@@ -85,8 +89,21 @@ export type RoutesVerdict =
   | { kind: 'error'; source: string; reason: string }
   | { kind: 'tested'; source: string; title: string; endpoints: string[]; fallback: boolean; dropped: boolean; routes: RouteVerdictRow[] };
 
+/**
+ * Everything the page needs to show a message. The host inlines the first one in the page's HTML
+ * (a JSON data block: the first frame shows the message without waiting for a postMessage round
+ * trip) and posts later ones as `load`.
+ */
+export interface InspectorLoad {
+  state: InspectorState;
+  send: SendCapabilities;
+  sendUnavailableReason?: string;
+  /** The host's count of state changes; the page echoes it in `ready` (absent from other senders). */
+  revision?: number;
+}
+
 export type HostToWebview =
-  | { type: 'load'; state: InspectorState; send: SendCapabilities; sendUnavailableReason?: string }
+  | ({ type: 'load' } & InspectorLoad)
   /** After load, after each edit (the debounced stateChanged) and when the routes file changes. */
   | { type: 'routes'; verdict: RoutesVerdict }
   | ResponseMessage;
@@ -111,7 +128,7 @@ export function isInspectorState(x: unknown): x is InspectorState {
 export function isWebviewToHost(x: unknown): x is WebviewToHost {
   if (!isRecord(x)) return false;
   switch (x['type']) {
-    case 'ready': return true;
+    case 'ready': return x['shown'] === undefined || typeof x['shown'] === 'number';
     case 'stateChanged': return isInspectorState(x['state']);
     case 'request':
       return typeof x['id'] === 'number' && isRecord(x['params'])
@@ -120,9 +137,15 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
   }
 }
 
+/** The page checks the load inlined in its HTML as it checks one that is posted. */
+export function isInspectorLoad(x: unknown): x is InspectorLoad {
+  return isRecord(x) && isInspectorState(x['state']) && isRecord(x['send'])
+    && (x['revision'] === undefined || typeof x['revision'] === 'number');
+}
+
 export function isHostToWebview(x: unknown): x is HostToWebview {
   if (!isRecord(x)) return false;
-  if (x['type'] === 'load') return isInspectorState(x['state']) && isRecord(x['send']);
+  if (x['type'] === 'load') return isInspectorLoad(x);
   if (x['type'] === 'routes') {
     const v = x['verdict'];
     return isRecord(v) && (v['kind'] === 'none' || v['kind'] === 'error' || (v['kind'] === 'tested' && Array.isArray(v['routes'])));

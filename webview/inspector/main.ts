@@ -1,11 +1,26 @@
 // Webview entry point (bundled to dist/webview/inspector.js). Registers the components, builds the
-// page, then says "ready" so the host knows a listener exists before it posts the message.
-import type { WebviewToHost } from '../../src/inspector/protocol';
+// page and shows the message the host inlined in the HTML at once (so the first painted frame has
+// it), then says "ready" with the revision it shows: the host posts `load` only if it has a newer one.
+import type { InspectorLoad, WebviewToHost } from '../../src/inspector/protocol';
+import { isInspectorLoad, isInspectorState } from '../../src/inspector/protocol';
+import { INITIAL_LOAD_ELEMENT_ID } from '../../src/inspector/pageHtml';
 import { registerComponents } from '../components/toolkit';
 import { InspectorApp, type VsCodeApi } from './app';
 import './inspector.css';
 
 declare function acquireVsCodeApi(): VsCodeApi;
+
+/** The load the host inlined in the page (a JSON data block), checked like a posted one. */
+function inlinedLoad(): InspectorLoad | undefined {
+  const text = document.getElementById(INITIAL_LOAD_ELEMENT_ID)?.textContent;
+  if (!text) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isInspectorLoad(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 registerComponents();
 const api = acquireVsCodeApi();
@@ -13,6 +28,17 @@ const root = document.getElementById('inspector');
 if (root) {
   const app = new InspectorApp(root, api);
   window.addEventListener('message', (e: MessageEvent<unknown>) => app.handle(e.data));
-  const ready: WebviewToHost = { type: 'ready' };
+  const initial = inlinedLoad();
+  // Rebuilt after being hidden (not retained), the page has the state it saved, newer than the
+  // HTML's: show that, and let the host send its own (shown stays unset, so it posts `load`).
+  const saved: unknown = api.getState();
+  let shown: number | undefined;
+  if (initial && isInspectorState(saved)) {
+    app.handle({ type: 'load', ...initial, state: saved });
+  } else if (initial) {
+    app.handle({ type: 'load', ...initial });
+    shown = initial.revision;
+  }
+  const ready: WebviewToHost = shown === undefined ? { type: 'ready' } : { type: 'ready', shown };
   api.postMessage(ready);
 }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { SENDER_SYSTEM_PROPERTIES, type Direction, type IotMessage } from '../../core/message/model';
 import { inspectorHtml, makeNonce } from '../../inspector/pageHtml';
 import type {
-  HostToWebview, InspectorRequests, InspectorState, RequestMessage, RoutesVerdict, SendCapabilities,
+  HostToWebview, InspectorLoad, InspectorRequests, InspectorState, RequestMessage, RoutesVerdict, SendCapabilities,
 } from '../../inspector/protocol';
 import { isWebviewToHost } from '../../inspector/protocol';
 import { fromWire } from '../../inspector/wire';
@@ -49,6 +49,8 @@ export class InspectorPanel implements vscode.Disposable {
   /** The webview said "ready" and was sent the message (fires again after each reload). */
   readonly onDidLoad = this.onLoadedEmitter.event;
   private disposed = false;
+  /** Counts changes of `state`; the page says which one it shows, so a load it already has is not posted again. */
+  private revision = 0;
 
   constructor(readonly panel: vscode.WebviewPanel, private state: InspectorState, private readonly host: InspectorPanelHost) {
     panel.webview.options = panelOptions(host.extensionUri);
@@ -57,7 +59,7 @@ export class InspectorPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
     );
     this.updateTitle();
-    panel.webview.html = this.html();
+    void this.setHtml();
   }
 
   get currentState(): InspectorState { return this.state; }
@@ -65,21 +67,34 @@ export class InspectorPanel implements vscode.Disposable {
   /** Shows another message in this panel (reuse) and brings it to the front. */
   replace(state: InspectorState): void {
     this.state = state;
+    this.revision += 1;
     this.updateTitle();
     void this.postLoad();
     this.panel.reveal(undefined, false);
   }
 
-  private html(): string {
+  /** The page, with the message inlined so its first frame shows it (no ready -> load round trip first). */
+  private async setHtml(): Promise<void> {
+    const initial = await this.currentLoad();
+    if (this.disposed) return;
     const webview = this.panel.webview;
     const base = vscode.Uri.joinPath(this.host.extensionUri, 'dist', 'webview');
-    return inspectorHtml({
+    webview.html = inspectorHtml({
       cspSource: webview.cspSource,
       nonce: makeNonce(),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(base, 'inspector.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(base, 'inspector.css')).toString(),
       title: this.panel.title,
+      initial,
     });
+  }
+
+  private async currentLoad(): Promise<InspectorLoad> {
+    const send = await sendCapabilities();
+    return {
+      state: this.state, send, revision: this.revision,
+      ...(send.d2c && send.c2d ? {} : { sendUnavailableReason: SEND_UNAVAILABLE }),
+    };
   }
 
   private updateTitle(): void {
@@ -95,11 +110,15 @@ export class InspectorPanel implements vscode.Disposable {
     }
     switch (raw.type) {
       case 'ready':
-        await this.postLoad();
+        // The page shows the load inlined in its HTML; post one only if the state moved on since
+        // (replaced, edited, or the page was rebuilt after being hidden).
+        if (raw.shown === this.revision) await this.loaded();
+        else await this.postLoad();
         return;
       case 'stateChanged':
         // A read-only panel stays read-only whatever the page says.
         this.state = this.state.readOnly === true ? { ...raw.state, readOnly: true, edited: false } : raw.state;
+        this.revision += 1;
         this.updateTitle();
         await this.postRoutes();
         return;
@@ -110,14 +129,14 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private async postLoad(): Promise<void> {
-    const send = await sendCapabilities();
-    const msg: HostToWebview = {
-      type: 'load', state: this.state, send,
-      ...(send.d2c && send.c2d ? {} : { sendUnavailableReason: SEND_UNAVAILABLE }),
-    };
-    await this.post(msg);
+    await this.post({ type: 'load', ...(await this.currentLoad()) });
+    await this.loaded();
+  }
+
+  /** The page shows the current state: the Routes section follows. */
+  private async loaded(): Promise<void> {
     await this.postRoutes();
-    this.onLoadedEmitter.fire(this.state);
+    if (!this.disposed) this.onLoadedEmitter.fire(this.state);
   }
 
   /** The last Routes section sent (the integration suite reads it). */

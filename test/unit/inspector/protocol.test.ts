@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMessage } from '../../../src/core/message/model';
-import { isHostToWebview, isInspectorState, isWebviewToHost } from '../../../src/inspector/protocol';
-import { contentSecurityPolicy, inspectorHtml, makeNonce } from '../../../src/inspector/pageHtml';
+import { isHostToWebview, isInspectorLoad, isInspectorState, isWebviewToHost } from '../../../src/inspector/protocol';
+import { contentSecurityPolicy, INITIAL_LOAD_ELEMENT_ID, inspectorHtml, makeNonce } from '../../../src/inspector/pageHtml';
 import { base64ToBytes, bytesToBase64, fromWire, toWire } from '../../../src/inspector/wire';
 
 void test('wire round trip keeps every byte of a 256 KB body and every property', () => {
@@ -33,6 +33,33 @@ void test('guards accept the real messages and reject malformed ones', () => {
   assert.ok(isHostToWebview({ type: 'load', state, send: { d2c: true, c2d: false } }));
   assert.ok(isHostToWebview({ type: 'response', id: 3, ok: false, error: 'x' }));
   assert.ok(!isHostToWebview({ type: 'load', state: {} }));
+  // ready says which inlined revision the page shows; a load may carry the host's revision.
+  assert.ok(isWebviewToHost({ type: 'ready', shown: 0 }));
+  assert.ok(!isWebviewToHost({ type: 'ready', shown: '0' }));
+  assert.ok(isHostToWebview({ type: 'load', state, send: { d2c: true, c2d: true }, revision: 2 }));
+  assert.ok(!isHostToWebview({ type: 'load', state, send: { d2c: true, c2d: true }, revision: '2' }));
+  assert.ok(isInspectorLoad({ state, send: { d2c: true, c2d: true }, revision: 0 }));
+  assert.ok(!isInspectorLoad({ state: { ...state, version: 2 }, send: { d2c: true, c2d: true } }));
+});
+
+void test('the page inlines the message as a JSON data block that no message text can break out of', () => {
+  const hostile = '</script><script>alert(1)</script><!-- \u2028';
+  const state = {
+    version: 1 as const, source: { kind: 'paste' as const }, direction: 'd2c' as const, edited: false,
+    message: toWire(createMessage({ systemProperties: { messageId: hostile }, applicationProperties: [{ name: '<b>', value: '</SCRIPT >' }] })),
+  };
+  const initial = { state, send: { d2c: true, c2d: false }, sendUnavailableReason: 'x', revision: 4 };
+  const html = inspectorHtml({ cspSource: 'https://c', nonce: 'N', scriptUri: 'https://c/i.js', styleUri: 'https://c/i.css', title: 't', initial });
+  const block = new RegExp(`<script type="application/json" id="${INITIAL_LOAD_ELEMENT_ID}">([^]*?)</script>`).exec(html);
+  assert.ok(block, 'the data block');
+  const data = block[1] ?? '';
+  assert.doesNotMatch(data, /</, 'no < inside the block, so nothing in it ends it or opens a comment');
+  assert.deepEqual(JSON.parse(data), initial);
+  // Exactly two script elements: the data block (never executed) and the nonce'd bundle.
+  assert.equal(html.match(/<script/g)?.length, 2);
+  assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
+  // Without a load the page has no data block (it waits for a posted one).
+  assert.doesNotMatch(inspectorHtml({ cspSource: 'https://c', nonce: 'N', scriptUri: 'https://c/i.js', styleUri: 'https://c/i.css', title: 't' }), /application\/json/);
 });
 
 void test('the page: strict CSP with a fresh nonce on every script and stylesheet', () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { HostToWebview, InspectorState, MessageSource, WebviewToHost } from '../../../src/inspector/protocol';
+import type { HostToWebview, InspectorLoad, InspectorState, MessageSource, WebviewToHost } from '../../../src/inspector/protocol';
 import { inspectorHtml, makeNonce } from '../../../src/inspector/pageHtml';
 import { toWire } from '../../../src/inspector/wire';
 import type { IotMessage } from '../../../src/core/message/model';
@@ -57,9 +57,10 @@ export function launchChromium(): Promise<Browser> {
 /**
  * Opens the inspector page. With `shared`, the page gets a fresh context in that browser and
  * close() closes only the context; otherwise it launches (and close() ends) its own browser.
- * `themeCss` stands in for the --vscode-* variables VS Code normally provides.
+ * `themeCss` stands in for the --vscode-* variables VS Code normally provides. `initial` is the
+ * load the host inlines in the HTML (without it the page waits for a posted `load`).
  */
-export async function openStandalone(bundle: { js: string; css: string }, themeCss = '', shared?: Browser): Promise<StandaloneInspector> {
+export async function openStandalone(bundle: { js: string; css: string }, themeCss = '', shared?: Browser, initial?: InspectorLoad): Promise<StandaloneInspector> {
   const browser = shared ?? await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   const closeAll = async (): Promise<void> => { await context.close(); if (!shared) await browser.close(); };
@@ -69,7 +70,7 @@ export async function openStandalone(bundle: { js: string; css: string }, themeC
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     const nonce = makeNonce();
-    const html = inspectorHtml({ cspSource: ORIGIN, nonce, scriptUri: `${ORIGIN}/inspector.js`, styleUri: `${ORIGIN}/inspector.css`, title: 'Inspector' })
+    const html = inspectorHtml({ cspSource: ORIGIN, nonce, scriptUri: `${ORIGIN}/inspector.js`, styleUri: `${ORIGIN}/inspector.css`, title: 'Inspector', ...(initial ? { initial } : {}) })
       .replace('</head>', `<link rel="stylesheet" href="${ORIGIN}/theme.css" nonce="${nonce}">\n</head>`);
     await page.route(`${ORIGIN}/**`, async (route) => {
       const path = new URL(route.request().url()).pathname;

@@ -9,10 +9,11 @@ import { toWire } from '../../../src/inspector/wire';
 import { buildBundle, loadMessage, openStandalone, type StandaloneInspector } from './standalonePage';
 
 let s: StandaloneInspector;
+let bundle: Awaited<ReturnType<typeof buildBundle>>;
 let disposeBundle: () => void = () => undefined;
 
 before(async () => {
-  const bundle = await buildBundle();
+  bundle = await buildBundle();
   disposeBundle = bundle.dispose;
   s = await openStandalone(bundle);
 });
@@ -243,4 +244,31 @@ void test('read-only: a queued C2D message shows no editing or sending actions, 
   assert.equal(await p.locator('tr.flagged').count(), 0, 'nothing flagged');
   assert.deepEqual(s.errors, []);
   assert.deepEqual(await s.cspViolations(), []);
+});
+
+void test('inlined load: the page shows the message from its HTML before anything is posted, and says which revision it shows', async () => {
+  // The host inlines the message; text from the message that looks like markup stays text.
+  const hostileId = '</script><script>window.__ran = true</script>';
+  const msg = createMessage({ direction: 'd2c', deviceId: 'd-inline', systemProperties: { messageId: hostileId }, applicationProperties: [{ name: 'unit', value: '<b>C</b>' }] });
+  const load = loadMessage(msg);
+  if (load.type !== 'load') throw new Error('loadMessage made no load');
+  const { type: _type, ...initial } = load;
+  const page = await openStandalone(bundle, '', s.browser, { ...initial, revision: 3 });
+  try {
+    const posted = await page.posted();
+    assert.deepEqual(posted.filter((m) => m.type === 'ready'), [{ type: 'ready', shown: 3 }]);
+    assert.equal(await page.page.locator('#title code').textContent(), hostileId);
+    assert.equal(await page.page.evaluate(() => (window as unknown as { __ran?: boolean }).__ran), undefined);
+    assert.equal(await page.page.getAttribute('#inspector', 'aria-busy'), 'false');
+    // The first frame already had the message: it was drawn before the page's first paint.
+    const order = await page.page.evaluate(() => ({
+      rendered: performance.getEntriesByName('inspector:rendered')[0]?.startTime ?? NaN,
+      paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+    }));
+    assert.ok(order.rendered < order.paint, `rendered at ${order.rendered} ms, first paint at ${order.paint} ms`);
+    assert.deepEqual(page.errors, []);
+    assert.deepEqual(await page.cspViolations(), []);
+  } finally {
+    await page.close();
+  }
 });
