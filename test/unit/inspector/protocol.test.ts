@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createMessage } from '../../../src/core/message/model';
 import { isHostToWebview, isInspectorLoad, isInspectorState, isWebviewToHost } from '../../../src/inspector/protocol';
 import { contentSecurityPolicy, INITIAL_LOAD_ELEMENT_ID, inspectorHtml, makeNonce } from '../../../src/inspector/pageHtml';
-import { base64ToBytes, bytesToBase64, fromWire, toWire } from '../../../src/inspector/wire';
+import { base64ToBytes, bytesToBase64, fromWire, portableBytesToBase64, toWire } from '../../../src/inspector/wire';
 
 void test('wire round trip keeps every byte of a 256 KB body and every property', () => {
   const body = new Uint8Array(256 * 1024);
@@ -13,6 +13,9 @@ void test('wire round trip keeps every byte of a 256 KB body and every property'
   const back = fromWire(JSON.parse(JSON.stringify(toWire(msg))));
   assert.deepEqual(back, msg);
   assert.deepEqual([...base64ToBytes(bytesToBase64(new Uint8Array([0, 255, 128])))], [0, 255, 128]);
+  // The host encodes through Buffer, the webview through btoa: the same text, also for a view into a larger buffer.
+  for (const n of [0, 1, 2, 3, 4, 5, 1000, body.length]) assert.equal(bytesToBase64(body.subarray(0, n)), portableBytesToBase64(body.subarray(0, n)), `${n} bytes`);
+  assert.equal(bytesToBase64(body.subarray(7, 12)), portableBytesToBase64(body.subarray(7, 12)));
 });
 
 void test('guards accept the real messages and reject malformed ones', () => {
