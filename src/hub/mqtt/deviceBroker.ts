@@ -37,6 +37,8 @@ export interface DeviceBroker {
   /** Serves one device connection (a TLS socket or a WebSocket stream). */
   handle(stream: Duplex): void;
   readonly connectedDevices: number;
+  /** Connections whose reading is paused for backpressure (too much not yet committed): for tests and diagnostics. */
+  readonly pausedConnections: number;
   close(): Promise<void>;
 }
 
@@ -244,6 +246,11 @@ export async function startDeviceBroker(options: DeviceBrokerOptions): Promise<D
     },
     get connectedDevices(): number {
       return sessions.connectedDevices;
+    },
+    get pausedConnections(): number {
+      let n = 0;
+      for (const s of sessions.currentSessions()) if (s.paused) n++;
+      return n;
     },
     async close(): Promise<void> {
       unsubscribeQueue();

@@ -128,6 +128,15 @@ export function collect(
   });
 }
 
+/**
+ * A quiet window, for assertions that something does NOT happen (no event beyond the credit, no
+ * repeat, delivery stays paused): the window is part of what is asserted. To wait for something
+ * to happen, use waitFor.
+ */
+export function quietFor(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 /** Waits until `predicate` holds (polling), or throws after timeoutMs. */
 export async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const start = Date.now();

@@ -4,9 +4,10 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, test } from 'node:test';
 import { earliestEventPosition, latestEventPosition, type ReceivedEventData } from '@azure/event-hubs';
 import type { D2cEvent } from '../../../src/hub/contracts';
-import { collect, startTestHub, waitFor, type TestHub } from './helpers';
+import { collect, quietFor, startTestHub, waitFor, type TestHub } from './helpers';
 
-const settle = (ms = 400): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** After the expected events: how long nothing more (a repeat, an event before the start position) may arrive. */
+const NOTHING_MORE_MS = 400;
 const text = (e: ReceivedEventData): string => Buffer.from(e.body as Uint8Array).toString('utf8');
 
 void describe('Event Hubs endpoint: start positions', () => {
@@ -38,7 +39,7 @@ void describe('Event Hubs endpoint: start positions', () => {
   void test('earliest, all partitions: every event once, in sequence order per partition', async () => {
     const client = hub.client();
     const r = await collect((h, o) => client.subscribe(h, o), 24, { startPosition: earliestEventPosition });
-    await settle();
+    await quietFor(NOTHING_MORE_MS);
     await r.subscription.close();
     assert.equal(r.events.length, 24);
     for (let p = 0; p < 4; p++) {
@@ -51,7 +52,7 @@ void describe('Event Hubs endpoint: start positions', () => {
   void test('earliest, one partition', async () => {
     const client = hub.client();
     const r = await collect((h, o) => client.subscribe('2', h, o), 6, { startPosition: earliestEventPosition });
-    await settle();
+    await quietFor(NOTHING_MORE_MS);
     await r.subscription.close();
     assert.equal(r.events.length, 6);
     assert.ok(r.partitions.every((p) => p === '2'));
@@ -62,12 +63,12 @@ void describe('Event Hubs endpoint: start positions', () => {
     const client = hub.client();
     const pivot = batchA.filter((e) => e.partition === 1)[2]!; // the third event of partition 1
     const inc = await collect((h, o) => client.subscribe('1', h, o), 4, { startPosition: { offset: pivot.offset, isInclusive: true } });
-    await settle();
+    await quietFor(NOTHING_MORE_MS);
     await inc.subscription.close();
     assert.deepEqual(inc.events.map((e) => e.sequenceNumber), [2, 3, 4, 5]);
     assert.equal(inc.events[0]!.offset, pivot.offset);
     const exc = await collect((h, o) => client.subscribe('1', h, o), 3, { startPosition: { offset: pivot.offset } });
-    await settle();
+    await quietFor(NOTHING_MORE_MS);
     await exc.subscription.close();
     assert.deepEqual(exc.events.map((e) => e.sequenceNumber), [3, 4, 5]);
   });
@@ -76,7 +77,7 @@ void describe('Event Hubs endpoint: start positions', () => {
     const client = hub.client();
     const start = { '0': { sequenceNumber: 4, isInclusive: true }, '1': { sequenceNumber: 4 }, '2': { sequenceNumber: 0, isInclusive: true }, '3': { sequenceNumber: 5 } };
     const r = await collect((h, o) => client.subscribe(h, o), 2 + 1 + 6 + 0, { startPosition: start });
-    await settle();
+    await quietFor(NOTHING_MORE_MS);
     await r.subscription.close();
     const by = (p: string): number[] => r.events.filter((_, i) => r.partitions[i] === p).map((e) => e.sequenceNumber);
     assert.deepEqual(by('0'), [4, 5]);
@@ -95,7 +96,7 @@ void describe('Event Hubs endpoint: start positions', () => {
       '3': { offset: of(3, 5), isInclusive: true }, // just the last event
     };
     const r = await collect((h, o) => client.subscribe(h, o), 4 + 3 + 0 + 1, { startPosition: start });
-    await settle();
+    await quietFor(NOTHING_MORE_MS);
     await r.subscription.close();
     assert.deepEqual(r.errors, []);
     const by = (p: string): ReceivedEventData[] => r.events.filter((_, i) => r.partitions[i] === p);
@@ -112,12 +113,12 @@ void describe('Event Hubs endpoint: start positions', () => {
   void test('enqueued time: only events enqueued after it', async () => {
     const client = hub.client();
     const r = await collect((h, o) => client.subscribe(h, o), 12, { startPosition: { enqueuedOn: new Date(between) } });
-    await settle();
+    await quietFor(NOTHING_MORE_MS);
     await r.subscription.close();
     assert.equal(r.events.length, 12);
     assert.ok(r.events.every((e) => text(e).startsWith('B ')), r.events.map(text).join(','));
     const single = await collect((h, o) => client.subscribe('3', h, o), 3, { startPosition: { enqueuedOn: between } });
-    await settle();
+    await quietFor(NOTHING_MORE_MS);
     await single.subscription.close();
     assert.deepEqual(single.events.map((e) => e.sequenceNumber), [3, 4, 5]);
   });
@@ -131,7 +132,7 @@ void describe('Event Hubs endpoint: start positions', () => {
     const fresh: D2cEvent[] = [];
     for (let p = 0; p < 4; p++) fresh.push(await hub.append(devices[p]![0]!, `C ${p}`));
     const got = await r;
-    await settle();
+    await quietFor(NOTHING_MORE_MS);
     await got.subscription.close();
     assert.deepEqual(got.events.map(text).sort(), ['C 0', 'C 1', 'C 2', 'C 3']);
     assert.deepEqual(got.events.map((e) => e.sequenceNumber), got.events.map(() => 6));
@@ -147,7 +148,7 @@ void describe('Event Hubs endpoint: start positions', () => {
     const wanted = [await hub.append(devices[1]![0]!, 'D 1 a'), await hub.append(devices[3]![0]!, 'D 3 a'), await hub.append(devices[1]![1]!, 'D 1 b'), await hub.append(devices[3]![1]!, 'D 3 b')]
       .filter((e) => e.partition === 1);
     const got = await r;
-    await settle();
+    await quietFor(NOTHING_MORE_MS);
     await got.subscription.close();
     assert.deepEqual(got.errors, []);
     assert.deepEqual(got.events.map(text), ['D 1 a', 'D 1 b']);

@@ -7,9 +7,10 @@ import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CloseReason, earliestEventPosition } from '@azure/event-hubs';
 import { eventHubsToken, rawConnect, type RawClient } from './rawAmqp';
-import { startTestHub, waitFor, type TestHub } from './helpers';
+import { quietFor, startTestHub, waitFor, type TestHub } from './helpers';
 
-const settle = (ms = 300): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** After the credit is used: how long no further event may arrive. */
+const NO_EVENT_BEYOND_CREDIT_MS = 300;
 
 void describe('Event Hubs endpoint: bad input, flow control, owner levels', () => {
   let hub: TestHub;
@@ -81,11 +82,11 @@ void describe('Event Hubs endpoint: bad input, flow control, owner levels', () =
   void test('after all those refusals the same connection still reads; credit bounds what is sent', async () => {
     const rx = await raw.openReceiver('rob-hub/ConsumerGroups/$Default/Partitions/1', { filter: "amqp.annotation.x-opt-sequence-number >= '0'", credit: 5 });
     await waitFor(() => rx.messages.length >= 5, 5000, 'five events');
-    await settle();
+    await quietFor(NO_EVENT_BEYOND_CREDIT_MS);
     assert.equal(rx.messages.length, 5, 'never more than the credit');
     rx.addCredit(10);
     await waitFor(() => rx.messages.length >= 15, 5000, 'fifteen events');
-    await settle();
+    await quietFor(NO_EVENT_BEYOND_CREDIT_MS);
     assert.equal(rx.messages.length, 15);
     const seqs = rx.messages.map((m) => (m.message_annotations as Record<string, number>)['x-opt-sequence-number']);
     assert.deepEqual(seqs, Array.from({ length: 15 }, (_, i) => i));
@@ -155,8 +156,9 @@ void describe('Event Hubs endpoint: bad input, flow control, owner levels', () =
     assert.match((await lower.closed)?.description ?? '', /higher owner level \(2\)/);
     const none = await raw.openReceiver(address, { credit: 1 });
     assert.equal((await none.closed)?.condition, 'amqp:link:stolen');
+    // The endpoint's detach answering ours comes once it has let the owner go.
     e2.link.close();
-    await settle(100);
+    await e2.closed;
     // Once the owner left, five level-less receivers may read; the sixth is refused.
     const five = await Promise.all(Array.from({ length: 5 }, () => raw.openReceiver(address, { credit: 1 })));
     const sixth = await raw.openReceiver(address, { credit: 1 });
@@ -214,7 +216,7 @@ void describe('Event Hubs endpoint: bad input, flow control, owner levels', () =
       for (const start = Date.now(); paused < 0; ) {
         if (Date.now() - start > 10_000) throw new Error('timed out waiting for delivery to pause');
         const before = slowHub.endpoint.stats().eventsDelivered;
-        await settle(250);
+        await quietFor(250);
         if (slowHub.endpoint.stats().eventsDelivered === before) paused = before;
       }
       // Bounded by AMQP session flow (the client's incoming window, 2,048 in rhea) plus rhea's
@@ -224,7 +226,7 @@ void describe('Event Hubs endpoint: bad input, flow control, owner levels', () =
       // Still bounded a while later. Not "exactly where it paused": on a loaded machine a quiet
       // quarter second can be a stall of the hub's own log reads, after which a few more frames
       // fit in the window (seen once: 1,536 then 2,048), which is flow control working.
-      await settle(300);
+      await quietFor(300);
       const later = slowHub.endpoint.stats().eventsDelivered;
       assert.ok(later <= bound, `still bounded while the client does not read: ${later} of ${total} events`);
       socket.resume();

@@ -105,7 +105,9 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
       release = r;
     });
     let appended = false;
+    let handedToLog = false;
     d2c.appendThen = (input, done) => {
+      handedToLog = true;
       void gate.then(() => original(input, (e) => {
         appended = e === undefined;
         done(e);
@@ -119,7 +121,8 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
         acked = true;
         resolve();
       }));
-      await new Promise((r) => setTimeout(r, 300));
+      // The hub has the message and its append is held at the gate: nothing may acknowledge it yet.
+      await eventually(() => handedToLog || undefined, 'the publish reaches the log');
       assert.equal(acked, false, 'no PUBACK while the append is pending');
       release();
       await done;
@@ -182,7 +185,8 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
       const body = Buffer.alloc(16 * 1024, 0x61);
       const all = Array.from({ length: 600 }, () => c.client.publishAsync('devices/dev1/messages/events/', body, { qos: 1 }));
       await eventually(() => started > 200 || undefined, "the first messages reach the log");
-      await new Promise((r) => setTimeout(r, 500));
+      // The hub pauses reading the connection; only what aedes had already parsed still reaches the log.
+      await eventually(() => t.hub.broker.pausedConnections === 1 || undefined, 'reading paused');
       assert.ok(started < 300, `reading paused near the 4 MB bound (${started} messages handed to the log)`);
       release();
       await Promise.all(all);
@@ -254,9 +258,11 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
     void c.closed.then(() => { closed = true; });
     try {
       const dropped = c.closed.then(() => { throw new Error('the hub dropped the connection'); });
+      // The pacing is the test: 25 messages 100 ms apart span 2.5 s, past the 1.5 s a silent connection is kept.
+      const PUBLISH_GAP_MS = 100;
       for (let i = 0; i < 25; i++) {
         await Promise.race([c.client.publishAsync('devices/dev1/messages/events/seq=x', `m${i}`, { qos: i % 2 === 0 ? 1 : 0 }), dropped]);
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, PUBLISH_GAP_MS));
       }
       assert.equal(closed, false, 'still connected after 2.5 s of publishing');
       await eventually(async () => (await d2cOf(t, 'dev1')).length === before + 25 || undefined, 'all 25 stored');
@@ -289,8 +295,12 @@ void describe('MQTT rules (raw MQTT.js client)', () => {
       const other = await connectRaw(t, deviceOpts(t, 'dev2', t.hub.hubState.registry.get('dev2')!.authentication.symmetricKey.primaryKey));
       await other.client.publishAsync('devices/dev2/messages/events/x=1', 'y', { qos: 1, retain: true });
       await other.client.endAsync();
-      await new Promise((r) => setTimeout(r, 100));
-      assert.deepEqual(got, []);
+      // A C2D message sent after that PUBACK comes down the same connection after anything the
+      // publish could have been forwarded as: once it is here, nothing else came.
+      await t.hub.hubState.c2d.send('dev1', { systemProperties: { messageId: 'after-d2c' }, applicationProperties: [], body: Buffer.from('c2d') });
+      await eventually(() => got.length > 0 || undefined, 'the C2D message');
+      assert.deepEqual(got.map((topic) => topic.split('/').slice(0, 4).join('/')), ['devices/dev1/messages/devicebound']);
+      await eventually(() => (t.hub.hubState.c2d.depth('dev1') === 0 ? true : undefined), 'the C2D message completed by its PUBACK');
       // ... and nothing piles up in aedes' own (in-memory) persistence: no retained copy.
       const retained: unknown[] = [];
       const persistence = (t.hub.broker.aedes as unknown as { persistence: { createRetainedStream(pattern: string): AsyncIterable<unknown> } }).persistence;
@@ -390,7 +400,8 @@ void describe('SAS token expiry (manual clock)', () => {
       closedAt = clock.now();
     });
     clock.advance(119_000);
-    await new Promise((r) => setTimeout(r, 100));
+    // A PUBACK after the advance: had the hub dropped the connection, the publish would fail.
+    await c.client.publishAsync('devices/short/messages/events/', 'still here', { qos: 1 });
     assert.equal(c.client.connected, true, 'still connected before expiry');
     clock.advance(2_000);
     await c.closed;

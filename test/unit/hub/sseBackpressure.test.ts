@@ -11,6 +11,11 @@ import { LocalHubClient } from '../../../src/hub/client/localHubClient';
 import { eventually, startTestHub, type TestHub } from './testHub';
 
 const IDLE_MS = 1500;
+/**
+ * How long the D2C tail must go without reading the log to count as stopped. Stopping is what the
+ * test asserts, so this quiet window is part of the assertion, not a wait for something to happen.
+ */
+const TAIL_QUIET_MS = 500;
 
 function openStream(t: TestHub, auth: string, path: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -89,7 +94,7 @@ void describe('SSE streams with a slow client', () => {
       // Let the hub write what the socket takes; it must then stop reading the log.
       await eventually(async () => {
         const before = read;
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise((r) => setTimeout(r, TAIL_QUIET_MS));
         return read === before ? true : undefined;
       }, 'the tail to stop reading', 20_000);
       assert.ok(read > 0, 'the tail started');
@@ -135,7 +140,14 @@ void describe('SSE streams with a slow client', () => {
     let ended = false;
     res.on('close', () => (ended = true));
     res.resume();
-    await new Promise((r) => setTimeout(r, IDLE_MS * 2));
+    // A connection opened after the stream that sends nothing: the idle timeout closes it, so once
+    // it is closed the stream (older, and as quiet) has outlived the idle timeout too.
+    const idle = connect({ host: 'localhost', port: t.apiPort, ca: t.ca, servername: 'localhost' });
+    idle.on('data', () => undefined);
+    idle.on('error', () => undefined);
+    const idleStart = Date.now();
+    await new Promise<void>((resolve) => idle.once('close', () => resolve()));
+    assert.ok(Date.now() - idleStart >= IDLE_MS - 100, `the quiet connection was closed by the idle timeout (after ${Date.now() - idleStart} ms)`);
     assert.equal(ended, false, 'the stream outlived the idle timeout');
     res.destroy();
   });
