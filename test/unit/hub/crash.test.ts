@@ -13,6 +13,7 @@ import { createSasToken } from '../../../src/core/auth/sas';
 import { LocalHubClient } from '../../../src/hub/client/localHubClient';
 import type { ConnectionInfoJson } from '../../../src/hub/localHub';
 import { openHubState } from '../../../src/hub/openHubState';
+import { eventually } from './testHub';
 
 const root = join(import.meta.dirname, '../../..');
 const D2C_DEVICES = 4;
@@ -109,7 +110,10 @@ void describe('crash safety (kill -9 under load)', () => {
       }
     })();
 
-    await new Promise((r) => setTimeout(r, LOAD_MS));
+    // Kill mid-load once there is enough to check (at least LOAD_MS in, and 300 D2C and 20 C2D
+    // acknowledged: a busy machine takes longer to get there, so wait for it rather than a time).
+    const loadStart = Date.now();
+    await eventually(() => (Date.now() - loadStart >= LOAD_MS && ackedD2c.size >= 300 && acceptedC2d.size >= 20) || undefined, 'the load to be acknowledged', 30_000);
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     running = false;
@@ -163,3 +167,4 @@ void describe('crash safety (kill -9 under load)', () => {
     }
   });
 });
+

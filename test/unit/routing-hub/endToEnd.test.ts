@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { EventHubConsumerClient, type ReceivedEventData } from '@azure/event-hubs';
 import { Client, Message } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
+import type { D2cLog } from '../../../src/hub/contracts';
 import { startLocalHub, type LocalHub } from '../../../src/hub/localHub';
 import { captureLogger, collect } from '../eventhubs/helpers';
 import { decodeAvro, filesUnder } from './helpers';
@@ -20,6 +21,16 @@ function telemetry(body: unknown, props: Record<string, string> = {}): Message {
   m.contentEncoding = 'utf-8';
   for (const [k, v] of Object.entries(props)) m.properties.add(k, v);
   return m;
+}
+
+/** How many events a (fresh, untrimmed) log holds across its partitions. */
+function storedEvents(log: D2cLog): number {
+  let n = 0;
+  for (let p = 0; p < log.partitionCount; p++) {
+    const info = log.partitionInfo(p);
+    if (!info.isEmpty) n += info.lastEnqueuedSequenceNumber + 1;
+  }
+  return n;
 }
 
 const bodyOf = (e: ReceivedEventData): unknown => (Buffer.isBuffer(e.body) ? JSON.parse(e.body.toString('utf8')) : e.body);
@@ -78,8 +89,12 @@ void describe('routing end to end: device SDK -> routes -> Event Hubs-style and 
       const a = await collect((h, o) => alerts.subscribe(h, o), 2, { startPosition: { sequenceNumber: -1 } as never });
       const h = await collect((hh, o) => hot.subscribe(hh, o), 1, { startPosition: { sequenceNumber: -1 } as never });
       const b = await collect((hh, o) => builtIn.subscribe(hh, o), 1, { startPosition: { sequenceNumber: -1 } as never });
-      await new Promise((r) => setTimeout(r, 1500)); // anything extra would have arrived by now
       await Promise.all([a.subscription.close(), h.subscription.close(), b.subscription.close()]);
+      // Every send was acknowledged (durable in each endpoint it was routed to) before the reads
+      // began, so the endpoints' logs are final: each holds exactly what its consumer read.
+      assert.equal(storedEvents(hub.hubState.routing.get('alerts')!.d2c), 2, 'eh-alerts holds 2 events');
+      assert.equal(storedEvents(hub.hubState.routing.get('eh-hot')!.d2c), 1, 'eh-hot holds 1 event');
+      assert.equal(storedEvents(hub.hubState.d2c), 1, 'the built-in endpoint holds 1 event');
 
       const lifecycle = a.events.find((e) => e.systemProperties?.['iothub-message-source'] === 'deviceLifecycleEvents');
       assert.ok(lifecycle !== undefined, 'lifecycle event routed');
