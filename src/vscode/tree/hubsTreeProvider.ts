@@ -102,10 +102,25 @@ export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
   }
 
   private lastFlush = -Infinity;
+  private readonly flushWaiters: Array<() => void> = [];
+
+  /** Resolves once the refreshes asked for so far have fired (at once when none is pending): tests wait on it. */
+  whenRefreshed(): Promise<void> {
+    if (this.timer === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
 
   private flush(): void {
     this.timer = undefined;
     this.lastFlush = performance.now();
+    try {
+      this.fireWhatIsPending();
+    } finally {
+      for (const resolve of this.flushWaiters.splice(0)) resolve();
+    }
+  }
+
+  private fireWhatIsPending(): void {
     if (this.pendingAll) {
       this.pendingAll = false;
       this.pending.clear();
@@ -199,5 +214,6 @@ export class HubsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsco
     this.nodes.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.changed.dispose();
+    for (const resolve of this.flushWaiters.splice(0)) resolve();
   }
 }

@@ -12,7 +12,7 @@ import type { FeedbackRecordNode } from '../../../src/vscode/tree/feedbackRecord
 import type { HubNode } from '../../../src/vscode/tree/hubNode';
 import type { HubsTreeProvider } from '../../../src/vscode/tree/hubsTreeProvider';
 import type { TreeNode } from '../../../src/vscode/tree/treeNode';
-import { activateExtension, after, before, sleep, suite, test, waitFor } from '../framework';
+import { activateExtension, after, before, suite, test, waitFor } from '../framework';
 import { hubClient, runningHubInfo } from '../localHubHelpers';
 
 function label(item: vscode.TreeItem): string {
@@ -42,6 +42,29 @@ suite('tree', () => {
   const prefix = `tree-${Date.now()}-`;
   const a = `${prefix}a`;
   const b = `${prefix}b`;
+  /** A device outside the tree's filter: its changes mark a point in the hub's event stream and refresh nothing. */
+  const marker = `tree-marker-${Date.now()}`;
+
+  /**
+   * Every change the hub sent before now has reached the tree and the refreshes it asked for have
+   * fired: the hub's events arrive in order, so once a change made now to the marker device has come
+   * through (to a listener added after the tree's), everything before it has been handled too.
+   */
+  async function treeCaughtUp(): Promise<void> {
+    const hub = (await activateExtension()).hubs.get('local');
+    assert.ok(hub);
+    let seen = false;
+    const sub = hub.onDidChange((c) => {
+      if (c.kind === 'device' && c.device.deviceId === marker) seen = true;
+    });
+    try {
+      await client.updateDevice(marker, { statusReason: `mark ${Date.now()}` });
+      await waitFor(() => seen, { timeout: 5_000, message: 'the marker change to reach the tree' });
+    } finally {
+      sub.dispose();
+    }
+    await provider.whenRefreshed();
+  }
 
   async function deviceNodes(filter = `${prefix}*`): Promise<DeviceNode[]> {
     hubNode.devices.setFilter(filter);
@@ -58,10 +81,12 @@ suite('tree', () => {
     hubNode = node;
     await client.createDevice({ deviceId: b });
     await client.createDevice({ deviceId: a });
+    await client.createDevice({ deviceId: marker });
     await vscode.commands.executeCommand('iotHubMessaging.hubs.focus');
   });
   after(async () => {
     hubNode.devices.setFilter(undefined);
+    await client.deleteDevice(marker);
     client.close();
   });
 
@@ -140,12 +165,12 @@ suite('tree', () => {
     const [nodeA, nodeB] = await deviceNodes();
     assert.ok(nodeA && nodeB);
     await provider.getChildren(nodeA);
-    await sleep(200); // let earlier events settle
+    await treeCaughtUp(); // earlier tests' events must not count as this one's refreshes
     const rec = recordFires(provider);
     try {
       await client.sendC2d(a, { body: 'three' });
       await waitFor(() => rec.fires.length > 0, { timeout: 5_000, message: 'a refresh' });
-      await sleep(300);
+      await treeCaughtUp(); // any further refresh the send causes has fired by now
       assert.deepEqual(rec.fires.map((f) => (f === 'ALL' ? 'ALL' : f.map((n) => n.id))), [[nodeA.id]], 'only device a was refreshed');
       assert.equal(label(provider.getTreeItem(nodeA.queue)), 'C2D queue (3/50)');
       assert.equal(provider.getTreeItem(nodeA).description, 'disconnected \u00b7 3 queued');
@@ -162,7 +187,7 @@ suite('tree', () => {
     try {
       await client.createDevice({ deviceId: between });
       await waitFor(() => hubNode.devices.device(between), { timeout: 5_000, message: 'the new device in the tree' });
-      await sleep(100);
+      await treeCaughtUp();
       assert.deepEqual(rec.fires.flatMap((f) => (f === 'ALL' ? ['ALL'] : f.map((n) => n.id))), [hubNode.devices.id]);
       assert.deepEqual(hubNode.devices.deviceNodes.map((n) => n.deviceId), [a, between, b]);
       await client.deleteDevice(between);

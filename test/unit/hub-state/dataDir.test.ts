@@ -67,8 +67,9 @@ void describe('data dir safety', () => {
         assert.deepEqual(queued.map((m) => m.messageId), ['kept']);
         assert.equal(queued[0]!.state, 'Enqueued', 'a message locked at the crash is back in the queue');
         assert.equal(queued[0]!.deliveryCount, 1, 'its delivery count is kept');
-        // The feedback record that was committed but not yet batched at the kill is batched now.
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        // The feedback record that was committed but not yet batched at the kill is batched now (10 ms batches).
+        const batched = Date.now() + 5_000;
+        while (hub.feedback.read().length === 0 && Date.now() < batched) await new Promise((resolve) => setTimeout(resolve, 10));
         assert.deepEqual(hub.feedback.read().flatMap((b) => b.records.map((r) => [r.originalMessageId, r.statusCode])), [['done', 'Success']]);
         assert.equal(JSON.parse(readFileSync(join(dir.path, 'hub.lock'), 'utf8')).pid, process.pid);
         await assert.rejects(openHubState({ dataDir: dir.path }), storageError('locked', /already open in this process/));

@@ -157,6 +157,7 @@ describe('SimulatedDevice against a real local hub', () => {
     await dev.connect();
     const t0 = performance.now();
     dev.start();
+    // The run's length is what the pacing is measured over: time, not a wait for an event.
     await sleep(500);
     // The event loop stalls for 300 ms (as under a loaded CPU): a timer per message would lose those 30.
     const until = performance.now() + 300;
@@ -191,7 +192,7 @@ describe('SimulatedDevice against a real local hub', () => {
       const messageId = `renew-c2d-${i}`;
       c2dIds.push(messageId);
       await conn.sender.sendC2d('renew-1', { systemProperties: { messageId }, applicationProperties: [], body: new TextEncoder().encode('x') });
-      await sleep(700);
+      await sleep(700); // the pace of C2D sends across the renewals (the test spreads them over time on purpose)
       assert.ok(i < 40, 'four renewals within 28 s');
     }
     dev.finishSending();
