@@ -53,6 +53,14 @@ export async function choose(h: UiHarness, title: string | RegExp, text: string 
   await q.row(text).click({ timeout: 20_000 });
 }
 
+/** Creates `deviceId` on the local hub from the palette, as a user does; waits for its toast, then clears it. */
+export async function createDeviceFromPalette(h: UiHarness, deviceId: string): Promise<void> {
+  await runHubCommand(h, 'IoT Hub: Create Device on Local Hub');
+  await answer(h, 'Create Device on Local Hub', deviceId);
+  await toast(h, `device '${deviceId}' created`, 45_000);
+  await h.runCommand('Notifications: Clear All Notifications');
+}
+
 /** A notification toast containing `text` (waits for it to be visible). */
 export async function toast(h: UiHarness, text: string | RegExp, timeout = 30_000): Promise<Locator> {
   const t = h.page.locator('.notifications-toasts .notification-list-item').filter({ hasText: text }).first();

@@ -8,6 +8,7 @@ import type { Frame } from 'playwright-core';
 import { uiTest, type UiHarness } from './harness';
 import { answer, choose, openHubsViewWithRunningHub, runHubCommand, toast } from './hubsView';
 import { hideBottomPanel } from './inspectorFrame';
+import { monitorFrame } from './monitorFrame';
 
 async function waitForDataset(frame: Frame, selector: string, key: string, atLeast: number, timeout: number): Promise<number> {
   const handle = await frame.waitForFunction(({ selector, key, atLeast }) => {
@@ -16,20 +17,6 @@ async function waitForDataset(frame: Frame, selector: string, key: string, atLea
     return n >= atLeast ? n : false;
   }, { selector, key, atLeast }, { timeout, polling: 200 });
   return (await handle.jsonValue()) as number;
-}
-
-/** The Message Monitor's document frame, found by its heading in any frame. */
-async function monitorFrame(h: UiHarness, heading: string, timeout = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    for (const f of h.page.frames()) {
-      if (f.isDetached()) continue;
-      const text = await f.evaluate(() => document.querySelector('[data-testid="monitor-title"]')?.textContent ?? '').catch(() => '');
-      if (text.includes(heading)) return f;
-    }
-    if (Date.now() > deadline) throw new Error(`no Message Monitor frame headed "${heading}"`);
-    await h.page.waitForTimeout(250);
-  }
 }
 
 async function stopEverything(h: UiHarness): Promise<void> {

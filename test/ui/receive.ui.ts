@@ -10,30 +10,28 @@ import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { uiTest, type UiHarness } from './harness';
-import { answer, choose, openHubsViewWithRunningHub, quickInput, runHubCommand, toast } from './hubsView';
+import { answer, choose, createDeviceFromPalette, openHubsViewWithRunningHub, quickInput, runHubCommand, toast } from './hubsView';
 import { hideBottomPanel } from './inspectorFrame';
 
-const STAMP = Date.now();
-const DEVICE = `ui-rcv-${STAMP}`;
-const FIRST = `ui-rcv-a-${STAMP}`;
-const SECOND = `ui-rcv-b-${STAMP}`;
 const FILE = 'ui-receive.iotmsg.json';
 
-/** Runs *Receive C2D Message as Device...* for DEVICE; resolves once the settle picker shows `messageId`. */
-async function receive(h: UiHarness, messageId: string, delivery: number): Promise<void> {
+/** Runs *Receive C2D Message as Device...* for `device`; resolves once the settle picker shows `messageId`. */
+async function receive(h: UiHarness, device: string, messageId: string, delivery: number): Promise<void> {
   await runHubCommand(h, 'IoT Hub: Receive C2D Message as Device...');
-  await answer(h, 'Receive C2D Message as Device', DEVICE);
-  const title = new RegExp(`C2D '${messageId}' for ${DEVICE} \\(delivery ${delivery}, ack full\\): lock \\d+ s left`);
+  await answer(h, 'Receive C2D Message as Device', device);
+  const title = new RegExp(`C2D '${messageId}' for ${device} \\(delivery ${delivery}, ack full\\): lock \\d+ s left`);
   await quickInput(h).title.filter({ hasText: title }).waitFor({ state: 'visible', timeout: 20_000 });
 }
 
 uiTest('receive: C2D as a device with Abandon, Complete and Reject from the picker; the sender is told the feedback', async (h) => {
+  // This attempt's own names: a retry must not meet what a failed first attempt created.
+  const STAMP = Date.now();
+  const DEVICE = `ui-rcv-${STAMP}`;
+  const FIRST = `ui-rcv-a-${STAMP}`;
+  const SECOND = `ui-rcv-b-${STAMP}`;
   await openHubsViewWithRunningHub(h);
   await hideBottomPanel(h);
-  await runHubCommand(h, 'IoT Hub: Create Device on Local Hub');
-  await answer(h, 'Create Device on Local Hub', DEVICE);
-  await toast(h, `device '${DEVICE}' created`, 45_000);
-  await h.runCommand('Notifications: Clear All Notifications');
+  await createDeviceFromPalette(h, DEVICE);
 
   writeFileSync(join(h.workspaceDir, FILE), `${JSON.stringify([FIRST, SECOND].map((messageId) => ({
     direction: 'c2d', deviceId: DEVICE,
@@ -52,7 +50,7 @@ uiTest('receive: C2D as a device with Abandon, Complete and Reject from the pick
   await h.runCommand('Notifications: Clear All Notifications');
 
   // The first message opens beside the picker: every property, the lock, the delivery count.
-  await receive(h, FIRST, 1);
+  await receive(h, DEVICE, FIRST, 1);
   const doc = h.page.locator('.editor-instance .view-lines').first();
   await doc.filter({ hasText: 'lockedUntil' }).waitFor({ state: 'visible', timeout: 10_000 });
   const text = await h.editorText();
@@ -65,13 +63,13 @@ uiTest('receive: C2D as a device with Abandon, Complete and Reject from the pick
   // Abandon: back in the queue, delivered again with its count raised.
   await choose(h, FIRST, 'Abandon');
   await quickInput(h).title.waitFor({ state: 'hidden', timeout: 10_000 });
-  await receive(h, FIRST, 2);
+  await receive(h, DEVICE, FIRST, 2);
   await choose(h, FIRST, 'Complete');
   const success = await toast(h, `C2D message '${FIRST}' to '${DEVICE}': delivered (Success)`, 60_000);
   console.log(`    screenshot: ${await h.screenshot('receive-feedback-success')}`);
   assert.ok(await success.isVisible());
 
-  await receive(h, SECOND, 1);
+  await receive(h, DEVICE, SECOND, 1);
   await choose(h, SECOND, 'Reject');
   await toast(h, `C2D message '${SECOND}' to '${DEVICE}': Rejected by the device`, 60_000);
   console.log(`    screenshot: ${await h.screenshot('receive-feedback-rejected')}`);

@@ -8,9 +8,8 @@ import * as assert from 'node:assert/strict';
 import type { Locator } from 'playwright-core';
 import { uiTest, type UiHarness } from './harness';
 import { hideBottomPanel } from './inspectorFrame';
+import { runningMonitor } from './monitorFrame';
 
-const ENDPOINT = `ui-eh-${Date.now() % 100000}`;
-const ROUTE = `ui-alerts-${Date.now() % 100000}`;
 
 function row(h: UiHarness, text: string | RegExp): Locator {
   return h.page.locator('.sidebar .monaco-list-row').filter({ hasText: text }).first();
@@ -49,6 +48,9 @@ async function answer(h: UiHarness, text: string | undefined, expectTitle: RegEx
 }
 
 uiTest('routing tree: create an endpoint and a route, fallback off warns, disable the route, delete both', async (h) => {
+  // Names of this attempt's own: a retry must not meet the endpoint and route of a failed first attempt.
+  const ENDPOINT = `ui-eh-${Date.now() % 100000}`;
+  const ROUTE = `ui-alerts-${Date.now() % 100000}`;
   await h.runCommand('View: Close All Editors');
   await hideBottomPanel(h);
   if (await h.page.locator('.activitybar .action-item.checked a[aria-label^="IoT Hub Messaging"]').count() === 0) {
@@ -94,6 +96,7 @@ uiTest('routing tree: create an endpoint and a route, fallback off warns, disabl
   await inline(endpoint, 'Start Monitoring D2C Messages');
   await answer(h, undefined, /start from/);
   await h.page.locator('.tabs-container .tab').filter({ hasText: `D2C: Local hub · ${ENDPOINT}` }).first().waitFor({ state: 'visible', timeout: 20_000 });
+  await runningMonitor(h, `endpoint '${ENDPOINT}'`);
   console.log(`    screenshot: ${await h.screenshot('routing-tree-monitor-endpoint')}`);
 
   // The built-in endpoint is starved (a route, the fallback off): one warning, with Enable Fallback Route.
@@ -102,6 +105,7 @@ uiTest('routing tree: create an endpoint and a route, fallback off warns, disabl
   await answer(h, undefined, /start from/);
   const warning = h.page.locator('.notifications-toasts .notification-list-item').filter({ hasText: /fallback route is off/ }).first();
   await warning.waitFor({ state: 'visible', timeout: 20_000 });
+  await runningMonitor(h, 'D2C: all devices on Local hub');
   assert.match(await warning.innerText(), new RegExp(`${ROUTE} → ${ENDPOINT}`));
   console.log(`    screenshot: ${await h.screenshot('routing-tree-monitor-fallback-warning')}`);
   await warning.locator('.monaco-button').filter({ hasText: 'Enable Fallback Route' }).click();

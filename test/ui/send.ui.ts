@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { uiTest } from './harness';
 import { hideBottomPanel, inspectorFrame } from './inspectorFrame';
 
-const DEVICE = `ui-send-${Date.now()}`;
 const FILE = 'ui-send.iotmsg.json';
 
 uiTest('send: the inspector\'s Send as C2D and the file\'s code lens queue the message on the local hub', async (h) => {
+  // This attempt's own names: a retry must not meet what a failed first attempt created.
+  const DEVICE = `ui-send-${Date.now()}`;
   await h.runCommand('IoT Hub: Create Device on Local Hub').catch(async () => {
     // Right after the workbench starts, the extension's commands may not be in the palette yet.
     await h.page.waitForTimeout(3_000);

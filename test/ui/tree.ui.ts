@@ -7,10 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { uiTest, type UiHarness } from './harness';
+import { createDeviceFromPalette, openHubsViewWithRunningHub } from './hubsView';
 import { hideBottomPanel } from './inspectorFrame';
 
-const DEVICE = `ui-tree-${Date.now()}`;
-const MESSAGE_ID = `ui-tree-msg-${Date.now()}`;
 const FILE = 'ui-tree.iotmsg.json';
 
 function row(h: UiHarness, text: string | RegExp): Locator {
@@ -24,15 +23,10 @@ async function expand(h: UiHarness, r: Locator): Promise<void> {
 }
 
 uiTest('tree: the local hub, a device, its C2D queue and a queued message; purge from the context menu; Purged feedback', async (h) => {
-  await h.runCommand('IoT Hub: Create Device on Local Hub').catch(async () => {
-    await h.page.waitForTimeout(3_000);
-    await h.runCommand('IoT Hub: Create Device on Local Hub');
-  });
-  const input = h.page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(DEVICE);
-  await input.press('Enter');
-  await h.page.locator('.notifications-toasts').getByText(`device '${DEVICE}' created`).waitFor({ state: 'visible', timeout: 45_000 });
+  // This attempt's own names: a retry must not meet what a failed first attempt created.
+  const DEVICE = `ui-tree-${Date.now()}`;
+  const MESSAGE_ID = `ui-tree-msg-${Date.now()}`;
+  await createDeviceFromPalette(h, DEVICE);
 
   // Queue one message that asks for full feedback, with the file's code lens.
   writeFileSync(join(h.workspaceDir, FILE), `${JSON.stringify({
@@ -47,16 +41,14 @@ uiTest('tree: the local hub, a device, its C2D queue and a queued message; purge
   await hideBottomPanel(h);
 
   // Open the view: the local hub, running, with its three folders.
-  // (The activity bar item toggles: click it only when our container is not already showing.)
-  if (await h.page.locator('.activitybar .action-item.checked a[aria-label^="IoT Hub Messaging"]').count() === 0) {
-    await h.page.locator('.activitybar .action-item a[aria-label^="IoT Hub Messaging"]').first().click();
-  }
+  await openHubsViewWithRunningHub(h);
   const hub = row(h, 'Local hub');
   await hub.waitFor({ state: 'visible', timeout: 30_000 });
   await row(h, /^Devices/).waitFor({ state: 'visible', timeout: 30_000 });
   assert.match((await hub.innerText()).replace(/\s+/g, ' '), /Local hub\s*running/);
 
   // Filter Devices with its inline action, to the device.
+  const input = h.page.locator('.quick-input-widget .quick-input-box input');
   const devices = row(h, /^Devices/);
   await devices.hover();
   await devices.locator('.action-label[aria-label="Filter Devices..."]').click();
