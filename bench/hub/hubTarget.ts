@@ -21,7 +21,9 @@ export async function startHubTarget(root: string, dataDir: string, deviceCount 
   // HUB_BENCH_HUB_ARGS: extra `iot-hub-local start` options (for example --partitions 1), for diagnosis.
   const hubArgs = (process.env['HUB_BENCH_HUB_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...extra, join(root, 'dist/hub-cli.js'), 'start', '--data-dir', dataDir,
-    '--mqtt-port', '0', '--api-port', '0', '--amqp-port', 'off', '--json', ...hubArgs], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    '--mqtt-port', '0', '--api-port', '0', '--amqp-port', 'off',
+    // Not IoT Hub's standard service ports: a bench must not take 5671 and 443 from a hub the user runs.
+    '--service-port', 'off', '--https-port', 'off', '--json', ...hubArgs], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const key = Buffer.alloc(32, 7).toString('base64');
   const ready = await stopIfStartFails(child, async () => {
     const info = JSON.parse(await waitForLine(child, (l) => l.startsWith('{'), 180_000)) as {

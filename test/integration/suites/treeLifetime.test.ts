@@ -21,7 +21,7 @@ async function otherWindowHub(runtime: ExtensionRuntime): Promise<ChildProcess> 
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
   assert.ok(ext);
   const child = fork(join(ext.extensionPath, 'dist', 'hub-cli.js'),
-    ['start', '--data-dir', runtime.localHub.dataDir, '--host', '127.0.0.1', '--mqtt-port', '0', '--api-port', '0', '--amqp-port', '0'],
+    ['start', '--data-dir', runtime.localHub.dataDir, '--host', '127.0.0.1', '--mqtt-port', '0', '--api-port', '0', '--amqp-port', '0', '--service-port', 'off', '--https-port', 'off'],
     { silent: true, execArgv: [] });
   await waitFor(() => readRunningHub(runtime.localHub.dataDir)?.pid === child.pid, { timeout: 45_000, message: 'the other window\'s hub to run' });
   return child;

@@ -48,7 +48,7 @@ void describe('iot-hub-local start: Event Hubs-compatible connection string', ()
 
   void test('is printed, equals connection.json, works with EventHubConsumerClient; SIGINT exits 0 and removes connection.json', async () => {
     const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/hub/cli/main.ts'), 'start', '--data-dir', dir,
-      '--mqtt-port', '0', '--api-port', '0', '--amqp-port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--mqtt-port', '0', '--api-port', '0', '--amqp-port', '0', '--service-port', 'off', '--https-port', 'off'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let stderr = '';
     proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
