@@ -1,8 +1,9 @@
 // Quick fixes and refactorings for message files, as plain text edits in document offsets.
 import { randomUUID } from 'node:crypto';
 import type { Node } from 'jsonc-parser';
+import { isStrictBase64 } from '../../core/base64';
 import { ACK_MODES } from '../../core/message/model';
-import { bodyKind, encodeBase64 } from './body';
+import { bodyKind, decodeBase64, encodeBase64 } from './body';
 import { problemNode, type AnalysedMessage, type Analysis } from './diagnose';
 import type { FileDiagnostic } from './fileDiagnostic';
 import { sourceRangeInString, type OffsetRange } from './jsonString';
@@ -171,6 +172,12 @@ function fixesFor(analysis: Analysis, d: FileDiagnostic, newId: () => string): F
       out.push(quickFix(`Remove "${String(nodeAt.value)}"`, d, [removeMemberEdit(member)], !guess));
       break;
     }
+    case 'invalid-base64': {
+      if (nodeAt?.type !== 'string') break;
+      const strict = strictBase64Rewrite(String(nodeAt.value));
+      if (strict !== undefined) out.push(quickFix('Rewrite as strict base64 (the same bytes)', d, [replaceNode(nodeAt, JSON.stringify(strict))], true));
+      break;
+    }
     case 'expiry-and-ttl': {
       const sys = msg?.sources.systemPropertyMembers;
       if (sys?.ttl) out.push(quickFix('Remove ttl (keep expiryTimeUtc)', d, [removeMemberEdit(sys.ttl)]));
@@ -181,6 +188,20 @@ function fixesFor(analysis: Analysis, d: FileDiagnostic, newId: () => string): F
       break;
   }
   return out;
+}
+
+/**
+ * The strict base64 of loose text whose bytes are not in doubt: whitespace, base64url's `-` and
+ * `_`, missing padding or unused bits set. Undefined when a character is foreign or one is left
+ * over (a decoder would drop it: only the user knows what was meant).
+ */
+export function strictBase64Rewrite(loose: string): string | undefined {
+  const text = loose.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return undefined;
+  const data = text.replace(/=+$/, '');
+  if (data.length % 4 === 1) return undefined;
+  const strict = encodeBase64(decodeBase64(data));
+  return isStrictBase64(strict) ? strict : undefined;
 }
 
 function findNode(root: Node, offset: number): Node | undefined {

@@ -93,6 +93,20 @@ void describe('quick fixes', () => {
     const both = '{"direction":"c2d","systemProperties":{"expiryTimeUtc":"2026-11-22T10:00:00Z","ttl":"1h"}}';
     assert.deepEqual(codes(fix(both, '"1h"', /Remove ttl/)), []);
   });
+  void it('rewrites loose base64 (IOT909) as strict base64 with the same bytes, and only when the bytes are not in doubt', () => {
+    for (const [loose, strict] of [['AAE', 'AAE='], ['AAEC\\nAAEC', 'AAECAAEC'], ['-_8', '+/8='], ['AA/=', 'AA8='], ['AAEC=', 'AAEC']] as [string, string][]) {
+      const text = `{"direction":"d2c","body":{"base64":"${loose}"}}`;
+      assert.ok(codes(text).includes('IOT909'), loose);
+      const out = fix(text, loose, /Rewrite as strict base64/);
+      assert.equal(JSON.parse(out).body.base64, strict, loose);
+      assert.deepEqual(codes(out), [], loose);
+    }
+    for (const doubtful of ['AA*A', 'AAAAA']) {
+      const text = `{"direction":"d2c","body":{"base64":"${doubtful}"}}`;
+      assert.ok(codes(text).includes('IOT909'), doubtful);
+      assert.ok(!actionsAt(text, doubtful).some((a) => /strict base64/.test(a.title)), doubtful);
+    }
+  });
   void it('converts a body to base64 (refactoring) with the same bytes', () => {
     const text = '{"direction":"d2c","body": {"t": 21.5}}';
     const action = actionsAt(text, '21.5').find((a) => a.kind === 'refactor.rewrite');
