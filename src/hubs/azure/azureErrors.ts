@@ -7,6 +7,7 @@ import { LocalHubApiError } from '../../hub/client/localHubClient';
 import { MessageSendError } from '../../hub/client/messageSender';
 import { HubRequestError, hubRequestErrorOfSend, type HubRequestErrorKind } from '../hubConnection';
 import { isNoAnswerErrno, isNoNameErrno } from '../../core/networkErrors';
+import { knownHubError } from '../hubErrorCodes';
 import { redactSecrets } from '../../core/redactSecrets';
 
 export { redactSecrets };
@@ -53,14 +54,9 @@ export function toAzureHubError(e: unknown, what: string, host: string): HubRequ
   if (code !== undefined) details.errorCode = code;
   const make = (message: string, kind: HubRequestErrorKind): HubRequestError => new HubRequestError(`${what}: ${message}`, kind, details);
 
-  // IoT Hub's own error code first: it is the most precise.
-  if (code === 'DeviceNotFound' || name === 'DeviceNotFoundError') return make('the device is not registered on the hub (it may have been deleted meanwhile). Refresh the device list.', 'device-not-found');
-  if (code === 'DeviceAlreadyExists' || name === 'DeviceAlreadyExistsError' || status === 409) return make('a device with this id already exists on the hub. Pick another id.', 'device-exists');
-  if (code === 'PreconditionFailed' || name === 'InvalidEtagError' || name === 'PreconditionFailedError' || status === 412) return make('the device changed meanwhile (its etag no longer matches). Refresh and try again.', 'changed-meanwhile');
-  if (code === 'DeviceMaximumQueueDepthExceeded' || name === 'DeviceMaximumQueueDepthExceededError') return make("the device's C2D queue is full (IoT Hub allows 50 messages). Purge it or let the device receive first.", 'queue-full');
-  if (code === 'IotHubQuotaExceeded' || name === 'IotHubQuotaExceededError') return make("the hub's daily message quota is used up. Wait until it resets (midnight UTC) or raise the hub's tier or units in the Azure portal.", 'quota');
-  if (name === 'TooManyDevicesError' || code === 'TooManyDevices') return make("the hub's device or request quota is exceeded. Remove devices or raise the hub's tier in the Azure portal.", 'quota');
-  if (code === 'ThrottlingException' || code === 'ThrottleBacklogLimitExceeded' || name === 'ThrottlingError' || status === 429) return make('IoT Hub is throttling requests to this hub. Wait a few seconds and try again.', 'throttled');
+  // IoT Hub's own error code first: it is the most precise; then the SDK's error class, then the status.
+  const known = knownHubError({ code, sdkErrorName: name, status });
+  if (known) return make(known.advice, known.kind);
   if (code === 'MessageTooLarge' || name === 'MessageTooLargeError' || status === 413) return make(`the message is too large for IoT Hub (C2D messages may be at most 64 KB). ${raw}`, 'too-large');
   if (name === 'UnauthorizedError' || status === 401 || code === 'IotHubUnauthorizedAccess' || code === 'IotHubUnauthorized') {
     return make(`${host} refused the credentials. Check that the connection string's SharedAccessKey is current (keys may have been regenerated) and that its policy has the rights this needs (registry read/write, service connect).`, 'unauthorized');

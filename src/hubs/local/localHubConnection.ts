@@ -15,6 +15,7 @@ import type { C2dMessageJson, DeviceEventJson } from '../../hub/http/jsonShapes'
 import type { ConnectionInfoJson } from '../../hub/localHub';
 import type { IotMessage } from '../../core/message/model';
 import { compileDeviceFilter } from '../deviceFilter';
+import { knownHubError } from '../hubErrorCodes';
 import { HubStatusCell, Listeners } from '../listeners';
 import {
   HubRequestError, hubRequestErrorOfSend, type C2dSettlement, type DeviceKeys, type DeviceListRequest, type DeviceMqttEndpoint, type Disposable,
@@ -90,13 +91,11 @@ export function toHubRequestError(e: unknown, what: string): HubRequestError {
     const details: HubRequestError['details'] = { status: e.status };
     if (e.errorCode !== undefined) details.errorCode = e.errorCode;
     const code = e.errorCode ?? '';
-    if (code === 'DeviceNotFound' || e.status === 404) return new HubRequestError(`${what}: the device is not registered on the hub (it may have been deleted meanwhile).`, 'device-not-found', details);
-    if (code === 'DeviceAlreadyExists' || e.status === 409) return new HubRequestError(`${what}: ${e.message}`, 'device-exists', details);
-    if (e.status === 412) return new HubRequestError(`${what}: the device changed meanwhile (its etag no longer matches). Refresh and try again.`, 'changed-meanwhile', details);
-    if (code === 'DeviceMaximumQueueDepthExceeded') return new HubRequestError(`${what}: the device's C2D queue is full (50 messages). Purge it or let the device receive.`, 'queue-full', details);
+    // The local hub answers 404 only for what the request names, which for these calls is a device.
+    const known = knownHubError({ code, status: e.status }) ?? (e.status === 404 ? knownHubError({ code: 'DeviceNotFound' }) : undefined);
+    if (known) return new HubRequestError(`${what}: ${known.advice}`, known.kind, details);
     if (e.status === 413) return new HubRequestError(`${what}: ${e.message}`, 'too-large', details);
     if (e.status === 401 || e.status === 403) return new HubRequestError(`${what}: ${e.message}`, 'unauthorized', details);
-    if (e.status === 429) return new HubRequestError(`${what}: the hub is throttling requests; try again shortly.`, 'throttled', details);
     if (e.status === 400) return new HubRequestError(`${what}: ${e.message}`, 'invalid', details);
     return new HubRequestError(`${what}: the hub answered ${e.status}${code ? ` ${code}` : ''}: ${e.message}`, 'failed', details);
   }
