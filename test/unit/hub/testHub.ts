@@ -77,8 +77,9 @@ export async function startTestHub(options: Partial<LocalHubOptions> & { clock?:
   };
 }
 
-/** Polls `fn` until it returns a defined value (real components settle asynchronously). */
-export async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
+/** Polls `fn` until it returns a defined value (real components settle asynchronously; the default
+ * deadline leaves room for a CI machine whose two cores are busy with other suites). */
+export async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
