@@ -16,3 +16,13 @@ export function rssMegabytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(status);
   return m ? Number(m[1]) / 1024 : NaN;
 }
+
+/**
+ * A process's write system calls (files and sockets alike) and the bytes it caused to be written
+ * to storage, from /proc/<pid>/io: counting them per message shows what an extra durable log costs.
+ */
+export function ioCounters(pid: number): { writeCalls: number; storageWriteBytes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN);
+  return { writeCalls: field('syscw'), storageWriteBytes: field('write_bytes') };
+}
