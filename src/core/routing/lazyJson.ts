@@ -165,6 +165,11 @@ function materialise(t: string, start: number, end: number): unknown {
 
 export class LazyJson {
   private parsed: { value: unknown } | undefined;
+  /**
+   * Primitive values of top-level members already looked up: a message's routes often read the
+   * same `$body.name` (five of the benchmark's ten routes read `$body.temperature`).
+   */
+  private rootValues: Map<string, string | number | boolean | null | undefined> | undefined;
 
   private constructor(readonly text: string, private readonly start: number, private readonly rootMembers: number[] | undefined) {}
 
@@ -208,8 +213,23 @@ export class LazyJson {
     let s = 0;
     const first = path[0];
     if (this.rootMembers !== undefined && first !== undefined && first.kind === 'name') {
+      const single = path.length === 1;
+      const known = single ? this.rootValues : undefined;
+      if (known !== undefined) {
+        const v = known.get(first.name);
+        if (v !== undefined || known.has(first.name)) return v;
+      }
       const at = rootMember(t, this.rootMembers, first.name);
-      if (at < 0) return undefined;
+      if (at < 0) {
+        if (single) (this.rootValues ??= new Map()).set(first.name, undefined);
+        return undefined;
+      }
+      if (single) {
+        const v = materialise(t, at, scanValue(t, at));
+        // Objects and arrays are parsed afresh for each lookup, as before: a caller may keep one.
+        if (v === null || typeof v !== 'object') (this.rootValues ??= new Map()).set(first.name, v as string | number | boolean | null);
+        return v;
+      }
       pos = at;
       s = 1;
     }

@@ -30,7 +30,16 @@ export interface RouteExplanation {
   readonly explanation?: ConditionExplanation;
 }
 
+/** Routes beyond this many are decided without the decision cache (a bit per route in a 31-bit mask). */
+const CACHED_ROUTES = 31;
+
 export class RouteTable {
+  /**
+   * Decisions by source and set of matched routes (a bit per route): a decision depends only on
+   * which routes matched, so the hub's ingest builds no arrays per message. Decisions are frozen.
+   */
+  private readonly decisions = new Map<RouteSource, Map<number, RouteDecision>>();
+
   private constructor(readonly file: RoutesFile, readonly routes: readonly CompiledRoute[]) {}
 
   /** Compiles every route's condition. Throws if one does not parse: validate the file first. */
@@ -43,16 +52,44 @@ export class RouteTable {
     return new RouteTable(file, routes);
   }
 
-  /** Where `message` from `source` goes. */
+  /** Where `message` from `source` goes (the same frozen object for messages the same routes take). */
   route(message: RoutingMessage, source: RouteSource = 'DeviceMessages'): RouteDecision {
+    const routes = this.routes;
+    if (routes.length > CACHED_ROUTES) return this.decide(message, source);
+    let mask = 0;
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i]!;
+      if (r.def.isEnabled && r.def.source === source && r.condition.evaluate(message)) mask |= 1 << i;
+    }
+    let bySource = this.decisions.get(source);
+    if (bySource === undefined) {
+      bySource = new Map();
+      this.decisions.set(source, bySource);
+    }
+    let d = bySource.get(mask);
+    if (d === undefined) {
+      d = this.decisionFor(routes.filter((_, i) => (mask & (1 << i)) !== 0), source);
+      Object.freeze(d.matched);
+      Object.freeze(d.endpoints);
+      bySource.set(mask, Object.freeze(d));
+    }
+    return d;
+  }
+
+  private decide(message: RoutingMessage, source: RouteSource): RouteDecision {
     const matched: CompiledRoute[] = [];
-    const endpoints: string[] = [];
     for (const r of this.routes) {
       if (!r.def.isEnabled || r.def.source !== source) continue;
       if (!r.condition.evaluate(message)) continue;
       matched.push(r);
-      for (const e of r.def.endpointNames) if (!endpoints.includes(e)) endpoints.push(e);
     }
+    return this.decisionFor(matched, source);
+  }
+
+  /** The decision once the matched routes (enabled, of `source`, in file order) are known. */
+  private decisionFor(matched: CompiledRoute[], source: RouteSource): RouteDecision {
+    const endpoints: string[] = [];
+    for (const r of matched) for (const e of r.def.endpointNames) if (!endpoints.includes(e)) endpoints.push(e);
     if (matched.length > 0) return { matched, endpoints, fallback: false, dropped: false };
     const fallback = this.file.fallbackRoute.isEnabled && source === 'DeviceMessages';
     return { matched, endpoints: fallback ? [BUILT_IN_ENDPOINT] : [], fallback, dropped: !fallback };

@@ -89,25 +89,28 @@ export function stampedProperties(meta: RecordMeta): SystemProperties {
 }
 
 /**
- * The last metadata text per system-properties object. The MQTT front door reuses one parsed
- * property bag while a connection keeps publishing to the same topic (the common case: devices
- * repeat their bag), so the JSON is built once per bag instead of once per message. Entries are
+ * The last metadata per system-properties object, as UTF-8 JSON. The MQTT front door reuses one
+ * parsed property bag while a connection keeps publishing to the same topic (the common case:
+ * devices repeat their bag), so the JSON is built and encoded once per bag instead of once per
+ * message (and once, not once per log, for a message routed to several endpoints). Entries are
  * checked for the same device, module, stamp and application properties; the objects are never
  * mutated once parsed.
  */
-const metaTextCache = new WeakMap<SystemProperties, { from: Omit<RecordMeta, 'systemProperties'>; text: string }>();
+const metaCache = new WeakMap<SystemProperties, { from: Omit<RecordMeta, 'systemProperties'>; bytes: Buffer }>();
 
-function metaJsonText(meta: RecordMeta): string {
-  const hit = metaTextCache.get(meta.systemProperties);
+/** The record metadata as UTF-8 JSON (never modified: frames copy it). */
+function metaJsonBytes(meta: RecordMeta): Buffer {
+  const hit = metaCache.get(meta.systemProperties);
   if (hit !== undefined && hit.from.applicationProperties === meta.applicationProperties && hit.from.stamp === meta.stamp
-    && hit.from.deviceId === meta.deviceId && hit.from.moduleId === meta.moduleId) return hit.text;
+    && hit.from.deviceId === meta.deviceId && hit.from.moduleId === meta.moduleId) return hit.bytes;
   const text = buildMetaJsonText(meta);
   // Only the compared fields: the caller's object may also hold the message body.
   const from: Omit<RecordMeta, 'systemProperties'> = { deviceId: meta.deviceId, applicationProperties: meta.applicationProperties };
   if (meta.moduleId !== undefined) from.moduleId = meta.moduleId;
   if (meta.stamp !== undefined) from.stamp = meta.stamp;
-  metaTextCache.set(meta.systemProperties, { from, text });
-  return text;
+  const bytes = Buffer.from(text, 'utf8');
+  metaCache.set(meta.systemProperties, { from, bytes });
+  return bytes;
 }
 
 function buildMetaJsonText(meta: RecordMeta): string {
@@ -135,15 +138,14 @@ export function encodeRecord(sequenceNumber: number, enqueuedTime: number, meta:
 
 /** A record's metadata serialised and its frame size known, before choosing where it goes. */
 export interface PreparedRecord {
-  metaText: string;
-  metaBytes: number;
+  /** The metadata JSON as UTF-8 (shared by every record of the same cached metadata: copied, never changed). */
+  meta: Buffer;
   frameLength: number;
 }
 
 export function prepareRecord(meta: RecordMeta, body: Uint8Array): PreparedRecord {
-  const metaText = metaJsonText(meta);
-  const metaBytes = Buffer.byteLength(metaText, 'utf8');
-  return { metaText, metaBytes, frameLength: FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES + metaBytes + body.length };
+  const bytes = metaJsonBytes(meta);
+  return { meta: bytes, frameLength: FRAME_HEADER_BYTES + PAYLOAD_FIXED_BYTES + bytes.length + body.length };
 }
 
 /**
@@ -157,9 +159,11 @@ export function writeRecord(target: Buffer, pos: number, sequenceNumber: number,
   target[p] = RECORD_VERSION;
   target.writeDoubleLE(sequenceNumber, p + 1);
   target.writeDoubleLE(enqueuedTime, p + 9);
-  target.writeUInt32LE(r.metaBytes, p + 17);
-  target.write(r.metaText, p + PAYLOAD_FIXED_BYTES, r.metaBytes, 'utf8');
-  target.set(body, p + PAYLOAD_FIXED_BYTES + r.metaBytes);
+  const metaBytes = r.meta.length;
+  target.writeUInt32LE(metaBytes, p + 17);
+  // A copy of bytes encoded once per property bag (the same bag is written to every endpoint's log).
+  target.set(r.meta, p + PAYLOAD_FIXED_BYTES);
+  target.set(body, p + PAYLOAD_FIXED_BYTES + metaBytes);
   // A plain Uint8Array view: Buffer#subarray's FastBuffer construction showed in D2C profiles.
   target.writeUInt32LE(crc32(new Uint8Array(target.buffer, target.byteOffset + p, payloadLength)), pos + 4);
 }

@@ -103,7 +103,7 @@ export function addRoutingRoutes(router: Router, routing: MessageRouter): void {
     const source = sourceOf(raw.source, 'DeviceMessages');
     const message = testMessage(raw);
     const decision = routing.test(source, { ...message, stamp: { properties: { connectionDeviceId: message.deviceId, messageSource: source === 'DeviceMessages' ? 'Telemetry' : source }, json: '' } });
-    const reply: RouteTestJson = { routes: decision.routes, endpoints: [...decision.endpoints], fallback: decision.fallback, dropped: decision.endpoints.length === 0 };
+    const reply: RouteTestJson = { routes: [...decision.routes], endpoints: [...decision.endpoints], fallback: decision.fallback, dropped: decision.endpoints.length === 0 };
     sendJson(ctx.res, 200, reply);
   });
 

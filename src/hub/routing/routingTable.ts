@@ -4,14 +4,14 @@
 // one does), and each endpoint's enrichments resolved once.
 import type { ApplicationProperty } from '../../core/message/model';
 import type { RoutingMessage } from '../../core/routing/condition';
-import { RouteTable } from '../../core/routing/routeTable';
+import { RouteTable, type RouteDecision as CoreDecision } from '../../core/routing/routeTable';
 import { BUILT_IN_ENDPOINT, type RouteSource, type RoutingConfig } from './routingConfig';
 
 export interface RouteDecision {
   /** Endpoint names, each once, in the order routes chose them. */
   endpoints: readonly string[];
   /** Names of the routes that matched. */
-  routes: string[];
+  readonly routes: readonly string[];
   /** True when no route matched and the fallback route sent the message to `events`. */
   fallback: boolean;
 }
@@ -21,6 +21,8 @@ export class RoutingTable {
   private readonly sources = new Set<RouteSource>();
   /** Endpoint name -> enrichment properties (values resolved). */
   private readonly enrichments = new Map<string, ApplicationProperty[]>();
+  /** This table's decision per core decision (the core reuses one per set of matched routes). */
+  private readonly decisions = new WeakMap<CoreDecision, RouteDecision>();
   /**
    * True when every telemetry message goes to the built-in endpoint alone, unchanged: no enabled
    * telemetry route, the fallback on, no enrichment for `events`. The ingest then takes the
@@ -48,7 +50,12 @@ export class RoutingTable {
   /** Where a message of `source` goes (each endpoint once; the fallback serves telemetry only). */
   targets(source: RouteSource, message: RoutingMessage): RouteDecision {
     const d = this.table.route(message, source);
-    return { endpoints: d.endpoints, routes: d.matched.map((r) => r.def.name), fallback: d.fallback };
+    let out = this.decisions.get(d);
+    if (out === undefined) {
+      out = { endpoints: d.endpoints, routes: d.matched.map((r) => r.def.name), fallback: d.fallback };
+      this.decisions.set(d, out);
+    }
+    return out;
   }
 }
 
