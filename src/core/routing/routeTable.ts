@@ -32,6 +32,8 @@ export interface RouteExplanation {
 
 /** Routes beyond this many are decided without the decision cache (a bit per route in a 31-bit mask). */
 const CACHED_ROUTES = 31;
+/** Decisions kept per source: combinations of matched routes beyond these are built per message. */
+const CACHED_DECISIONS = 1024;
 
 export class RouteTable {
   /**
@@ -71,7 +73,8 @@ export class RouteTable {
       d = this.decisionFor(routes.filter((_, i) => (mask & (1 << i)) !== 0), source);
       Object.freeze(d.matched);
       Object.freeze(d.endpoints);
-      bySource.set(mask, Object.freeze(d));
+      Object.freeze(d);
+      if (bySource.size < CACHED_DECISIONS) bySource.set(mask, d);
     }
     return d;
   }

@@ -42,6 +42,8 @@ test('lookup gives what JSON.parse and a walk give, for every path', () => {
     const doc = LazyJson.from(text);
     assert.ok(doc);
     for (const p of paths(JSON.parse(text))) assert.deepEqual(doc.lookup(p), walkParsed(JSON.parse(text), p));
+    // Again: top-level primitives now come from the document's memo, and must not differ.
+    for (const p of paths(JSON.parse(text))) assert.deepEqual(doc.lookup(p), walkParsed(JSON.parse(text), p));
     // Paths that do not exist.
     assert.equal(doc.lookup([{ kind: 'name', name: 'no such key' }]), walkParsed(JSON.parse(text), [{ kind: 'name', name: 'no such key' }]));
     assert.equal(doc.lookup([{ kind: 'index', index: 99 }]), walkParsed(JSON.parse(text), [{ kind: 'index', index: 99 }]));
@@ -52,6 +54,10 @@ test('duplicate keys resolve to the last, escaped keys match their decoded name'
   const doc = LazyJson.from('{"a": 1, "b": {"c": 2}, "a": 3, "t\\u0065mp": 4, "q\\"x": 5, "arr": [10, [20, 30]]}');
   assert.ok(doc);
   assert.equal(doc.lookup([{ kind: 'name', name: 'a' }]), 3);
+  assert.equal(doc.lookup([{ kind: 'name', name: 'a' }]), 3, 'a second lookup (memoised) gives the same');
+  assert.equal(doc.lookup([{ kind: 'name', name: 'missing' }]), undefined);
+  assert.equal(doc.lookup([{ kind: 'name', name: 'missing' }]), undefined);
+  assert.notEqual(doc.lookup([{ kind: 'name', name: 'b' }]), doc.lookup([{ kind: 'name', name: 'b' }]), 'an object is parsed afresh for each lookup');
   assert.equal(doc.lookup([{ kind: 'name', name: 'temp' }]), 4);
   assert.equal(doc.lookup([{ kind: 'name', name: 'q"x' }]), 5);
   assert.equal(doc.lookup([{ kind: 'name', name: 'arr' }, { kind: 'index', index: 1 }, { kind: 'index', index: 1 }]), 30);

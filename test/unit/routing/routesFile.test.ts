@@ -111,3 +111,23 @@ test('route table: matching routes, one delivery per endpoint, fallback and drop
   assert.deepEqual(table.enrichmentsFor('eh-alerts', 'my-hub'), [{ name: 'hub', value: 'my-hub' }, { name: 'env', value: 'dev' }]);
   assert.deepEqual(table.enrichmentsFor('events', 'my-hub'), [{ name: 'env', value: 'dev' }]);
 });
+
+test('route table: one frozen decision per set of matched routes, and tables past the cache decide the same', () => {
+  const file = validateRoutesFile(GOOD).file as RoutesFile;
+  const table = RouteTable.compile(file);
+  const a = table.route(msg({ Level: 'critical' }, { temperature: 35 }));
+  const b = table.route(msg({ level: 'critical' }, { temperature: 99 }));
+  assert.equal(a, b, 'the same routes matched: the same decision');
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.endpoints) && Object.isFrozen(a.matched));
+  assert.notEqual(table.route(msg({ level: 'info' }, { temperature: 20 })), a);
+  // The fallback applies to telemetry only: the same (empty) set of matches decides differently per source.
+  assert.equal(table.route(msg({ level: 'info' }, { temperature: 20 })).fallback, true);
+  assert.equal(table.route(msg({}), 'DeviceConnectionStateEvents').dropped, true);
+  // 40 routes (more than a mask holds): decided without the cache, with the same answers.
+  const many: RoutesFile = { ...file, routes: Array.from({ length: 40 }, (_, i) => ({ name: `r${i}`, source: 'DeviceMessages' as const, condition: `n = '${i % 3}'`, endpointNames: [`e${i % 5}`], isEnabled: true })) };
+  const big = RouteTable.compile(many);
+  const d = big.route(msg({ n: '1' }));
+  assert.deepEqual(d.matched.map((r) => r.def.name), Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 3 === 1).map((i) => `r${i}`));
+  assert.deepEqual(d.endpoints, ['e1', 'e4', 'e2', 'e0', 'e3']);
+  assert.equal(big.route(msg({ n: '7' })).fallback, true);
+});
