@@ -58,6 +58,7 @@ export function writeRoutingResults(resultsDir: string, rounds: RoutingRound[], 
     `Target: routed >= 0.8x the hub's own no-route throughput, same run: **${f(ratio, 3)}x** (median of the rounds' ratios, ${f(Math.min(...ratios), 2)}-${f(Math.max(...ratios), 2)}; ${ratio >= 0.8 ? 'met' : 'NOT met'}). The routed hub's CPU per message is ${f(cpuRatio, 2)}x the unrouted one's (median of the rounds).`,
     `Load average (1 min) ${loadStart.toFixed(2)} at the start and ${loadavg()[0]!.toFixed(2)} at the end: this 2-core machine is shared, so absolute figures move between runs; each ratio compares the two hubs measured back to back in one round, and which hub goes first alternates between rounds so a load that rises or falls during a round does not always favour the same one.`,
     '',
+    '',
   ].join('\n');
   const file = join(resultsDir, 'routing.md');
   let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Routing benchmarks\n\n';
