@@ -40,6 +40,18 @@ export interface InspectorState {
    * would change nothing in the queue). The host refuses `send` for such a panel.
    */
   readOnly?: boolean;
+  /**
+   * The panel is kept: a new message never replaces it (like a pinned editor tab). Unset = the
+   * preview panel, which the next inspected message reuses. The host decides; the page keeps the
+   * flag in the state it saves, so the serializer restores it.
+   */
+  kept?: boolean;
+  /**
+   * The host's revision of the load this state descends from (InspectorLoad.revision). The page
+   * saves it, so a page rebuilt after being hidden can tell whether its HTML's load is newer than
+   * the state it saved (the host replaced the message meanwhile).
+   */
+  revision?: number;
 }
 
 export interface SendCapabilities {
@@ -67,7 +79,9 @@ export type WebviewToHost =
   | { type: 'ready'; shown?: number }
   | RequestMessage
   /** The webview's current state after an edit or a view change (debounced). */
-  | { type: 'stateChanged'; state: InspectorState };
+  | { type: 'stateChanged'; state: InspectorState }
+  /** The page drew the load with this revision (the host and the tests know what it shows). */
+  | { type: 'shown'; revision: number };
 
 export type ResponseMessage =
   | { type: 'response'; id: number; ok: true; result: InspectorRequests[InspectorRequestMethod]['result'] }
@@ -106,6 +120,8 @@ export type HostToWebview =
   | ({ type: 'load' } & InspectorLoad)
   /** After load, after each edit (the debounced stateChanged) and when the routes file changes. */
   | { type: 'routes'; verdict: RoutesVerdict }
+  /** The panel became kept (Keep Inspector Open, or an edit): the page saves the flag for the serializer. */
+  | { type: 'kept' }
   | ResponseMessage;
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -121,7 +137,9 @@ export function isInspectorState(x: unknown): x is InspectorState {
   return isRecord(x) && x['version'] === 1 && isWireMessage(x['message']) && isRecord(x['source'])
     && (x['direction'] === 'd2c' || x['direction'] === 'c2d')
     && (x['original'] === undefined || isWireMessage(x['original']))
-    && (x['readOnly'] === undefined || typeof x['readOnly'] === 'boolean');
+    && (x['readOnly'] === undefined || typeof x['readOnly'] === 'boolean')
+    && (x['kept'] === undefined || typeof x['kept'] === 'boolean')
+    && (x['revision'] === undefined || typeof x['revision'] === 'number');
 }
 
 /** The host trusts nothing that arrives from the webview without checking its shape. */
@@ -130,6 +148,7 @@ export function isWebviewToHost(x: unknown): x is WebviewToHost {
   switch (x['type']) {
     case 'ready': return x['shown'] === undefined || typeof x['shown'] === 'number';
     case 'stateChanged': return isInspectorState(x['state']);
+    case 'shown': return typeof x['revision'] === 'number';
     case 'request':
       return typeof x['id'] === 'number' && isRecord(x['params'])
         && (x['method'] === 'send' || x['method'] === 'saveAsFile') && isWireMessage(x['params']['message']);
@@ -150,5 +169,6 @@ export function isHostToWebview(x: unknown): x is HostToWebview {
     const v = x['verdict'];
     return isRecord(v) && (v['kind'] === 'none' || v['kind'] === 'error' || (v['kind'] === 'tested' && Array.isArray(v['routes'])));
   }
+  if (x['type'] === 'kept') return true;
   return x['type'] === 'response' && typeof x['id'] === 'number' && typeof x['ok'] === 'boolean';
 }

@@ -7,7 +7,7 @@ import * as edits from '../../src/inspector/edits';
 import type {
   HostToWebview, InspectorRequestMethod, InspectorRequests, InspectorState, MessageSource, SendCapabilities, WebviewToHost, WireMessage,
 } from '../../src/inspector/protocol';
-import { isHostToWebview } from '../../src/inspector/protocol';
+import { isHostToWebview, isInspectorState } from '../../src/inspector/protocol';
 import { buildViewModel, type InspectorViewModel, type ViewModelOptions } from '../../src/inspector/viewModel';
 import { fromWire, toWire } from '../../src/inspector/wire';
 import { button, dropdown, setDisabled } from '../components/toolkit';
@@ -115,7 +115,12 @@ export class InspectorApp {
     if (!isHostToWebview(data)) return;
     const msg: HostToWebview = data;
     if (msg.type === 'load') {
-      this.load(msg.state, msg.send, msg.sendUnavailableReason);
+      this.load(msg.revision === undefined ? msg.state : { ...msg.state, revision: msg.revision }, msg.send, msg.sendUnavailableReason);
+      if (msg.revision !== undefined) this.api.postMessage({ type: 'shown', revision: msg.revision });
+      return;
+    }
+    if (msg.type === 'kept') {
+      this.keep();
       return;
     }
     if (msg.type === 'routes') {
@@ -151,6 +156,13 @@ export class InspectorApp {
     this.api.setState(state);
     // The message is in the DOM; its frame paints next (bench:inspector:vscode reads the mark).
     performance.mark('inspector:rendered');
+  }
+
+  /** The host kept this panel: the saved state says so too, for the serializer. */
+  private keep(): void {
+    if (this.loaded) this.loaded.state = { ...this.loaded.state, kept: true };
+    const saved: unknown = this.api.getState();
+    if (isInspectorState(saved)) this.api.setState({ ...saved, kept: true });
   }
 
   private edit(change: (m: IotMessage) => IotMessage): void {

@@ -29,12 +29,17 @@ if (root) {
   const app = new InspectorApp(root, api);
   window.addEventListener('message', (e: MessageEvent<unknown>) => app.handle(e.data));
   const initial = inlinedLoad();
-  // Rebuilt after being hidden (not retained), the page has the state it saved, newer than the
-  // HTML's: show that, and let the host send its own (shown stays unset, so it posts `load`).
+  // Rebuilt after being hidden (not retained), the page has the state it saved, usually newer than
+  // the HTML's (edits since): show that, and let the host send its own (shown stays unset, so it
+  // posts `load`). But when the host replaced the message while the panel was hidden (the preview
+  // panel reused), it wrote a new page whose load has a newer revision than the saved state's.
   const saved: unknown = api.getState();
+  const savedIsCurrent = isInspectorState(saved)
+    && !(initial?.revision !== undefined && (saved.revision ?? -1) < initial.revision);
   let shown: number | undefined;
-  if (initial && isInspectorState(saved)) {
-    app.handle({ type: 'load', ...initial, state: saved });
+  if (initial && savedIsCurrent) {
+    const { revision: _html, ...rest } = initial;
+    app.handle({ type: 'load', ...rest, state: saved, ...(saved.revision === undefined ? {} : { revision: saved.revision }) });
   } else if (initial) {
     app.handle({ type: 'load', ...initial });
     shown = initial.revision;

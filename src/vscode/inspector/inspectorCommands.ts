@@ -10,6 +10,7 @@ import type { InspectorPanel } from './inspectorPanel';
 
 export const INSPECT_MESSAGE_COMMAND = 'iotHubMessaging.inspectMessage';
 export const INSPECT_MESSAGE_FILE_COMMAND = 'iotHubMessaging.inspectMessageFile';
+export const KEEP_INSPECTOR_OPEN_COMMAND = 'iotHubMessaging.inspector.keepOpen';
 const MESSAGE_FILE_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/*.iotmsg.json' }];
 
 export function registerInspector(runtime: ExtensionRuntime): InspectorPanels {
@@ -17,8 +18,20 @@ export function registerInspector(runtime: ExtensionRuntime): InspectorPanels {
   runtime.own(vscode.commands.registerCommand(INSPECT_MESSAGE_COMMAND, (arg?: unknown) => inspectMessage(panels, arg)));
   runtime.own(vscode.commands.registerCommand(INSPECT_MESSAGE_FILE_COMMAND, (uri?: unknown, index?: unknown) =>
     inspectMessageFile(panels, uri instanceof vscode.Uri ? uri : undefined, typeof index === 'number' ? index : undefined)));
+  runtime.own(vscode.commands.registerCommand(KEEP_INSPECTOR_OPEN_COMMAND, () => keepInspectorOpen(panels)));
   runtime.own(vscode.languages.registerCodeLensProvider(MESSAGE_FILE_SELECTOR, new InspectCodeLens()));
   return panels;
+}
+
+/** The active inspector panel stops being the preview: the next message opens a panel of its own. */
+function keepInspectorOpen(panels: InspectorPanels): InspectorPanel | undefined {
+  const active = panels.activePanel;
+  if (!active) {
+    void vscode.window.showInformationMessage('Keep Inspector Open applies to the message inspector: click its tab first.');
+    return undefined;
+  }
+  active.keep();
+  return active;
 }
 
 function isIotMessage(x: unknown): x is IotMessage {

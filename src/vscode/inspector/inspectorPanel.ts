@@ -1,5 +1,8 @@
 // One inspector WebviewPanel: serves the page under a strict CSP, answers the webview's typed
-// requests, and keeps the latest state the webview reported (for reveal and for reuse).
+// requests, and keeps the latest state the webview reported (for reveal and for reuse). A panel is
+// either the preview (the next inspected message replaces its message) or kept (never replaced,
+// like a pinned editor tab); it becomes kept when the message is edited or on Keep Inspector Open,
+// and never goes back. InspectorPanels decides which panel shows a message.
 import * as vscode from 'vscode';
 import { SENDER_SYSTEM_PROPERTIES, type Direction, type IotMessage } from '../../core/message/model';
 import { inspectorHtml, makeNonce } from '../../inspector/pageHtml';
@@ -46,13 +49,26 @@ export class InspectorPanel implements vscode.Disposable {
   private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.onDisposeEmitter.event;
   private readonly onLoadedEmitter = new vscode.EventEmitter<InspectorState>();
+  private readonly onKeptEmitter = new vscode.EventEmitter<void>();
+  /** The panel became kept (an edit, or Keep Inspector Open). */
+  readonly onDidKeep = this.onKeptEmitter.event;
+  private keptFlag: boolean;
   /** The webview said "ready" and was sent the message (fires again after each reload). */
   readonly onDidLoad = this.onLoadedEmitter.event;
   private disposed = false;
   /** Counts changes of `state`; the page says which one it shows, so a load it already has is not posted again. */
   private revision = 0;
+  /** The revision of the last load the page said it drew (`shown`); the integration suite reads it. */
+  pageShows: number | undefined;
+  private readonly onShownEmitter = new vscode.EventEmitter<number>();
+  /** The page drew a load (its revision): it shows the message the host's state had then. */
+  readonly onDidShow = this.onShownEmitter.event;
 
   constructor(readonly panel: vscode.WebviewPanel, private state: InspectorState, private readonly host: InspectorPanelHost) {
+    // Restored by the serializer: kept if it was, or if the message holds edits (so a reload never
+    // lets the next message replace someone's edits).
+    this.keptFlag = state.kept === true || state.edited;
+    this.state = withKept(state, this.keptFlag);
     panel.webview.options = panelOptions(host.extensionUri);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => { void this.handleWebviewMessage(m); }),
@@ -64,13 +80,40 @@ export class InspectorPanel implements vscode.Disposable {
 
   get currentState(): InspectorState { return this.state; }
 
-  /** Shows another message in this panel (reuse) and brings it to the front. */
+  /** The revision of `currentState` (the page's `shown` says when it draws it). */
+  get currentRevision(): number { return this.revision; }
+
+  /** False for the preview panel, whose message the next inspected message replaces. */
+  get kept(): boolean { return this.keptFlag; }
+
+  /** Makes this panel kept (idempotent): no other message replaces it; the page saves the flag. */
+  keep(): void {
+    if (this.keptFlag || this.disposed) return;
+    this.keptFlag = true;
+    this.state = withKept(this.state, true);
+    this.updateTitle();
+    void this.post({ type: 'kept' });
+    this.onKeptEmitter.fire();
+  }
+
+  /**
+   * Shows another message in this panel (the preview reused, or the same message refreshed) and
+   * brings it to the front. A kept panel stays kept.
+   */
   replace(state: InspectorState): void {
-    this.state = state;
+    this.state = withKept(state, this.keptFlag);
     this.revision += 1;
     this.updateTitle();
-    void this.postLoad();
-    this.panel.reveal(undefined, false);
+    if (this.panel.visible) {
+      void this.postLoad();
+      this.panel.reveal(undefined, false);
+      return;
+    }
+    // Hidden and not retained, the page is gone: a posted load would be lost, and the page rebuilt
+    // on reveal would show the state it saved (the old message). A new page with the new message
+    // inlined shows it in its first frame (it is newer than the saved state by its revision);
+    // revealed once it is set, so VS Code does not first rebuild the old page.
+    void this.setHtml().then(() => { if (!this.disposed) this.panel.reveal(undefined, false); });
   }
 
   /** The page, with the message inlined so its first frame shows it (no ready -> load round trip first). */
@@ -98,8 +141,7 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private updateTitle(): void {
-    const id = this.state.message.systemProperties.messageId;
-    this.panel.title = `Inspect ${id ? id : 'message'}${this.state.readOnly === true ? ' (read-only)' : this.state.edited ? ' (edited)' : ''}`;
+    this.panel.title = inspectorTitle(this.state, this.keptFlag);
   }
 
   /** Everything the webview posts arrives here (public so the integration suite can drive it). */
@@ -115,15 +157,23 @@ export class InspectorPanel implements vscode.Disposable {
         if (raw.shown === this.revision) await this.loaded();
         else await this.postLoad();
         return;
-      case 'stateChanged':
-        // A read-only panel stays read-only whatever the page says.
-        this.state = this.state.readOnly === true ? { ...raw.state, readOnly: true, edited: false } : raw.state;
+      case 'stateChanged': {
+        // A read-only panel stays read-only whatever the page says; kept is the host's to decide.
+        const next = this.state.readOnly === true ? { ...raw.state, readOnly: true, edited: false } : raw.state;
+        this.state = withKept(next, this.keptFlag);
         this.revision += 1;
+        // An edited message is the user's work: the next message must not replace it.
+        if (this.state.edited) this.keep();
         this.updateTitle();
         await this.postRoutes();
         return;
+      }
       case 'request':
         await this.answer(raw);
+        return;
+      case 'shown':
+        this.pageShows = raw.revision;
+        this.onShownEmitter.fire(raw.revision);
         return;
     }
   }
@@ -205,7 +255,25 @@ export class InspectorPanel implements vscode.Disposable {
     this.onDisposeEmitter.fire();
     this.onDisposeEmitter.dispose();
     this.onLoadedEmitter.dispose();
+    this.onKeptEmitter.dispose();
+    this.onShownEmitter.dispose();
   }
+}
+
+function withKept(state: InspectorState, kept: boolean): InspectorState {
+  const { kept: _was, ...rest } = state;
+  return kept ? { ...rest, kept: true } : rest;
+}
+
+/**
+ * The tab title: `Inspect: <id>` for a kept panel, `Inspect (preview): <id>` for the preview panel
+ * (VS Code's italic preview tabs are not available to webviews, so the title says it), then
+ * ` (edited)` / ` (read-only)`.
+ */
+export function inspectorTitle(state: InspectorState, kept: boolean): string {
+  const id = state.message.systemProperties.messageId;
+  const suffix = state.readOnly === true ? ' (read-only)' : state.edited ? ' (edited)' : '';
+  return `Inspect${kept ? '' : ' (preview)'}: ${id ? id : 'message'}${suffix}`;
 }
 
 export function withSenderPropertiesOnly(msg: IotMessage): IotMessage {

@@ -1,7 +1,11 @@
-// Opens inspector panels and restores them after a reload. Policy: one panel per message. Showing
-// a message that already has a panel (same message-id from the same place) reveals that panel
-// with the message refreshed; any other message gets a panel of its own, so two messages can be
-// compared side by side.
+// Opens inspector panels and restores them after a reload. Policy, as VS Code's preview editor
+// tabs: a message that already has a panel (same message-id from the same place) reveals that
+// panel with the message refreshed; any other message is shown in the *preview* panel (its page
+// swaps the message in: no new webview, which would wait ~1 s for VS Code's webview service worker,
+// see bench/results/inspector.md), unless there is none, then a new preview panel opens. A panel
+// is kept (never replaced) once its message is edited or on Keep Inspector Open, so keeping one
+// and inspecting another compares them side by side. `iotHubMessaging.inspector.reusePanel: false`
+// gives every message a kept panel of its own (the policy before the preview panel).
 import * as vscode from 'vscode';
 import type { IotMessage } from '../../core/message/model';
 import { messageToFileText } from '../../inspector/messageFileText';
@@ -13,8 +17,14 @@ import type { Log } from '../log';
 import type { RoutesSource } from '../routing/routesSource';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel, panelOptions, type InspectorPanelHost } from './inspectorPanel';
 
+export const REUSE_PANEL_SETTING = 'iotHubMessaging.inspector.reusePanel';
+/** True while the active editor is the preview inspector panel (shows Keep Inspector Open in its title bar). */
+const PREVIEW_ACTIVE_CONTEXT = 'iotHubMessaging.inspector.previewActive';
+
 export class InspectorPanels implements vscode.Disposable, InspectorPanelHost {
+  /** In the order they were last given a message (the newest last). */
   private readonly panels = new Set<InspectorPanel>();
+  private previewActive = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extensionUri: vscode.Uri, readonly log: Log, private readonly routes: RoutesSource) {
@@ -39,15 +49,46 @@ export class InspectorPanels implements vscode.Disposable, InspectorPanelHost {
     };
     const key = panelKey(state);
     const existing = key === undefined ? undefined : [...this.panels].find((p) => panelKey(p.currentState) === key);
-    if (existing) {
-      existing.replace(state);
-      return existing;
+    const reuse = vscode.workspace.getConfiguration().get<boolean>(REUSE_PANEL_SETTING, true);
+    const target = existing ?? (reuse ? this.previewPanel : undefined);
+    if (target) {
+      this.touch(target);
+      target.replace(state);
+      this.updateContext();
+      return target;
     }
     const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Inspect message', vscode.ViewColumn.Active, panelOptions(this.extensionUri));
-    return this.adopt(panel, state);
+    return this.adopt(panel, reuse ? state : { ...state, kept: true });
   }
 
   get openPanels(): readonly InspectorPanel[] { return [...this.panels]; }
+
+  /**
+   * The panel the next message replaces: the preview panel (not kept). There is one at most, except
+   * after a reload or a settings change left several: then the one given a message last.
+   */
+  get previewPanel(): InspectorPanel | undefined {
+    return [...this.panels].filter((p) => !p.kept).at(-1);
+  }
+
+  /** The inspector panel that is the active editor, if any. */
+  get activePanel(): InspectorPanel | undefined {
+    return [...this.panels].find((p) => p.panel.active);
+  }
+
+  private touch(p: InspectorPanel): void {
+    this.panels.delete(p);
+    this.panels.add(p);
+  }
+
+  /** Keeps the title bar's Keep Inspector Open on the preview panel only. */
+  private updateContext(): void {
+    const active = this.activePanel;
+    const previewActive = active !== undefined && !active.kept;
+    if (previewActive === this.previewActive) return;
+    this.previewActive = previewActive;
+    void vscode.commands.executeCommand('setContext', PREVIEW_ACTIVE_CONTEXT, previewActive);
+  }
 
   private revive(panel: vscode.WebviewPanel, state: unknown): void {
     if (!isInspectorState(state)) {
@@ -62,7 +103,16 @@ export class InspectorPanels implements vscode.Disposable, InspectorPanelHost {
   private adopt(panel: vscode.WebviewPanel, state: InspectorState): InspectorPanel {
     const p = new InspectorPanel(panel, state, this);
     this.panels.add(p);
-    p.onDidDispose(() => this.panels.delete(p));
+    const subscriptions = [
+      panel.onDidChangeViewState(() => this.updateContext()),
+      p.onDidKeep(() => this.updateContext()),
+    ];
+    p.onDidDispose(() => {
+      for (const d of subscriptions) d.dispose();
+      this.panels.delete(p);
+      this.updateContext();
+    });
+    this.updateContext();
     return p;
   }
 
