@@ -1,7 +1,8 @@
 // The inspector in the real workbench: open a message with an invalid property character and an
 // over-size body, find the flags in the webview's DOM, fix the property and watch the flag go;
 // screenshots in light, dark and high-contrast themes with the flagged character in view
-// (test-results/ui/inspector-*.png).
+// (test-results/ui/inspector-*.png). The preview panel: its tab says so, and the pin in its title
+// bar (Keep Inspector Open) keeps it, so the next message opens in a second panel.
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,11 +81,12 @@ uiTest('inspector: flags in the DOM, edit removes the flag, screenshots in light
   assert.equal(await frame.locator('[data-testid="size-bar"]').getAttribute('data-over'), 'true');
   console.log(`    screenshot: ${await h.screenshot('inspector-after-edit')}`);
 
-  // Hidden panels are not retained: switching away destroys the webview. Coming back, it says
-  // ready again and the host answers with the state the webview last reported, edit included.
+  // Switching away and back, the edit is still there (the page is retained with the preview panel;
+  // without it, the host answers the rebuilt page's ready with the state it last reported). The
+  // edit made the panel kept: its title no longer says preview.
   await h.page.waitForTimeout(600); // the webview reports its state debounced (300 ms)
   await h.page.locator('.tabs-container .tab').filter({ hasText: FILE }).first().click();
-  await h.page.locator('.tabs-container .tab').filter({ hasText: 'Inspect ui-oversize-1' }).first().click();
+  await h.page.locator('.tabs-container .tab').filter({ hasText: 'Inspect: ui-oversize-1 (edited)' }).first().click();
   const again = await inspectorFrame(h, 'ui-oversize-1');
   await again.locator('[data-testid="application:0:name-text"]').waitFor({ state: 'visible' });
   assert.equal(await again.locator('[data-testid="application:0:name-text"]').innerText(), 'temperature');
@@ -124,6 +126,8 @@ uiTest('inspector: after a window reload the serializer restores the panel with 
   assert.equal(await restored.locator('[data-testid="application:0:name-text"]').innerText(), 'temp_erature');
   assert.match(await restored.locator('h1').innerText(), /\(edited\)/);
   assert.equal(await restored.locator('[data-testid="size-bar"]').getAttribute('data-over'), 'true');
+  // Restored kept (it holds edits), so the next message would not replace it.
+  await h.page.locator('.tabs-container .tab').filter({ hasText: 'Inspect: ui-oversize-1 (edited)' }).first().waitFor({ state: 'visible', timeout: 10_000 });
   // The restored state still knows the message as first opened.
   await restored.locator('[data-testid="revert"]').click();
   await restored.locator('[data-testid="application:0:name-text"] mark.flag').waitFor({ state: 'visible' });
@@ -149,4 +153,40 @@ uiTest('inspector: the palette command takes a pasted message and flags its mess
   assert.equal(await mark.first().getAttribute('data-raw'), ' ');
   assert.match(await frame.locator('[data-testid="source"]').innerText(), /Pasted/);
   assert.match(await frame.locator('[data-testid="body-json"]').innerText(), /"t": 1/);
+});
+
+uiTest('inspector: the preview panel is replaced by the next message; the title bar pin keeps it, and the next message opens beside it', async (h) => {
+  const write = (id: string): string => {
+    const file = `inspector-preview-${id}.iotmsg.json`;
+    writeFileSync(join(h.workspaceDir, file), `${JSON.stringify({ direction: 'd2c', deviceId: 'dev-p', systemProperties: { messageId: id }, body: { n: id } }, null, 2)}\n`);
+    return file;
+  };
+  const tab = (text: string) => h.page.locator('.tabs-container .tab').filter({ hasText: text });
+  const pin = h.page.locator('.editor-group-container.active .editor-actions .action-label[aria-label^="Keep Inspector Open"]');
+  await h.openFile(write('ui-preview-1'));
+  await h.runCommand('IoT Hub: Inspect Message File');
+  const first = await inspectorFrame(h, 'ui-preview-1');
+  await tab('Inspect (preview): ui-preview-1').first().waitFor({ state: 'visible', timeout: 10_000 });
+  await pin.waitFor({ state: 'visible', timeout: 10_000 });
+
+  // The next message replaces the preview's message in the same page.
+  await h.openFile(write('ui-preview-2'));
+  await h.runCommand('IoT Hub: Inspect Message File');
+  await first.locator('h1').filter({ hasText: 'ui-preview-2' }).waitFor({ state: 'visible', timeout: 10_000 });
+  assert.equal(await tab('Inspect (preview): ui-preview-1').count(), 0);
+  await tab('Inspect (preview): ui-preview-2').first().waitFor({ state: 'visible', timeout: 10_000 });
+
+  // The pin keeps it: the title says so and the pin goes.
+  await tab('Inspect (preview): ui-preview-2').first().click();
+  await pin.click();
+  await tab('Inspect: ui-preview-2').first().waitFor({ state: 'visible', timeout: 10_000 });
+  await pin.waitFor({ state: 'hidden', timeout: 10_000 });
+  console.log(`    screenshot: ${await h.screenshot('inspector-kept')}`);
+
+  // The next message opens a new preview panel; the kept one still shows its message.
+  await h.openFile(write('ui-preview-3'));
+  await h.runCommand('IoT Hub: Inspect Message File');
+  await inspectorFrame(h, 'ui-preview-3');
+  await tab('Inspect (preview): ui-preview-3').first().waitFor({ state: 'visible', timeout: 10_000 });
+  assert.equal(await tab('Inspect: ui-preview-2').count(), 1);
 });

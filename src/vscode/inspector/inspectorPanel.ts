@@ -33,14 +33,24 @@ export interface InspectorPanelHost {
   routesVerdict(message: IotMessage, state: InspectorState): Promise<RoutesVerdict>;
 }
 
-export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+/**
+ * `retain`: keep the page while the panel is hidden. With the preview panel (reusePanel) the page
+ * is what makes the next message fast: a page VS Code discarded is rebuilt as a new webview
+ * document, which waits ~1 s for VS Code's webview service worker (bench/results/inspector.md), so
+ * a preview panel hidden behind the message file would lose the gain. Only a few panels live with
+ * reuse (the preview and the kept ones), so the memory is bounded by what the user keeps. Without
+ * reuse (a panel per message) they are not retained: the serializer and the state the webview
+ * reports restore them instead.
+ */
+export function panelOptions(extensionUri: vscode.Uri, retain: boolean): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { ...webviewOptions(extensionUri), retainContextWhenHidden: retain, enableFindWidget: true };
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
     enableScripts: true,
     // The toolkit is bundled into inspector.js, so the page needs nothing outside dist/webview.
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')],
-    // Not retained: the serializer and the state the webview reports restore it instead.
-    retainContextWhenHidden: false,
-    enableFindWidget: true,
   };
 }
 
@@ -69,7 +79,7 @@ export class InspectorPanel implements vscode.Disposable {
     // lets the next message replace someone's edits).
     this.keptFlag = state.kept === true || state.edited;
     this.state = withKept(state, this.keptFlag);
-    panel.webview.options = panelOptions(host.extensionUri);
+    panel.webview.options = webviewOptions(host.extensionUri);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => { void this.handleWebviewMessage(m); }),
       panel.onDidDispose(() => this.dispose()),
@@ -104,12 +114,12 @@ export class InspectorPanel implements vscode.Disposable {
     this.state = withKept(state, this.keptFlag);
     this.revision += 1;
     this.updateTitle();
-    if (this.panel.visible) {
+    if (this.panel.visible || this.panel.options.retainContextWhenHidden === true) {
       void this.postLoad();
       this.panel.reveal(undefined, false);
       return;
     }
-    // Hidden and not retained, the page is gone: a posted load would be lost, and the page rebuilt
+    // Hidden and not retained (a panel restored from before panels were retained), the page is gone: a posted load would be lost, and the page rebuilt
     // on reveal would show the state it saved (the old message). A new page with the new message
     // inlined shows it in its first frame (it is newer than the saved state by its revision);
     // revealed once it is set, so VS Code does not first rebuild the old page.

@@ -57,7 +57,7 @@ export class InspectorPanels implements vscode.Disposable, InspectorPanelHost {
       this.updateContext();
       return target;
     }
-    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Inspect message', vscode.ViewColumn.Active, panelOptions(this.extensionUri));
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Inspect message', vscode.ViewColumn.Active, panelOptions(this.extensionUri, reuse));
     return this.adopt(panel, reuse ? state : { ...state, kept: true });
   }
 

@@ -43,6 +43,14 @@ void test('guards accept the real messages and reject malformed ones', () => {
   assert.ok(!isHostToWebview({ type: 'load', state, send: { d2c: true, c2d: true }, revision: '2' }));
   assert.ok(isInspectorLoad({ state, send: { d2c: true, c2d: true }, revision: 0 }));
   assert.ok(!isInspectorLoad({ state: { ...state, version: 2 }, send: { d2c: true, c2d: true } }));
+  // The preview panel: kept is the state's flag (saved for the serializer), the host says so with
+  // `kept`, and the page says which load it drew with `shown`; the saved state carries its revision.
+  assert.ok(isInspectorState({ ...state, kept: true, revision: 4 }));
+  assert.ok(!isInspectorState({ ...state, kept: 'yes' }));
+  assert.ok(!isInspectorState({ ...state, revision: '4' }));
+  assert.ok(isHostToWebview({ type: 'kept' }));
+  assert.ok(isWebviewToHost({ type: 'shown', revision: 3 }));
+  assert.ok(!isWebviewToHost({ type: 'shown' }));
 });
 
 void test('the page inlines the message as a JSON data block that no message text can break out of', () => {

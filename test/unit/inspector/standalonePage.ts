@@ -58,9 +58,10 @@ export function launchChromium(): Promise<Browser> {
  * Opens the inspector page. With `shared`, the page gets a fresh context in that browser and
  * close() closes only the context; otherwise it launches (and close() ends) its own browser.
  * `themeCss` stands in for the --vscode-* variables VS Code normally provides. `initial` is the
- * load the host inlines in the HTML (without it the page waits for a posted `load`).
+ * load the host inlines in the HTML (without it the page waits for a posted `load`). `saved` is the
+ * state the page finds with getState (a page rebuilt after being hidden).
  */
-export async function openStandalone(bundle: { js: string; css: string }, themeCss = '', shared?: Browser, initial?: InspectorLoad): Promise<StandaloneInspector> {
+export async function openStandalone(bundle: { js: string; css: string }, themeCss = '', shared?: Browser, initial?: InspectorLoad, saved?: unknown): Promise<StandaloneInspector> {
   const browser = shared ?? await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
   const closeAll = async (): Promise<void> => { await context.close(); if (!shared) await browser.close(); };
@@ -83,18 +84,19 @@ export async function openStandalone(bundle: { js: string; css: string }, themeC
     // tsx (esbuild keepNames) wraps functions in __name(...); give the page that helper so the
     // functions below survive being serialised into it.
     await page.addInitScript('window.__name = (f) => f;');
-    await page.addInitScript(() => {
+    await page.addInitScript((savedState: unknown) => {
       const w = window as unknown as { __posted: unknown[]; __csp: string[]; __state: unknown; acquireVsCodeApi: () => unknown };
       w.__posted = [];
       w.__csp = [];
-      w.__state = undefined;
+      // The state a page rebuilt after being hidden finds (`saved`), as VS Code keeps it per panel.
+      w.__state = savedState ?? undefined;
       document.addEventListener('securitypolicyviolation', (e) => { w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`); });
       w.acquireVsCodeApi = () => ({
         postMessage: (m: unknown) => { w.__posted.push(m); },
         getState: () => w.__state,
         setState: (s: unknown) => { w.__state = s; },
       });
-    });
+    }, saved ?? null);
     await page.goto(`${ORIGIN}/`);
     await page.waitForFunction(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted.some((m) => m.type === 'ready'), undefined, { timeout: 10_000 })
       .catch((e: unknown) => { throw new Error(`the webview never said ready: ${errors.join(' | ') || String(e)}`); });

@@ -272,3 +272,35 @@ void test('inlined load: the page shows the message from its HTML before anythin
     await page.close();
   }
 });
+
+void test('preview panel: a page rebuilt with a saved state shows it unless the HTML\'s load is newer (the message was replaced while hidden); kept is saved', async () => {
+  const wire = (id: string) => toWire(createMessage({ direction: 'd2c', systemProperties: { messageId: id } }));
+  const base = { version: 1 as const, source: { kind: 'paste' as const }, direction: 'd2c' as const };
+  const html = (id: string, revision: number) => ({ state: { ...base, message: wire(id), edited: false }, send: { d2c: false, c2d: false }, revision });
+  // Edits since the HTML was written (saved revision 2 >= the HTML's 2): the saved state wins, the host posts its own.
+  let page = await openStandalone(bundle, '', s.browser, html('from-html', 2), { ...base, message: wire('saved-edit'), edited: true, revision: 2 });
+  try {
+    assert.match(await page.page.locator('h1').innerText(), /saved-edit/);
+    assert.deepEqual((await page.posted()).filter((m) => m.type === 'ready'), [{ type: 'ready' }]);
+  } finally {
+    await page.close();
+  }
+  // Replaced while hidden (HTML revision 5 > saved 2): the new message shows and the page says so.
+  page = await openStandalone(bundle, '', s.browser, html('replaced', 5), { ...base, message: wire('old'), edited: false, revision: 2 });
+  try {
+    assert.match(await page.page.locator('h1').innerText(), /replaced/);
+    const posted = await page.posted();
+    assert.deepEqual(posted.filter((m) => m.type === 'ready'), [{ type: 'ready', shown: 5 }]);
+    assert.deepEqual(posted.filter((m) => m.type === 'shown'), [{ type: 'shown', revision: 5 }]);
+    // Kept by the host: the saved state says so (for the serializer), and so does the next state reported.
+    await page.post({ type: 'kept' });
+    assert.equal(await page.page.evaluate(() => (window as unknown as { __state: { kept?: boolean; revision?: number } }).__state.kept), true);
+    // A posted load (the preview reused) is drawn and acknowledged with its revision.
+    await page.post({ type: 'load', state: { ...base, message: wire('next'), edited: false }, send: { d2c: false, c2d: false }, revision: 6 });
+    assert.match(await page.page.locator('h1').innerText(), /next/);
+    assert.deepEqual((await page.posted()).filter((m) => m.type === 'shown').at(-1), { type: 'shown', revision: 6 });
+    assert.equal(await page.page.evaluate(() => (window as unknown as { __state: { revision?: number } }).__state.revision), 6);
+  } finally {
+    await page.close();
+  }
+});
